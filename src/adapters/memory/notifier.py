@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from insider_core.ports import AlertNotifier
+from insider_core.records import Alert
+
+
+class RecordingAlertNotifier(AlertNotifier):
+    def __init__(self) -> None:
+        self.alerts: list[Alert] = []
+
+    async def notify(self, alert: Alert) -> None:
+        self.alerts.append(alert)

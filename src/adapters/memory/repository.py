@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import msgspec
+
+from insider_core.message import Message, NewMessage
+from insider_core.ports import MessageRepository
+from insider_core.records import (
+    DeliveryAttempt,
+    DeliveryResult,
+    MessageStats,
+    Page,
+    PageRequest,
+)
+from insider_core.status import MessageStatus
+
+
+class InMemoryMessageRepository(MessageRepository):
+    """A repository held in a dict, with the same claim, fencing and replay rules as SQL."""
+
+    def __init__(self) -> None:
+        self._messages: dict[int, Message] = {}
+        self._by_key: dict[str, int] = {}
+        self._attempts: list[DeliveryAttempt] = []
+        self._next_id = 1
+        self.available = True
+
+    async def add(self, new: NewMessage) -> tuple[Message, bool]:
+        existing = self._by_key.get(new.idempotency_key)
+        if existing is not None:
+            return self._messages[existing], False
+        message = Message.from_new(self._next_id, new)
+        self._next_id += 1
+        self._messages[message.id] = message
+        self._by_key[new.idempotency_key] = message.id
+        return message, True
+
+    async def add_many(self, new: Sequence[NewMessage]) -> int:
+        added = [await self.add(item) for item in new]
+        return sum(1 for _, created in added if created)
+
+    async def get(self, message_id: int) -> Message | None:
+        return self._messages.get(message_id)
+
+    async def list_page(self, request: PageRequest) -> Page[Message]:
+        selected = [
+            m for m in self._messages.values() if request.status in (None, m.status)
+        ]
+        if request.newest_sent_first:
+            selected.sort(key=lambda m: (m.sent_at or m.created_at, m.id), reverse=True)
+        else:
+            selected.sort(key=lambda m: m.id, reverse=True)
+        window = selected[request.offset : request.offset + request.page_size]
+        return Page(
+            items=window,
+            page=request.page,
+            page_size=request.page_size,
+            total_count=len(selected),
+        )
+
+    async def stats(self) -> MessageStats:
+        counts = {status: 0 for status in MessageStatus}
+        for message in self._messages.values():
+            counts[message.status] += 1
+        return MessageStats(**{status.value: n for status, n in counts.items()})
+
+    async def claim_due(
+        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+    ) -> list[Message]:
+        due = sorted(
+            (m for m in self._messages.values() if m.is_claimable(now)),
+            key=_due_order,
+        )[:limit]
+        claimed = [m.claim(now, lease_until, claim_token) for m in due]
+        for message in claimed:
+            self._messages[message.id] = message
+        return claimed
+
+    async def record(self, results: Sequence[DeliveryResult]) -> int:
+        applied = 0
+        for result in results:
+            stored = self._messages.get(result.message.id)
+            if (
+                stored is None
+                or stored.status is not MessageStatus.SENDING
+                or stored.claim_token != result.claim_token
+            ):
+                continue
+            self._messages[stored.id] = result.message
+            self._attempts.append(result.attempt)
+            applied += 1
+        return applied
+
+    async def replay_one(self, message_id: int, now: datetime) -> Message | None:
+        stored = self._messages.get(message_id)
+        if stored is None or stored.status is not MessageStatus.FAILED:
+            return None
+        self._messages[message_id] = replayed = stored.replay(now)
+        return replayed
+
+    async def replay_all(self, now: datetime) -> int:
+        failed = [m for m in self._messages.values() if m.status is MessageStatus.FAILED]
+        for message in failed:
+            self._messages[message.id] = message.replay(now)
+        return len(failed)
+
+    async def list_attempts(self, message_id: int) -> list[DeliveryAttempt]:
+        return [a for a in self._attempts if a.message_id == message_id]
+
+    async def prune_attempts(self, older_than: datetime) -> int:
+        kept = [a for a in self._attempts if a.started_at >= older_than]
+        pruned = len(self._attempts) - len(kept)
+        self._attempts = kept
+        return pruned
+
+    async def ping(self) -> bool:
+        return self.available
+
+    def snapshot(self) -> list[Message]:
+        """Every stored message, for tests and the demo."""
+        return [msgspec.structs.replace(m) for m in self._messages.values()]
+
+
+def _due_order(message: Message) -> tuple[datetime, int]:
+    if message.status is MessageStatus.SENDING and message.lease_until is not None:
+        return message.lease_until, message.id
+    return message.next_attempt_at, message.id

@@ -1,0 +1,69 @@
+"""insider_core: the pure domain of insider-dispatch. No I/O library is imported here."""
+
+from insider_core.clock import SystemClock
+from insider_core.dispatch import BatchReport, DispatchConfig, Dispatcher, DispatchObserver
+from insider_core.errors import (
+    CacheUnavailable,
+    DomainError,
+    InvalidMessage,
+    InvalidTransition,
+    MessageNotFound,
+    NotReplayable,
+    StoreUnavailable,
+)
+from insider_core.message import Message, NewMessage
+from insider_core.messages import MessageService
+from insider_core.outcome import ErrorKind, SendOutcome
+from insider_core.ports import AlertNotifier, Clock, MessageRepository, MessageSender, SentCache
+from insider_core.records import (
+    Alert,
+    CachedSend,
+    DeliveryAttempt,
+    DeliveryResult,
+    MessageStats,
+    Page,
+    PageRequest,
+)
+from insider_core.retry import RetryPolicy
+from insider_core.scheduler import Scheduler, SchedulerConfig, SchedulerStatus
+from insider_core.status import MessageStatus
+from insider_core.validation import truncate_for_sending, validate_new_message
+
+__all__ = [
+    "Alert",
+    "AlertNotifier",
+    "BatchReport",
+    "CacheUnavailable",
+    "CachedSend",
+    "Clock",
+    "DeliveryAttempt",
+    "DeliveryResult",
+    "DispatchConfig",
+    "DispatchObserver",
+    "Dispatcher",
+    "DomainError",
+    "ErrorKind",
+    "InvalidMessage",
+    "InvalidTransition",
+    "Message",
+    "MessageNotFound",
+    "MessageRepository",
+    "MessageSender",
+    "MessageService",
+    "MessageStats",
+    "MessageStatus",
+    "NewMessage",
+    "NotReplayable",
+    "Page",
+    "PageRequest",
+    "RetryPolicy",
+    "Scheduler",
+    "SchedulerConfig",
+    "SchedulerStatus",
+    "SendOutcome",
+    "SentCache",
+    "StoreUnavailable",
+    "SystemClock",
+    "truncate_for_sending",
+    "validate_new_message",
+]

@@ -1,0 +1,176 @@
+"""Dispatch one batch: claim due messages, send them concurrently, record every outcome at once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+from random import Random
+from typing import Protocol
+
+import msgspec
+
+from insider_core.errors import CacheUnavailable
+from insider_core.message import Message
+from insider_core.outcome import ErrorKind, SendOutcome
+from insider_core.ports import Clock, MessageRepository, MessageSender, SentCache
+from insider_core.records import CachedSend, DeliveryAttempt, DeliveryResult
+from insider_core.retry import RetryPolicy
+from insider_core.status import MessageStatus
+from insider_core.validation import truncate_for_sending
+
+log = logging.getLogger(__name__)
+
+LEASE_MARGIN_SECONDS = 30.0
+
+
+class DispatchConfig(msgspec.Struct, frozen=True, kw_only=True):
+    concurrency: int = 16
+    max_content_length: int = 1000
+    send_timeout_seconds: float = 30.0
+    lease_seconds: float | None = None
+    """Unset: long enough for every wave of a batch to time out, plus a margin."""
+
+    def lease_for(self, batch_size: int) -> timedelta:
+        if self.lease_seconds is not None:
+            return timedelta(seconds=self.lease_seconds)
+        waves = math.ceil(batch_size / max(self.concurrency, 1))
+        return timedelta(seconds=self.send_timeout_seconds * waves + LEASE_MARGIN_SECONDS)
+
+
+class BatchReport(msgspec.Struct, frozen=True, kw_only=True):
+    results: Sequence[DeliveryResult] = ()
+    recorded: int = 0
+
+    @property
+    def claimed(self) -> int:
+        return len(self.results)
+
+    def count(self, status: MessageStatus) -> int:
+        return sum(1 for result in self.results if result.message.status is status)
+
+    @property
+    def sent(self) -> int:
+        return self.count(MessageStatus.SENT)
+
+    @property
+    def retried(self) -> int:
+        return self.count(MessageStatus.PENDING)
+
+    @property
+    def dead_lettered(self) -> int:
+        return self.count(MessageStatus.FAILED)
+
+    @property
+    def failed_attempts(self) -> int:
+        return self.claimed - self.sent
+
+    @property
+    def all_failed(self) -> bool:
+        return self.claimed > 0 and self.sent == 0
+
+
+class DispatchObserver(Protocol):
+    def batch_recorded(self, report: BatchReport) -> None: ...
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        repository: MessageRepository,
+        sender: MessageSender,
+        cache: SentCache,
+        clock: Clock,
+        policy: RetryPolicy,
+        config: DispatchConfig,
+        rng: Random | None = None,
+        observers: Sequence[DispatchObserver] = (),
+    ) -> None:
+        self.repository = repository
+        self.sender = sender
+        self.cache = cache
+        self.clock = clock
+        self.policy = policy
+        self.config = config
+        self.rng = rng or Random()
+        self.observers = list(observers)
+
+    async def dispatch_batch(self, batch_size: int, failure_rate: float = 0.0) -> BatchReport:
+        now = self.clock.now()
+        token = uuid.uuid4().hex
+        lease_until = now + self.config.lease_for(batch_size)
+        claimed = await self.repository.claim_due(batch_size, now, lease_until, token)
+        if not claimed:
+            return BatchReport()
+        limit = asyncio.Semaphore(self.config.concurrency)
+        results = await asyncio.gather(
+            *(self._deliver(message, token, failure_rate, limit) for message in claimed)
+        )
+        recorded = await self.repository.record(results)
+        await self._cache_sent(results)
+        report = BatchReport(results=results, recorded=recorded)
+        for observer in self.observers:
+            observer.batch_recorded(report)
+        return report
+
+    async def _deliver(
+        self, message: Message, token: str, failure_rate: float, limit: asyncio.Semaphore
+    ) -> DeliveryResult:
+        async with limit:
+            started_at = self.clock.now()
+            outcome = await self._send(message, failure_rate)
+        finished_at = self.clock.now()
+        updated = message.record(outcome, self.policy, finished_at, self.rng)
+        _log_outcome(updated, outcome)
+        return DeliveryResult(
+            message=updated,
+            claim_token=token,
+            attempt=DeliveryAttempt(
+                message_id=message.id,
+                attempt_number=message.attempts,
+                started_at=started_at,
+                duration_ms=round(outcome.duration_seconds * 1000),
+                http_status=outcome.http_status,
+                error_kind=outcome.error_kind,
+                detail=DeliveryAttempt.clip(outcome.error),
+            ),
+        )
+
+    async def _send(self, message: Message, failure_rate: float) -> SendOutcome:
+        if failure_rate > 0 and self.rng.random() < failure_rate:
+            return SendOutcome.failure(
+                ErrorKind.INJECTED, f"failure injected on purpose (failureRate={failure_rate})"
+            )
+        content = truncate_for_sending(message.content, self.config.max_content_length)
+        return await self.sender.send(message, content)
+
+    async def _cache_sent(self, results: Sequence[DeliveryResult]) -> None:
+        entries = [
+            CachedSend(id=r.message.id, message_id=r.message.message_id, sent_at=r.message.sent_at)
+            for r in results
+            if r.message.sent_at is not None and r.message.status is MessageStatus.SENT
+        ]
+        if not entries:
+            return
+        try:
+            await self.cache.put_many(entries)
+        except CacheUnavailable as error:
+            log.warning("sent cache unavailable, %d entries not cached: %s", len(entries), error)
+
+
+def _log_outcome(message: Message, outcome: SendOutcome) -> None:
+    log.info(
+        "message %s",
+        message.status.value,
+        extra={
+            "message_id": message.id,
+            "attempt": message.attempts,
+            "http_status": outcome.http_status,
+            "webhook_message_id": message.message_id,
+            "error": outcome.error,
+            "duration_ms": round(outcome.duration_seconds * 1000),
+        },
+    )

@@ -1,0 +1,85 @@
+"""Use cases an operator or client runs against stored messages."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+from insider_core.errors import MessageNotFound, NotReplayable
+from insider_core.message import Message, NewMessage
+from insider_core.ports import Clock, MessageRepository, SentCache
+from insider_core.records import CachedSend, DeliveryAttempt, MessageStats, Page, PageRequest
+from insider_core.status import MessageStatus
+from insider_core.validation import validate_new_message
+
+
+class MessageService:
+    def __init__(
+        self,
+        repository: MessageRepository,
+        cache: SentCache,
+        clock: Clock,
+        max_content_length: int = 1000,
+    ) -> None:
+        self.repository = repository
+        self.cache = cache
+        self.clock = clock
+        self.max_content_length = max_content_length
+
+    def prepare(
+        self, content: str, phone_number: str, idempotency_key: str | None = None
+    ) -> NewMessage:
+        """Validate a message and give it its idempotency key (a fresh UUID unless given)."""
+        validate_new_message(content, phone_number, self.max_content_length)
+        return NewMessage(
+            content=content,
+            phone_number=phone_number,
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
+            created_at=self.clock.now(),
+        )
+
+    async def create(
+        self, content: str, phone_number: str, idempotency_key: str | None = None
+    ) -> tuple[Message, bool]:
+        """Returns the message and whether it is new; a repeated key returns the original."""
+        return await self.repository.add(self.prepare(content, phone_number, idempotency_key))
+
+    async def get(self, message_id: int) -> Message:
+        message = await self.repository.get(message_id)
+        if message is None:
+            raise MessageNotFound(message_id)
+        return message
+
+    async def list_page(
+        self, page: int = 1, page_size: int = 20, status: MessageStatus | None = None
+    ) -> Page[Message]:
+        return await self.repository.list_page(
+            PageRequest(page=page, page_size=page_size, status=status)
+        )
+
+    async def list_sent(self, page: int = 1, page_size: int = 20) -> Page[Message]:
+        return await self.repository.list_page(
+            PageRequest(
+                page=page, page_size=page_size, status=MessageStatus.SENT, newest_sent_first=True
+            )
+        )
+
+    async def stats(self) -> MessageStats:
+        return await self.repository.stats()
+
+    async def attempts(self, message_id: int) -> list[DeliveryAttempt]:
+        await self.get(message_id)
+        return await self.repository.list_attempts(message_id)
+
+    async def replay_one(self, message_id: int) -> Message:
+        replayed = await self.repository.replay_one(message_id, self.clock.now())
+        if replayed is not None:
+            return replayed
+        current = await self.get(message_id)
+        raise NotReplayable(message_id, current.status)
+
+    async def replay_all(self) -> int:
+        return await self.repository.replay_all(self.clock.now())
+
+    async def cached(self) -> Mapping[int, CachedSend]:
+        return await self.cache.get_all()

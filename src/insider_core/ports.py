@@ -1,0 +1,92 @@
+"""What the core needs from the world. Every adapter names the Protocol it implements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from insider_core.message import Message, NewMessage
+from insider_core.outcome import SendOutcome
+from insider_core.records import (
+    Alert,
+    CachedSend,
+    DeliveryAttempt,
+    DeliveryResult,
+    MessageStats,
+    Page,
+    PageRequest,
+)
+
+
+class MessageRepository(Protocol):
+    async def add(self, new: NewMessage) -> tuple[Message, bool]:
+        """Store a message; with a known idempotency key return the stored one and False."""
+        ...
+
+    async def add_many(self, new: Sequence[NewMessage]) -> int:
+        """Store many messages at once (seeding, imports); returns how many were stored."""
+        ...
+
+    async def get(self, message_id: int) -> Message | None: ...
+
+    async def list_page(self, request: PageRequest) -> Page[Message]:
+        """Newest first: by id, or by sentAt when `newest_sent_first`."""
+        ...
+
+    async def stats(self) -> MessageStats: ...
+
+    async def claim_due(
+        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+    ) -> list[Message]:
+        """Atomically claim up to `limit` claimable messages (see Message.claim), oldest due
+        first. Concurrent callers never receive the same message while its lease holds."""
+        ...
+
+    async def record(self, results: Sequence[DeliveryResult]) -> int:
+        """Write a batch of results and their attempts in a constant number of statements.
+        A result whose claim token no longer holds changes nothing. Returns how many applied."""
+        ...
+
+    async def replay_one(self, message_id: int, now: datetime) -> Message | None:
+        """Replay a failed message; None when it does not exist or is not failed."""
+        ...
+
+    async def replay_all(self, now: datetime) -> int: ...
+
+    async def list_attempts(self, message_id: int) -> list[DeliveryAttempt]: ...
+
+    async def prune_attempts(self, older_than: datetime) -> int: ...
+
+    async def ping(self) -> bool: ...
+
+
+class MessageSender(Protocol):
+    async def send(self, message: Message, content: str) -> SendOutcome:
+        """POST one message (with `content` already cut to the limit); never raises for a
+        delivery failure, which is reported in the outcome."""
+        ...
+
+
+class SentCache(Protocol):
+    async def put(self, entry: CachedSend) -> None: ...
+
+    async def put_many(self, entries: Sequence[CachedSend]) -> None: ...
+
+    async def get_all(self) -> Mapping[int, CachedSend]:
+        """Raises CacheUnavailable when the cache cannot be read."""
+        ...
+
+    async def ping(self) -> bool: ...
+
+
+class AlertNotifier(Protocol):
+    async def notify(self, alert: Alert) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+    async def sleep(self, seconds: float) -> None: ...

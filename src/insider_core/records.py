@@ -1,0 +1,90 @@
+"""Values that cross the ports besides the message itself."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Generic, TypeVar
+
+import msgspec
+
+from insider_core.message import Message
+from insider_core.outcome import ErrorKind
+from insider_core.status import MessageStatus
+
+T = TypeVar("T")
+ATTEMPT_DETAIL_LIMIT = 500
+
+
+class DeliveryAttempt(msgspec.Struct, frozen=True, kw_only=True):
+    """One try at sending one message, kept for the operator's audit trail."""
+
+    message_id: int
+    attempt_number: int
+    started_at: datetime
+    duration_ms: int
+    http_status: int | None
+    error_kind: ErrorKind | None
+    detail: str | None
+
+    @staticmethod
+    def clip(text: str | None) -> str | None:
+        if text is None or len(text) <= ATTEMPT_DETAIL_LIMIT:
+            return text
+        return text[: ATTEMPT_DETAIL_LIMIT - 3] + "..."
+
+
+class DeliveryResult(msgspec.Struct, frozen=True, kw_only=True):
+    """The new state of a claimed message, to be written only while `claim_token` still holds."""
+
+    message: Message
+    claim_token: str
+    attempt: DeliveryAttempt
+
+
+class Page(msgspec.Struct, Generic[T], frozen=True, kw_only=True):
+    items: Sequence[T]
+    page: int
+    page_size: int
+    total_count: int
+
+    @property
+    def total_pages(self) -> int:
+        return -(-self.total_count // self.page_size) if self.page_size else 0
+
+
+class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
+    page: int = 1
+    page_size: int = 20
+    status: MessageStatus | None = None
+    newest_sent_first: bool = False
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+class MessageStats(msgspec.Struct, frozen=True, kw_only=True):
+    pending: int = 0
+    sending: int = 0
+    sent: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.sending + self.sent + self.failed
+
+
+class CachedSend(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    message_id: str | None
+    sent_at: datetime
+
+
+class Alert(msgspec.Struct, frozen=True, kw_only=True):
+    alert: str
+    run_number: int
+    consecutive_failures: int
+    messages_in_batch: int
+    timestamp: datetime
+    message: str

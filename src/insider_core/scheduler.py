@@ -1,0 +1,197 @@
+"""The native asyncio loop that dispatches a batch every interval."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+
+import msgspec
+
+from insider_core.dispatch import BatchReport, Dispatcher
+from insider_core.ports import AlertNotifier, Clock
+from insider_core.records import Alert
+
+log = logging.getLogger(__name__)
+
+
+class SchedulerConfig(msgspec.Struct, frozen=True, kw_only=True):
+    interval_seconds: float = 120.0
+    batch_size: int = 2
+    failure_rate: float = 0.0
+    alert_iteration_count: int = 0
+    shutdown_timeout_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.interval_seconds <= 0:
+            raise ValueError("interval_seconds must be greater than 0")
+        if not 1 <= self.batch_size <= 1000:
+            raise ValueError("batch_size must be between 1 and 1000")
+        if not 0.0 <= self.failure_rate <= 1.0:
+            raise ValueError("failure_rate must be between 0 and 1")
+
+
+class SchedulerStatus(msgspec.Struct, frozen=True, kw_only=True):
+    running: bool
+    last_run_at: datetime | None
+    next_run_at: datetime | None
+    interval_seconds: float
+    batch_size: int
+    failure_rate: float
+    runs_count: int
+    messages_sent: int
+    messages_failed: int
+    consecutive_all_fail_count: int
+    last_alert_sent_at: datetime | None
+
+
+class Scheduler:
+    """Runs a batch at once on start, then one every interval. Batches never overlap: a batch
+    that outlasts the interval delays the next tick. Stop lets the batch in flight finish."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        clock: Clock,
+        config: SchedulerConfig,
+        notifier: AlertNotifier | None = None,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.clock = clock
+        self.config = config
+        self.notifier = notifier
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self.last_run_at: datetime | None = None
+        self.next_run_at: datetime | None = None
+        self.runs_count = 0
+        self.messages_sent = 0
+        self.messages_failed = 0
+        self.consecutive_all_fail_count = 0
+        self.last_alert_sent_at: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(
+        self,
+        interval_seconds: float | None = None,
+        batch_size: int | None = None,
+        failure_rate: float | None = None,
+    ) -> bool:
+        """Start the loop with optional overrides; False when it was already running."""
+        if self.running:
+            return False
+        changes = {
+            "interval_seconds": interval_seconds,
+            "batch_size": batch_size,
+            "failure_rate": failure_rate,
+        }
+        self.config = msgspec.structs.replace(
+            self.config, **{k: v for k, v in changes.items() if v is not None}
+        )
+        self._stopping = asyncio.Event()
+        self._task = asyncio.create_task(self._loop(), name="insider-scheduler")
+        return True
+
+    async def stop(self) -> bool:
+        """Claim no new batch, let the one in flight be recorded (bounded by the shutdown
+        timeout), then return. False when it was not running."""
+        task = self._task
+        if task is None or task.done():
+            return False
+        self._stopping.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), self.config.shutdown_timeout_seconds)
+        except TimeoutError:
+            log.error("batch still in flight after the shutdown timeout; cancelling it")
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.next_run_at = None
+        return True
+
+    async def run_once(self) -> BatchReport:
+        """Dispatch one batch now and account for it; callers never overlap."""
+        async with self._lock:
+            started = self.clock.now()
+            report = await self.dispatcher.dispatch_batch(
+                self.config.batch_size, self.config.failure_rate
+            )
+            self.last_run_at = started
+            self.runs_count += 1
+            self.messages_sent += report.sent
+            self.messages_failed += report.failed_attempts
+            await self._track_failures(report)
+            return report
+
+    def status(self) -> SchedulerStatus:
+        return SchedulerStatus(
+            running=self.running,
+            last_run_at=self.last_run_at,
+            next_run_at=self.next_run_at if self.running else None,
+            interval_seconds=self.config.interval_seconds,
+            batch_size=self.config.batch_size,
+            failure_rate=self.config.failure_rate,
+            runs_count=self.runs_count,
+            messages_sent=self.messages_sent,
+            messages_failed=self.messages_failed,
+            consecutive_all_fail_count=self.consecutive_all_fail_count,
+            last_alert_sent_at=self.last_alert_sent_at,
+        )
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            tick = self.clock.now()
+            try:
+                await self.run_once()
+            except Exception:
+                # A database outage must not kill the loop: log it and try at the next tick.
+                log.exception("batch failed; the scheduler will try again at the next tick")
+            self.next_run_at = tick + timedelta(seconds=self.config.interval_seconds)
+            await self._wait_until_next_run()
+
+    async def _wait_until_next_run(self) -> None:
+        assert self.next_run_at is not None
+        while not self._stopping.is_set():
+            remaining = (self.next_run_at - self.clock.now()).total_seconds()
+            if remaining <= 0:
+                return
+            sleeper = asyncio.ensure_future(self.clock.sleep(remaining))
+            stopper = asyncio.ensure_future(self._stopping.wait())
+            try:
+                await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                sleeper.cancel()
+                stopper.cancel()
+
+    async def _track_failures(self, report: BatchReport) -> None:
+        if report.sent > 0:
+            self.consecutive_all_fail_count = 0
+            return
+        if not report.all_failed:
+            return
+        self.consecutive_all_fail_count += 1
+        every = self.config.alert_iteration_count
+        if self.notifier is None or every <= 0 or self.consecutive_all_fail_count % every:
+            return
+        now = self.clock.now()
+        alert = Alert(
+            alert="consecutive_all_fail",
+            run_number=self.runs_count,
+            consecutive_failures=self.consecutive_all_fail_count,
+            messages_in_batch=report.claimed,
+            timestamp=now,
+            message=(
+                f"Every message failed in {self.consecutive_all_fail_count} consecutive runs"
+            ),
+        )
+        try:
+            await self.notifier.notify(alert)
+        except Exception:
+            log.exception("alert could not be delivered")
+            return
+        self.last_alert_sent_at = now
