@@ -76,7 +76,9 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
             updated_at=now,
         )
 
-    def mark_sent(self, message_id: str | None, now: datetime, anomaly: str | None = None) -> Message:
+    def mark_sent(
+        self, message_id: str | None, now: datetime, anomaly: str | None = None
+    ) -> Message:
         self._require(MessageStatus.SENDING, "mark sent")
         return msgspec.structs.replace(
             self,

@@ -23,11 +23,9 @@ class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
 
     def ceiling(self, attempts: int) -> float:
         """The longest wait after the `attempts`-th attempt: base * 2**(attempts-1), capped."""
-        exponent = max(attempts - 1, 0)
-        # Past 2**64 the cap has long been reached; avoid building enormous floats.
-        if exponent >= 64:
-            return self.max_seconds
-        return min(self.max_seconds, self.base_seconds * float(2**exponent))
+        # Bounding the exponent keeps the float finite; the cap is reached long before.
+        exponent = min(max(attempts - 1, 0), 1000)
+        return min(self.max_seconds, self.base_seconds * 2.0**exponent)
 
     def backoff(
         self, attempts: int, rng: Random, retry_after_seconds: float | None = None

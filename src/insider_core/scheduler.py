@@ -185,9 +185,7 @@ class Scheduler:
             consecutive_failures=self.consecutive_all_fail_count,
             messages_in_batch=report.claimed,
             timestamp=now,
-            message=(
-                f"Every message failed in {self.consecutive_all_fail_count} consecutive runs"
-            ),
+            message=(f"Every message failed in {self.consecutive_all_fail_count} consecutive runs"),
         )
         try:
             await self.notifier.notify(alert)

@@ -45,9 +45,7 @@ class InMemoryMessageRepository(MessageRepository):
         return self._messages.get(message_id)
 
     async def list_page(self, request: PageRequest) -> Page[Message]:
-        selected = [
-            m for m in self._messages.values() if request.status in (None, m.status)
-        ]
+        selected = [m for m in self._messages.values() if request.status in (None, m.status)]
         if request.newest_sent_first:
             selected.sort(key=lambda m: (m.sent_at or m.created_at, m.id), reverse=True)
         else:
@@ -61,7 +59,7 @@ class InMemoryMessageRepository(MessageRepository):
         )
 
     async def stats(self) -> MessageStats:
-        counts = {status: 0 for status in MessageStatus}
+        counts = dict.fromkeys(MessageStatus, 0)
         for message in self._messages.values():
             counts[message.status] += 1
         return MessageStats(**{status.value: n for status, n in counts.items()})

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import asyncio
+
+from harness import Harness
+
+from adapters.memory import InMemoryMessageRepository, ScriptedSender
+from adapters.memory.sender import respond
+from insider_core import DispatchConfig, MessageStatus, RetryPolicy
+
+
+async def test_a_batch_sends_due_messages_and_records_them_sent():
+    harness = Harness()
+    await harness.create(3)
+    report = await harness.dispatcher.dispatch_batch(2)
+    assert (report.claimed, report.sent, report.recorded) == (2, 2, 2)
+    stats = await harness.service.stats()
+    assert (stats.pending, stats.sent) == (1, 2)
+
+
+async def test_sends_run_concurrently_within_the_configured_bound():
+    sender = ScriptedSender(latency_seconds=0.01)
+    harness = Harness(sender, dispatch=DispatchConfig(concurrency=3))
+    await harness.create(10)
+    await harness.dispatcher.dispatch_batch(10)
+    assert sender.peak_in_flight == 3
+    assert len(sender.sent) == 10
+
+
+class CountingRepository(InMemoryMessageRepository):
+    def __init__(self) -> None:
+        super().__init__()
+        self.record_calls = 0
+
+    async def record(self, results):  # type: ignore[no-untyped-def]
+        self.record_calls += 1
+        return await super().record(results)
+
+
+async def test_all_outcomes_of_a_batch_are_recorded_in_one_call():
+    repository = CountingRepository()
+    harness = Harness(repository=repository)
+    await harness.create(5)
+    await harness.dispatcher.dispatch_batch(5)
+    assert repository.record_calls == 1
+
+
+async def test_content_longer_than_the_limit_is_cut_when_sent():
+    sender = ScriptedSender()
+    harness = Harness(sender, dispatch=DispatchConfig(max_content_length=10))
+    await harness.service.create("a" * 8 + "🚀🚀🚀", "+905551234567")
+    await harness.dispatcher.dispatch_batch(1)
+    assert sender.sent[0][1] == "a" * 7 + "..."
+
+
+async def test_sent_messages_are_cached_with_their_webhook_id():
+    harness = Harness()
+    await harness.create(2)
+    await harness.dispatcher.dispatch_batch(2)
+    cached = await harness.service.cached()
+    assert {entry.message_id for entry in cached.values()} == {"wh-1-1", "wh-2-1"}
+
+
+async def test_a_cache_outage_does_not_stop_delivery():
+    harness = Harness()
+    harness.cache.available = False
+    await harness.create(2)
+    report = await harness.dispatcher.dispatch_batch(2)
+    assert report.sent == 2
+    assert (await harness.service.stats()).sent == 2
+
+
+async def test_a_retry_carries_the_same_idempotency_key():
+    sender = ScriptedSender(respond(503))
+    harness = Harness(sender, policy=RetryPolicy(base_seconds=1, max_seconds=1))
+    await harness.create(1)
+    await harness.dispatcher.dispatch_batch(1)
+    harness.clock.advance(2)
+    sender.script = respond(202)
+    await harness.dispatcher.dispatch_batch(1)
+    first, second = sender.idempotency_keys
+    assert first == second
+
+
+async def test_failures_are_retried_then_dead_lettered_with_every_attempt_logged():
+    harness = Harness(
+        ScriptedSender(respond(500)), policy=RetryPolicy(base_seconds=1, max_seconds=1)
+    )
+    await harness.create(1)
+    for _ in range(5):
+        await harness.dispatcher.dispatch_batch(1)
+        harness.clock.advance(2)
+    message = await harness.service.get(1)
+    assert message.status is MessageStatus.FAILED
+    assert message.attempts == 3
+    attempts = await harness.service.attempts(1)
+    assert [a.attempt_number for a in attempts] == [1, 2, 3]
+    assert {a.http_status for a in attempts} == {500}
+
+
+async def test_failure_rate_one_fails_every_message_without_calling_the_webhook():
+    sender = ScriptedSender()
+    harness = Harness(sender)
+    await harness.create(4)
+    report = await harness.dispatcher.dispatch_batch(4, failure_rate=1.0)
+    assert report.dead_lettered == 4
+    assert sender.sent == []
+
+
+async def test_failure_rate_zero_injects_nothing():
+    harness = Harness()
+    await harness.create(4)
+    report = await harness.dispatcher.dispatch_batch(4, failure_rate=0.0)
+    assert report.sent == 4
+
+
+async def test_an_empty_queue_makes_an_empty_report():
+    report = await Harness().dispatcher.dispatch_batch(2)
+    assert (report.claimed, report.all_failed) == (0, False)
+
+
+async def test_the_lease_covers_every_wave_of_a_batch_when_not_configured():
+    config = DispatchConfig(concurrency=2, send_timeout_seconds=10)
+    assert config.lease_for(5).total_seconds() == 3 * 10 + 30
+    assert DispatchConfig(lease_seconds=7).lease_for(500).total_seconds() == 7
+
+
+async def test_observers_see_each_recorded_batch():
+    seen = []
+
+    class Observer:
+        def batch_recorded(self, report):  # type: ignore[no-untyped-def]
+            seen.append(report.sent)
+
+    harness = Harness()
+    harness.dispatcher.observers.append(Observer())
+    await harness.create(3)
+    await harness.dispatcher.dispatch_batch(2)
+    await harness.dispatcher.dispatch_batch(2)
+    await asyncio.sleep(0)
+    assert seen == [2, 1]

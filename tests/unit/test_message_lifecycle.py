@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from random import Random
+
+import pytest
+from factories import T0, pending_message
+
+from insider_core import InvalidTransition, MessageStatus, RetryPolicy, SendOutcome
+
+LEASE = T0 + timedelta(seconds=60)
+POLICY = RetryPolicy(max_attempts=3, base_seconds=30, max_seconds=3600)
+
+
+def claimed(attempts: int = 0):
+    return pending_message(attempts=attempts).claim(T0, LEASE, "token")
+
+
+def test_a_new_message_is_pending_and_due_at_once():
+    message = pending_message()
+    assert message.status is MessageStatus.PENDING
+    assert message.is_claimable(T0)
+
+
+def test_claiming_counts_an_attempt_and_takes_a_lease():
+    message = claimed()
+    assert message.status is MessageStatus.SENDING
+    assert message.attempts == 1
+    assert message.lease_until == LEASE
+    assert message.claim_token == "token"
+
+
+def test_a_message_under_a_live_lease_cannot_be_claimed():
+    message = claimed()
+    assert not message.is_claimable(LEASE)
+    with pytest.raises(InvalidTransition):
+        message.claim(LEASE, LEASE + timedelta(seconds=60), "other")
+
+
+def test_an_expired_lease_is_recovered_without_counting_another_attempt():
+    later = LEASE + timedelta(microseconds=1)
+    recovered = claimed().claim(later, later + timedelta(seconds=60), "other")
+    assert recovered.claim_token == "other"
+    assert recovered.attempts == 1
+
+
+def test_a_202_marks_the_message_sent_with_the_webhook_id():
+    sent = claimed().record(SendOutcome.http(202, message_id="abc"), POLICY, T0, Random(0))
+    assert sent.status is MessageStatus.SENT
+    assert (sent.message_id, sent.sent_at, sent.last_error) == ("abc", T0, None)
+    assert sent.claim_token is None
+
+
+def test_a_202_without_message_id_is_still_sent_with_the_anomaly_noted():
+    sent = claimed().record(SendOutcome.http(202), POLICY, T0, Random(0))
+    assert sent.status is MessageStatus.SENT
+    assert sent.message_id is None
+    assert "messageId" in (sent.last_error or "")
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503])
+def test_a_retryable_failure_goes_back_to_pending_after_a_backoff(status):
+    retried = claimed().record(SendOutcome.http(status), POLICY, T0, Random(0))
+    assert retried.status is MessageStatus.PENDING
+    assert T0 <= retried.next_attempt_at <= T0 + timedelta(seconds=30)
+    assert retried.last_error == f"HTTP {status}"
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 422, 200, 201, 301])
+def test_a_failure_that_retrying_cannot_fix_goes_to_the_dead_letter_queue(status):
+    failed = claimed().record(SendOutcome.http(status), POLICY, T0, Random(0))
+    assert failed.status is MessageStatus.FAILED
+    assert failed.last_error == f"HTTP {status}"
+
+
+def test_the_last_allowed_attempt_dead_letters_even_a_retryable_failure():
+    failed = claimed(attempts=2).record(SendOutcome.http(503), POLICY, T0, Random(0))
+    assert failed.attempts == 3
+    assert failed.status is MessageStatus.FAILED
+
+
+def test_replay_takes_a_failed_message_back_to_a_fresh_start():
+    failed = claimed(attempts=2).record(SendOutcome.http(400), POLICY, T0, Random(0))
+    replayed = failed.replay(T0 + timedelta(hours=1))
+    assert replayed.status is MessageStatus.PENDING
+    assert (replayed.attempts, replayed.message_id, replayed.sent_at, replayed.last_error) == (
+        0,
+        None,
+        None,
+        None,
+    )
+    assert replayed.is_claimable(T0 + timedelta(hours=1))
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        lambda m: m.mark_sent("x", T0),
+        lambda m: m.mark_failed(SendOutcome.http(500), POLICY, T0, Random(0)),
+        lambda m: m.replay(T0),
+    ],
+)
+def test_any_other_transition_from_pending_is_a_domain_error(action):
+    with pytest.raises(InvalidTransition):
+        action(pending_message())
+
+
+def test_a_sent_message_can_never_be_claimed_failed_or_replayed():
+    sent = claimed().mark_sent("abc", T0)
+    assert not sent.is_claimable(T0 + timedelta(days=365))
+    for action in (
+        lambda: sent.claim(T0, LEASE, "t"),
+        lambda: sent.mark_failed(SendOutcome.http(500), POLICY, T0, Random(0)),
+        lambda: sent.replay(T0),
+        lambda: sent.mark_sent("again", T0),
+    ):
+        with pytest.raises(InvalidTransition):
+            action()
+
+
+def test_a_long_error_is_clipped_before_it_is_stored():
+    outcome = SendOutcome.http(500, body="x" * 5000)
+    failed = claimed(attempts=2).record(outcome, POLICY, T0, Random(0))
+    assert failed.last_error is not None
+    assert len(failed.last_error) == 1000

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from insider_core import InvalidMessage, truncate_for_sending, validate_new_message
+
+valid_phones = st.from_regex(r"\+[1-9][0-9]{7,14}", fullmatch=True)
+
+
+@given(st.text(), st.integers(0, 50))
+def test_truncation_never_exceeds_the_limit(content, limit):
+    assert len(truncate_for_sending(content, limit)) <= limit
+
+
+@given(st.text(), st.integers(4, 50))
+def test_truncation_keeps_short_content_and_marks_cut_content(content, limit):
+    sent = truncate_for_sending(content, limit)
+    if len(content) <= limit:
+        assert sent == content
+    else:
+        assert sent.endswith("...")
+        assert content.startswith(sent[:-3])
+
+
+def test_truncation_counts_characters_not_bytes():
+    assert truncate_for_sending("🚀" * 10, 6) == "🚀🚀🚀..."
+    assert truncate_for_sending("çğüşöı", 6) == "çğüşöı"
+
+
+@given(valid_phones, st.text(min_size=1, max_size=100).filter(str.strip))
+def test_valid_messages_pass(phone, content):
+    validate_new_message(content, phone, 100)
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "905551234567",
+        "+0555123456",
+        "+1234567",
+        "+1234567890123456",
+        "+90 555 123 4567",
+        "+٩٠٥٥٥١٢٣٤٥٦٧",
+        "+９０５５５１２３４５６７",  # noqa: RUF001 (full-width digits are refused)
+        "",
+        "+90555123456a",
+    ],
+)
+def test_phone_numbers_must_be_e164_in_ascii_digits(phone):
+    with pytest.raises(InvalidMessage) as error:
+        validate_new_message("hi", phone, 100)
+    assert set(error.value.details) == {"phoneNumber"}
+
+
+@pytest.mark.parametrize("content", ["", "   ", "\n\t"])
+def test_empty_content_is_refused(content):
+    with pytest.raises(InvalidMessage) as error:
+        validate_new_message(content, "+905551234567", 100)
+    assert error.value.details == {"content": "must not be empty"}
+
+
+@given(st.integers(1, 200))
+def test_content_length_is_measured_in_characters(limit):
+    validate_new_message("é" * limit, "+905551234567", limit)
+    with pytest.raises(InvalidMessage) as error:
+        validate_new_message("é" * (limit + 1), "+905551234567", limit)
+    assert "content" in error.value.details
+
+
+def test_every_broken_field_is_reported_at_once():
+    with pytest.raises(InvalidMessage) as error:
+        validate_new_message("", "nope", 10)
+    assert set(error.value.details) == {"content", "phoneNumber"}
