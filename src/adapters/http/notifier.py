@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import aiohttp
+import msgspec
+
+from insider_core.ports import AlertNotifier
+from insider_core.records import Alert
+
+SNIPPET_LENGTH = 200
+
+
+class AlertPayload(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    alert: str
+    run_number: int
+    consecutive_failures: int
+    messages_in_batch: int
+    timestamp: str
+    message: str
+
+    @classmethod
+    def of(cls, alert: Alert) -> AlertPayload:
+        return cls(
+            alert=alert.alert,
+            run_number=alert.run_number,
+            consecutive_failures=alert.consecutive_failures,
+            messages_in_batch=alert.messages_in_batch,
+            timestamp=format_timestamp(alert.timestamp),
+            message=alert.message,
+        )
+
+
+class AlertNotDelivered(Exception):
+    """The alert webhook refused the alert or could not be reached."""
+
+
+class AiohttpAlertNotifier(AlertNotifier):
+    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
+        self.session = session
+        self.url = url
+
+    async def notify(self, alert: Alert) -> None:
+        body = msgspec.json.encode(AlertPayload.of(alert))
+        headers = {"Content-Type": "application/json"}
+        try:
+            async with self.session.post(self.url, data=body, headers=headers) as response:
+                if not 200 <= response.status < 300:
+                    raise await _refused(response)
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            reason = str(error) or type(error).__name__
+            raise AlertNotDelivered(f"alert webhook unreachable: {reason}") from error
+
+
+async def _refused(response: aiohttp.ClientResponse) -> AlertNotDelivered:
+    text = (await response.text(errors="replace"))[:SNIPPET_LENGTH]
+    return AlertNotDelivered(f"alert webhook answered HTTP {response.status}: {text}")
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with `Z`, always with microseconds."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

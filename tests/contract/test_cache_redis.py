@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from adapters.redis import RedisSentCache
+from contract.cache_contract import DAY_SECONDS, Elapse, SentCacheContract, sent
+from insider_core import SentCache
+
+pytestmark = pytest.mark.redis
+
+UNREACHABLE_REDIS = "redis://127.0.0.1:1/15"
+
+
+@pytest.fixture
+async def client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    """Each test writes under its own prefix, and deletes only that."""
+    return f"test:{uuid.uuid4().hex}:sent_message:"
+
+
+@pytest.fixture
+async def redis_cache(client: aioredis.Redis, key_prefix: str) -> AsyncIterator[RedisSentCache]:
+    yield RedisSentCache(client, key_prefix=key_prefix)
+    keys = [key async for key in client.scan_iter(match=f"{key_prefix}*", count=1000)]
+    if keys:
+        await client.delete(*keys)
+
+
+class TestRedisSentCache(SentCacheContract):
+    @pytest.fixture
+    def cache(self, redis_cache: RedisSentCache) -> SentCache:
+        return redis_cache
+
+    @pytest.fixture
+    def elapse(self, client: aioredis.Redis, key_prefix: str) -> Elapse:
+        """Shorten every key's remaining life by `seconds`, as if that much time had passed."""
+
+        async def shorten(seconds: float) -> None:
+            async for key in client.scan_iter(match=f"{key_prefix}*", count=1000):
+                remaining_ms = await client.pttl(key)
+                left = remaining_ms - int(seconds * 1000)
+                if left > 0:
+                    await client.pexpire(key, left)
+                else:
+                    await client.delete(key)
+
+        return shorten
+
+    @pytest.fixture
+    async def unavailable_cache(self) -> AsyncIterator[SentCache]:
+        cache = RedisSentCache.from_url(UNREACHABLE_REDIS)
+        yield cache
+        await cache.close()
+
+
+async def test_each_key_is_the_prefix_and_id_with_a_24_hour_ttl(
+    redis_cache: RedisSentCache, client: aioredis.Redis, key_prefix: str
+) -> None:
+    await redis_cache.put(sent(42, "wh-42"))
+
+    ttl = await client.ttl(f"{key_prefix}42")
+
+    assert DAY_SECONDS - 5 <= ttl <= DAY_SECONDS
+
+
+async def test_the_stored_value_is_camel_case_json_with_a_z_timestamp(
+    redis_cache: RedisSentCache, client: aioredis.Redis, key_prefix: str
+) -> None:
+    await redis_cache.put(sent(43, "wh-43"))
+
+    raw = await client.get(f"{key_prefix}43")
+
+    assert raw == b'{"messageId":"wh-43","sentAt":"2026-03-14T15:09:26.535897Z"}'
+
+
+async def test_values_that_are_not_cache_entries_are_skipped(
+    redis_cache: RedisSentCache, client: aioredis.Redis, key_prefix: str
+) -> None:
+    await redis_cache.put(sent(1))
+    await client.set(f"{key_prefix}2", b"not json")
+    await client.set(f"{key_prefix}not-an-id", b"{}")
+
+    assert set(await redis_cache.get_all()) == {1}
+
+
+async def test_a_cache_opened_from_a_url_uses_the_sent_message_prefix(redis_url: str) -> None:
+    cache = RedisSentCache.from_url(redis_url, ttl_seconds=60)
+    message_id = 900_000_000 + uuid.uuid4().int % 100_000_000
+    try:
+        await cache.put(sent(message_id))
+        assert await cache.client.ttl(f"sent_message:{message_id}") <= 60
+        assert (await cache.get_all())[message_id] == sent(message_id)
+    finally:
+        await cache.client.delete(f"sent_message:{message_id}")
+        await cache.close()

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import aiohttp
+import msgspec
+import pytest
+
+from adapters.http import AiohttpAlertNotifier, AlertNotDelivered, create_client_session
+from contract.webhook_server import ScriptedWebhook, answer, closed_port_url
+from insider_core import Alert
+
+ALERT = Alert(
+    alert="consecutive_all_fail",
+    run_number=12,
+    consecutive_failures=3,
+    messages_in_batch=2,
+    timestamp=datetime(2026, 2, 3, 4, 5, 6, 789, tzinfo=UTC),
+    message="Every message failed in 3 consecutive runs",
+)
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    session = create_client_session(timeout_seconds=5)
+    yield session
+    await session.close()
+
+
+@pytest.fixture
+async def webhook() -> AsyncIterator[ScriptedWebhook]:
+    webhook = ScriptedWebhook()
+    webhook.reply = answer(200, {"ok": True})
+    await webhook.server.start_server()
+    yield webhook
+    await webhook.server.close()
+
+
+async def test_an_alert_is_posted_as_camel_case_json(
+    session: aiohttp.ClientSession, webhook: ScriptedWebhook
+) -> None:
+    await AiohttpAlertNotifier(session, webhook.url).notify(ALERT)
+
+    request = webhook.received[0]
+    assert request.headers["Content-Type"] == "application/json"
+    assert msgspec.json.decode(request.body) == {
+        "alert": "consecutive_all_fail",
+        "runNumber": 12,
+        "consecutiveFailures": 3,
+        "messagesInBatch": 2,
+        "timestamp": "2026-02-03T04:05:06.000789Z",
+        "message": "Every message failed in 3 consecutive runs",
+    }
+
+
+@pytest.mark.parametrize("status", [200, 202, 204])
+async def test_any_2xx_answer_delivers_the_alert(
+    session: aiohttp.ClientSession, webhook: ScriptedWebhook, status: int
+) -> None:
+    webhook.reply = answer(status, text="")
+
+    await AiohttpAlertNotifier(session, webhook.url).notify(ALERT)
+
+    assert len(webhook.received) == 1
+
+
+@pytest.mark.parametrize("status", [400, 500, 301])
+async def test_an_alert_refused_by_the_webhook_raises_with_the_status(
+    session: aiohttp.ClientSession, webhook: ScriptedWebhook, status: int
+) -> None:
+    webhook.reply = answer(status, text="nope")
+
+    with pytest.raises(AlertNotDelivered, match=f"HTTP {status}: nope"):
+        await AiohttpAlertNotifier(session, webhook.url).notify(ALERT)
+
+
+async def test_an_unreachable_alert_webhook_raises(session: aiohttp.ClientSession) -> None:
+    with pytest.raises(AlertNotDelivered, match="unreachable"):
+        await AiohttpAlertNotifier(session, closed_port_url()).notify(ALERT)
