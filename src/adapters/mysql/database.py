@@ -1,0 +1,168 @@
+"""The aiomysql pool and the rules every statement runs under: autocommit unless a
+transaction is opened explicitly, and "cannot reach the server" raised as StoreUnavailable."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
+from typing import Any
+
+import aiomysql
+import msgspec
+import pymysql
+
+from insider_core.errors import StoreUnavailable
+
+# Refused, unknown host, gone away, lost, too many connections, shutting down, killed.
+UNREACHABLE_CODES = frozenset({1040, 1053, 1927, 2002, 2003, 2005, 2006, 2013, 2055})
+# Claims lock the rows they take and skip the rows others hold; READ COMMITTED keeps InnoDB
+# from also locking the gaps between them, which would make inserts wait on a claim.
+SESSION_SETUP = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"
+DATABASE_EXISTS = 1007
+DATABASE_NAME = re.compile(r"[A-Za-z0-9_$-]{1,64}")
+
+
+class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
+    host: str
+    port: int = 3306
+    user: str
+    password: str
+    database: str
+    connect_timeout: float = 10
+
+    def __repr__(self) -> str:
+        return f"ServerSettings({self.user}@{self.host}:{self.port}/{self.database})"
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": self.password,
+            "connect_timeout": self.connect_timeout,
+            "charset": "utf8mb4",
+            "autocommit": True,
+        }
+
+
+class Database:
+    def __init__(self, pool: aiomysql.Pool, settings: ServerSettings) -> None:
+        self._pool = pool
+        self._closed = False
+        self.name = settings.database
+        self._ping_timeout = settings.connect_timeout
+
+    @classmethod
+    async def open(
+        cls, settings: ServerSettings, *, minsize: int, maxsize: int, recycle: int
+    ) -> Database:
+        await ensure_database(settings)
+        with unreachable_as_store_unavailable(connecting=True):
+            pool = await aiomysql.create_pool(
+                minsize=minsize,
+                maxsize=maxsize,
+                pool_recycle=recycle,
+                db=settings.database,
+                init_command=SESSION_SETUP,
+                **settings.connect_kwargs(),
+            )
+        return cls(pool, settings)
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._pool.close()
+            await self._pool.wait_closed()
+
+    async def ping(self) -> bool:
+        try:
+            async with asyncio.timeout(self._ping_timeout), self.cursor() as cursor:
+                await cursor.execute("SELECT 1")
+        except Exception:
+            return False
+        return True
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[aiomysql.Connection]:
+        if self._closed:
+            raise StoreUnavailable("the MySQL pool is closed")
+        with unreachable_as_store_unavailable():
+            async with self._pool.acquire() as connection:
+                try:
+                    yield connection
+                except BaseException as error:
+                    if not isinstance(error, Exception):
+                        # Cancelled mid-statement: the protocol state is unknown.
+                        connection.close()
+                    raise
+
+    @asynccontextmanager
+    async def cursor(self) -> AsyncIterator[aiomysql.Cursor]:
+        """A cursor whose statements each commit on their own."""
+        async with self.connection() as connection, connection.cursor() as cursor:
+            yield cursor
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiomysql.Cursor]:
+        """A cursor inside one transaction: committed on success, rolled back on error."""
+        async with self.connection() as connection:
+            await connection.begin()
+            try:
+                async with connection.cursor() as cursor:
+                    yield cursor
+            except Exception:
+                with suppress(pymysql.err.Error, OSError):
+                    await connection.rollback()
+                raise
+            await connection.commit()
+
+
+async def ensure_database(settings: ServerSettings) -> None:
+    """Create the database (utf8mb4) unless it exists; a user without the CREATE privilege
+    can still open an existing one."""
+    if DATABASE_NAME.fullmatch(settings.database) is None:
+        raise ValueError(f"unsupported MySQL database name: {settings.database!r}")
+    with unreachable_as_store_unavailable(connecting=True):
+        connection = await aiomysql.connect(**settings.connect_kwargs())
+        try:
+            async with connection.cursor() as cursor:
+                await cursor.execute(
+                    "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
+                    (settings.database,),
+                )
+                if await cursor.fetchone() is None:
+                    await _create_database(cursor, settings.database)
+        finally:
+            connection.close()
+
+
+async def _create_database(cursor: aiomysql.Cursor, name: str) -> None:
+    try:
+        await cursor.execute(
+            f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        )
+    except pymysql.err.ProgrammingError as error:
+        if error.args[0] != DATABASE_EXISTS:  # another process created it a moment ago
+            raise
+
+
+def is_unreachable(error: BaseException, *, connecting: bool = False) -> bool:
+    """While connecting, every operational error (refused, access denied, no privilege)
+    leaves the store out of reach; afterwards only the connection-level ones do."""
+    if isinstance(error, pymysql.err.OperationalError):
+        return connecting or (bool(error.args) and error.args[0] in UNREACHABLE_CODES)
+    return isinstance(error, pymysql.err.InterfaceError | OSError | asyncio.TimeoutError)
+
+
+@contextmanager
+def unreachable_as_store_unavailable(*, connecting: bool = False) -> Iterator[None]:
+    try:
+        yield
+    except StoreUnavailable:
+        raise
+    except Exception as error:
+        if is_unreachable(error, connecting=connecting):
+            raise StoreUnavailable(f"MySQL store unavailable: {error}") from error
+        raise

@@ -1,0 +1,107 @@
+"""Versioned schema changes: the SQL files in `schema/`, applied once each, in name order.
+
+MySQL commits every DDL statement on its own, so a transaction cannot make a migration
+atomic; instead a named server lock (GET_LOCK) lets one process at a time apply them, and the
+others then find nothing left to do."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from importlib.resources import files
+from typing import NamedTuple
+
+import aiomysql
+
+from adapters.mysql.database import Database
+from adapters.mysql.rows import to_db_time
+
+LOCK_TIMEOUT_SECONDS = 60
+SCHEMA_MIGRATIONS_EXISTS = (
+    "SELECT 1 FROM information_schema.TABLES "
+    "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'schema_migrations'"
+)
+CREATE_SCHEMA_MIGRATIONS = """
+CREATE TABLE schema_migrations (
+    name VARCHAR(191) NOT NULL PRIMARY KEY,
+    applied_at DATETIME(6) NOT NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4
+"""
+STATEMENT_END = re.compile(r";[ \t]*(?:\n|$)")
+
+
+class Migration(NamedTuple):
+    name: str
+    statements: list[str]
+
+
+class MigrationLockTimeout(RuntimeError):
+    def __init__(self, database: str) -> None:
+        super().__init__(
+            f"another process held the migration lock of {database!r} "
+            f"for more than {LOCK_TIMEOUT_SECONDS} s"
+        )
+
+
+def load_migrations() -> list[Migration]:
+    schema = files("adapters.mysql").joinpath("schema")
+    scripts = sorted(
+        (entry for entry in schema.iterdir() if entry.name.endswith(".sql")),
+        key=lambda entry: entry.name,
+    )
+    return [
+        Migration(entry.name.removesuffix(".sql"), split_statements(entry.read_text("utf-8")))
+        for entry in scripts
+    ]
+
+
+def split_statements(script: str) -> list[str]:
+    """Statements end with a semicolon at the end of a line."""
+    chunks = (chunk.strip() for chunk in STATEMENT_END.split(script))
+    return [chunk for chunk in chunks if _has_code(chunk)]
+
+
+async def apply_migrations(database: Database) -> list[str]:
+    """Apply the missing migrations under the database's migration lock; returns their names."""
+    lock = migration_lock_name(database.name)
+    async with database.connection() as connection, connection.cursor() as cursor:
+        await cursor.execute("SELECT GET_LOCK(%s, %s)", (lock, LOCK_TIMEOUT_SECONDS))
+        (acquired,) = await cursor.fetchone()
+        if acquired != 1:
+            raise MigrationLockTimeout(database.name)
+        try:
+            applied = await _apply_missing(cursor)
+        except BaseException:
+            connection.close()  # the server releases the lock with the session
+            raise
+        await cursor.execute("SELECT RELEASE_LOCK(%s)", (lock,))
+    return applied
+
+
+def migration_lock_name(database: str) -> str:
+    """Server-wide, so named after the database; hashed to fit the 64-character limit."""
+    return "insider_migrations_" + hashlib.sha1(database.encode()).hexdigest()
+
+
+async def _apply_missing(cursor: aiomysql.Cursor) -> list[str]:
+    if not await cursor.execute(SCHEMA_MIGRATIONS_EXISTS):
+        await cursor.execute(CREATE_SCHEMA_MIGRATIONS)
+    await cursor.execute("SELECT name FROM schema_migrations")
+    done = {name for (name,) in await cursor.fetchall()}
+    applied: list[str] = []
+    for migration in load_migrations():
+        if migration.name in done:
+            continue
+        for statement in migration.statements:
+            await cursor.execute(statement)
+        await cursor.execute(
+            "INSERT INTO schema_migrations (name, applied_at) VALUES (%s, %s)",
+            (migration.name, to_db_time(datetime.now(UTC))),
+        )
+        applied.append(migration.name)
+    return applied
+
+
+def _has_code(chunk: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("--") for line in chunk.splitlines())

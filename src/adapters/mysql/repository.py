@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import pymysql
+
+from adapters.mysql import queries as sql
+from adapters.mysql.claims import claim_due, record_results
+from adapters.mysql.database import Database, ServerSettings
+from adapters.mysql.migrations import apply_migrations
+from adapters.mysql.rows import attempt_from_row, message_from_row, new_message_params, to_db_time
+from insider_core.message import Message, NewMessage
+from insider_core.ports import MessageRepository
+from insider_core.records import DeliveryAttempt, DeliveryResult, MessageStats, Page, PageRequest
+from insider_core.status import MessageStatus
+
+
+class MySqlMessageRepository(MessageRepository):
+    """Messages in MySQL/MariaDB (InnoDB) through an aiomysql pool. Claims are safe across
+    processes: SELECT ... FOR UPDATE SKIP LOCKED over the due index, in one transaction."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    @classmethod
+    async def open(
+        cls,
+        *,
+        host: str,
+        port: int = 3306,
+        user: str,
+        password: str,
+        database: str,
+        pool_minsize: int = 1,
+        pool_maxsize: int = 10,
+        connect_timeout: float = 10,
+        pool_recycle: int = 3600,
+        migrate: bool = True,
+    ) -> MySqlMessageRepository:
+        """Create the database if it does not exist, open the pool and, unless told not to,
+        apply the missing migrations."""
+        settings = ServerSettings(
+            host=host,
+            port=port,
+            user=user,
+            password=password,
+            database=database,
+            connect_timeout=connect_timeout,
+        )
+        repository = cls(
+            await Database.open(
+                settings, minsize=pool_minsize, maxsize=pool_maxsize, recycle=pool_recycle
+            )
+        )
+        if migrate:
+            try:
+                await repository.migrate()
+            except BaseException:
+                await repository.close()
+                raise
+        return repository
+
+    async def close(self) -> None:
+        await self._database.close()
+
+    async def migrate(self) -> list[str]:
+        """Names of the migrations applied by this call."""
+        return await apply_migrations(self._database)
+
+    async def add(self, new: NewMessage) -> tuple[Message, bool]:
+        async with self._database.cursor() as cursor:
+            try:
+                await cursor.execute(sql.INSERT_MESSAGE, new_message_params(new))
+            except pymysql.err.IntegrityError as error:
+                if error.args[0] != sql.DUPLICATE_KEY:
+                    raise
+                await cursor.execute(sql.SELECT_BY_KEY, (new.idempotency_key,))
+                return message_from_row(await cursor.fetchone()), False
+            return Message.from_new(cursor.lastrowid, new), True
+
+    async def add_many(self, new: Sequence[NewMessage]) -> int:
+        inserted = 0
+        async with self._database.transaction() as cursor:
+            for start in range(0, len(new), sql.INSERT_ROWS_PER_STATEMENT):
+                chunk = new[start : start + sql.INSERT_ROWS_PER_STATEMENT]
+                params = [value for item in chunk for value in new_message_params(item)]
+                inserted += await cursor.execute(sql.insert_messages(len(chunk)), params)
+        return inserted
+
+    async def get(self, message_id: int) -> Message | None:
+        async with self._database.cursor() as cursor:
+            await cursor.execute(sql.SELECT_BY_ID, (message_id,))
+            row = await cursor.fetchone()
+        return None if row is None else message_from_row(row)
+
+    async def list_page(self, request: PageRequest) -> Page[Message]:
+        count_sql, page_sql = sql.page_query(
+            filtered=request.status is not None, newest_sent_first=request.newest_sent_first
+        )
+        status = () if request.status is None else (request.status.value,)
+        async with self._database.cursor() as cursor:
+            await cursor.execute(count_sql, status)
+            (total,) = await cursor.fetchone()
+            await cursor.execute(page_sql, (*status, request.page_size, request.offset))
+            rows = await cursor.fetchall()
+        return Page(
+            items=[message_from_row(row) for row in rows],
+            page=request.page,
+            page_size=request.page_size,
+            total_count=total,
+        )
+
+    async def stats(self) -> MessageStats:
+        async with self._database.cursor() as cursor:
+            await cursor.execute(sql.COUNT_BY_STATUS)
+            rows = await cursor.fetchall()
+        return MessageStats(**{MessageStatus(status).value: count for status, count in rows})
+
+    async def claim_due(
+        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+    ) -> list[Message]:
+        if limit <= 0:
+            return []
+        async with self._database.transaction() as cursor:
+            return await claim_due(cursor, limit, now, lease_until, claim_token)
+
+    async def record(self, results: Sequence[DeliveryResult]) -> int:
+        if not results:
+            return 0
+        async with self._database.transaction() as cursor:
+            return await record_results(cursor, results)
+
+    async def replay_one(self, message_id: int, now: datetime) -> Message | None:
+        moment = to_db_time(now)
+        async with self._database.transaction() as cursor:
+            if await cursor.execute(sql.REPLAY_ONE, (moment, moment, message_id)) == 0:
+                return None
+            await cursor.execute(sql.SELECT_BY_ID, (message_id,))
+            return message_from_row(await cursor.fetchone())
+
+    async def replay_all(self, now: datetime) -> int:
+        moment = to_db_time(now)
+        async with self._database.cursor() as cursor:
+            return int(await cursor.execute(sql.REPLAY_SET, (moment, moment)))
+
+    async def list_attempts(self, message_id: int) -> list[DeliveryAttempt]:
+        async with self._database.cursor() as cursor:
+            await cursor.execute(sql.SELECT_ATTEMPTS, (message_id,))
+            rows = await cursor.fetchall()
+        return [attempt_from_row(row) for row in rows]
+
+    async def prune_attempts(self, older_than: datetime) -> int:
+        """Deletes in bounded chunks, so no single statement holds locks for long."""
+        pruned = 0
+        async with self._database.cursor() as cursor:
+            while True:
+                deleted: int = await cursor.execute(
+                    sql.PRUNE_ATTEMPTS, (to_db_time(older_than), sql.PRUNE_ROWS_PER_STATEMENT)
+                )
+                pruned += deleted
+                if deleted < sql.PRUNE_ROWS_PER_STATEMENT:
+                    return pruned
+
+    async def ping(self) -> bool:
+        """False, never an error, when the server cannot be reached."""
+        return await self._database.ping()

@@ -1,0 +1,13 @@
+CREATE TABLE delivery_attempts (
+    id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+    message_id BIGINT UNSIGNED NOT NULL,
+    attempt_number INT UNSIGNED NOT NULL,
+    started_at DATETIME(6) NOT NULL,
+    duration_ms INT UNSIGNED NOT NULL,
+    http_status SMALLINT UNSIGNED NULL,
+    error_kind VARCHAR(32) NULL,
+    detail TEXT NULL,
+    PRIMARY KEY (id),
+    KEY ix_delivery_attempts_message (message_id),
+    KEY ix_delivery_attempts_started (started_at)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;

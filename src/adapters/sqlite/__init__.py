@@ -1,0 +1,5 @@
+"""The embedded message store: SQLite through aiosqlite."""
+
+from adapters.sqlite.repository import SqliteMessageRepository
+
+__all__ = ["SqliteMessageRepository"]

@@ -1,0 +1,60 @@
+"""The SQL the SQLite repository runs. Values are always bound as parameters."""
+
+from __future__ import annotations
+
+from adapters.sqlite.rows import ATTEMPT_COLUMNS, MESSAGE_COLUMNS
+
+INSERT_MESSAGE = (
+    "INSERT INTO messages (content, phone_number, status, next_attempt_at, idempotency_key, "
+    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (idempotency_key) DO NOTHING"
+)
+SELECT_BY_ID = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?"
+SELECT_BY_KEY = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE idempotency_key = ?"
+COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM messages GROUP BY status"
+
+# due_at <= now reads the due index only (INDEXED BY makes that a guarantee: the statement
+# fails rather than scan the table); a sending row whose lease ends exactly now is
+# not yet claimable (Message.is_claimable), hence the second condition.
+CLAIM_DUE = (
+    f"SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY ix_messages_due "
+    "WHERE due_at <= ? AND (status = 'pending' OR lease_until < ?) "
+    "ORDER BY due_at, id LIMIT ?"
+)
+# Recovering an expired lease re-runs the lost attempt, so only pending rows count one more.
+# SQLite evaluates every assignment against the row as it was.
+CLAIM_UPDATE = (
+    "UPDATE messages SET attempts = attempts + (status = 'pending'), status = 'sending', "
+    "lease_until = ?, claim_token = ?, updated_at = ? WHERE id IN ({ids})"
+)
+SELECT_CLAIMS = "SELECT id, claim_token FROM messages WHERE status = 'sending' AND id IN ({ids})"
+RECORD_RESULT = (
+    "UPDATE messages SET status = ?, attempts = ?, message_id = ?, sent_at = ?, "
+    "next_attempt_at = ?, last_error = ?, lease_until = ?, claim_token = ?, updated_at = ? "
+    "WHERE id = ? AND claim_token = ? AND status = 'sending'"
+)
+INSERT_ATTEMPT = f"INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+SELECT_ATTEMPTS = (
+    f"SELECT {ATTEMPT_COLUMNS} FROM delivery_attempts WHERE message_id = ? ORDER BY id"
+)
+PRUNE_ATTEMPTS = "DELETE FROM delivery_attempts WHERE started_at < ?"
+
+REPLAY_SET = (
+    "UPDATE messages SET status = 'pending', attempts = 0, message_id = NULL, sent_at = NULL, "
+    "last_error = NULL, next_attempt_at = ?, updated_at = ? WHERE status = 'failed'"
+)
+REPLAY_ONE = REPLAY_SET + " AND id = ?"
+
+
+def placeholders(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def page_query(*, filtered: bool, newest_sent_first: bool) -> tuple[str, str]:
+    """The count and the page select for a listing."""
+    where = " WHERE status = ?" if filtered else ""
+    order = "sent_order_at DESC, id DESC" if newest_sent_first else "id DESC"
+    return (
+        f"SELECT COUNT(*) FROM messages{where}",
+        f"SELECT {MESSAGE_COLUMNS} FROM messages{where} ORDER BY {order} LIMIT ? OFFSET ?",
+    )

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+import aiosqlite
+
+from adapters.sqlite import queries as sql
+from adapters.sqlite.claims import claim_due, record_results
+from adapters.sqlite.connection import connect, transaction, unreachable_as_store_unavailable
+from adapters.sqlite.migrations import apply_migrations
+from adapters.sqlite.rows import attempt_from_row, message_from_row, new_message_params, to_db_time
+from insider_core.errors import StoreUnavailable
+from insider_core.message import Message, NewMessage
+from insider_core.ports import MessageRepository
+from insider_core.records import DeliveryAttempt, DeliveryResult, MessageStats, Page, PageRequest
+from insider_core.status import MessageStatus
+
+
+class SqliteMessageRepository(MessageRepository):
+    """The embedded store: one connection in WAL mode. Operations of one instance run one at a
+    time; writes take the file's write lock (BEGIN IMMEDIATE), so other processes and
+    instances on the same file wait their turn instead of claiming the same rows."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    @classmethod
+    async def open(cls, path: str) -> SqliteMessageRepository:
+        """Open (creating if needed) the database at `path`, or ":memory:", and migrate it."""
+        repository = cls(await connect(path))
+        try:
+            await repository.migrate()
+        except BaseException:
+            await repository.close()
+            raise
+        return repository
+
+    async def close(self) -> None:
+        async with self._lock:
+            if not self._closed:
+                self._closed = True
+                await self._connection.close()
+
+    async def migrate(self) -> list[str]:
+        """Names of the migrations applied by this call."""
+        async with self._session() as connection:
+            return await apply_migrations(connection)
+
+    async def add(self, new: NewMessage) -> tuple[Message, bool]:
+        async with self._session() as connection:
+            cursor = await connection.execute(sql.INSERT_MESSAGE, new_message_params(new))
+            if cursor.rowcount == 1 and cursor.lastrowid is not None:
+                return Message.from_new(cursor.lastrowid, new), True
+            rows = await connection.execute_fetchall(sql.SELECT_BY_KEY, (new.idempotency_key,))
+            return message_from_row(next(iter(rows))), False
+
+    async def add_many(self, new: Sequence[NewMessage]) -> int:
+        async with self._session() as connection, transaction(connection):
+            before = connection.total_changes
+            await connection.executemany(sql.INSERT_MESSAGE, [new_message_params(n) for n in new])
+            return connection.total_changes - before
+
+    async def get(self, message_id: int) -> Message | None:
+        async with self._session() as connection:
+            rows = list(await connection.execute_fetchall(sql.SELECT_BY_ID, (message_id,)))
+        return message_from_row(rows[0]) if rows else None
+
+    async def list_page(self, request: PageRequest) -> Page[Message]:
+        count_sql, page_sql = sql.page_query(
+            filtered=request.status is not None, newest_sent_first=request.newest_sent_first
+        )
+        status = () if request.status is None else (request.status.value,)
+        async with self._session() as connection:
+            counted = await connection.execute_fetchall(count_sql, status)
+            rows = await connection.execute_fetchall(
+                page_sql, (*status, request.page_size, request.offset)
+            )
+        return Page(
+            items=[message_from_row(row) for row in rows],
+            page=request.page,
+            page_size=request.page_size,
+            total_count=next(iter(counted))[0],
+        )
+
+    async def stats(self) -> MessageStats:
+        async with self._session() as connection:
+            rows = await connection.execute_fetchall(sql.COUNT_BY_STATUS)
+        return MessageStats(**{MessageStatus(status).value: count for status, count in rows})
+
+    async def claim_due(
+        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+    ) -> list[Message]:
+        if limit <= 0:
+            return []
+        async with self._session() as connection, transaction(connection):
+            return await claim_due(connection, limit, now, lease_until, claim_token)
+
+    async def record(self, results: Sequence[DeliveryResult]) -> int:
+        if not results:
+            return 0
+        async with self._session() as connection, transaction(connection):
+            return await record_results(connection, results)
+
+    async def replay_one(self, message_id: int, now: datetime) -> Message | None:
+        moment = to_db_time(now)
+        async with self._session() as connection, transaction(connection):
+            cursor = await connection.execute(sql.REPLAY_ONE, (moment, moment, message_id))
+            if cursor.rowcount == 0:
+                return None
+            rows = await connection.execute_fetchall(sql.SELECT_BY_ID, (message_id,))
+            return message_from_row(next(iter(rows)))
+
+    async def replay_all(self, now: datetime) -> int:
+        moment = to_db_time(now)
+        async with self._session() as connection:
+            cursor = await connection.execute(sql.REPLAY_SET, (moment, moment))
+            return cursor.rowcount
+
+    async def list_attempts(self, message_id: int) -> list[DeliveryAttempt]:
+        async with self._session() as connection:
+            rows = await connection.execute_fetchall(sql.SELECT_ATTEMPTS, (message_id,))
+        return [attempt_from_row(row) for row in rows]
+
+    async def prune_attempts(self, older_than: datetime) -> int:
+        async with self._session() as connection:
+            cursor = await connection.execute(sql.PRUNE_ATTEMPTS, (to_db_time(older_than),))
+            return cursor.rowcount
+
+    async def ping(self) -> bool:
+        """False, never an error, when the store cannot be used."""
+        try:
+            async with self._session() as connection:
+                await connection.execute_fetchall("SELECT 1")
+        except Exception:
+            return False
+        return True
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            if self._closed:
+                raise StoreUnavailable("the SQLite store is closed")
+            with unreachable_as_store_unavailable():
+                yield self._connection

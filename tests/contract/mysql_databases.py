@@ -1,0 +1,97 @@
+"""Throwaway MySQL databases for the contract tests: every run creates its own, named
+`insider_test_<random hex>`, and drops it at the end, so runs never see each other's rows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import aiomysql
+import msgspec
+import pymysql
+
+from adapters.mysql import MySqlMessageRepository
+
+
+class MySqlServer(msgspec.Struct, frozen=True, kw_only=True):
+    host: str
+    port: int
+    user: str
+    password: str
+
+    @classmethod
+    def from_url(cls, url: str) -> MySqlServer:
+        parts = urlsplit(url)
+        return cls(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 3306,
+            user=unquote(parts.username or "root"),
+            password=unquote(parts.password or ""),
+        )
+
+
+class ScratchDatabase(msgspec.Struct, frozen=True, kw_only=True):
+    server: MySqlServer
+    name: str
+
+    async def open_repository(self, **overrides: Any) -> MySqlMessageRepository:
+        options: dict[str, Any] = {
+            "host": self.server.host,
+            "port": self.server.port,
+            "user": self.server.user,
+            "password": self.server.password,
+            "database": self.name,
+            "pool_maxsize": 4,
+        }
+        return await MySqlMessageRepository.open(**(options | overrides))
+
+    async def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement on a connection of its own; returns its rows, if any."""
+        connection = await aiomysql.connect(
+            host=self.server.host,
+            port=self.server.port,
+            user=self.server.user,
+            password=self.server.password,
+            db=self.name,
+            charset="utf8mb4",
+            autocommit=True,
+        )
+        try:
+            async with connection.cursor() as cursor:
+                await cursor.execute(statement, params)
+                return list(await cursor.fetchall())
+        finally:
+            connection.close()
+
+    async def empty(self) -> None:
+        for table in ("messages", "delivery_attempts"):
+            await self.query(f"TRUNCATE TABLE {table}")
+
+    def drop(self) -> None:
+        connection = pymysql.connect(
+            host=self.server.host,
+            port=self.server.port,
+            user=self.server.user,
+            password=self.server.password,
+            autocommit=True,
+        )
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS `{self.name}`")
+        finally:
+            connection.close()
+
+
+@contextmanager
+def scratch_database(url: str) -> Iterator[ScratchDatabase]:
+    """A database name no one uses yet; the repository creates it on open, this drops it."""
+    database = ScratchDatabase(
+        server=MySqlServer.from_url(url), name=f"insider_test_{uuid.uuid4().hex[:16]}"
+    )
+    try:
+        yield database
+    finally:
+        database.drop()

@@ -1,0 +1,640 @@
+"""The behaviour every MessageRepository promises. Subclass `MessageRepositoryContract` once per
+implementation and provide the fixtures `repository` (an empty, reachable store) and
+`unreachable_repository`; override `refuses_work_when_unreachable` where it does not hold."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta, timezone
+from random import Random
+
+import msgspec
+import pytest
+
+from adapters.memory import ManualClock
+from insider_core import (
+    DeliveryAttempt,
+    DeliveryResult,
+    ErrorKind,
+    Message,
+    MessageRepository,
+    MessageStats,
+    MessageStatus,
+    NewMessage,
+    PageRequest,
+    RetryPolicy,
+    SendOutcome,
+    StoreUnavailable,
+)
+
+START = datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
+LEASE = timedelta(seconds=60)
+PHONE = "+905551112233"
+POLICY = RetryPolicy(max_attempts=3, base_seconds=30, max_seconds=3600)
+
+ACCEPTED = SendOutcome.http(202, message_id="wh-1", duration_seconds=0.25)
+UNAVAILABLE = SendOutcome.http(503, body="try later 🙁", duration_seconds=1.5)
+REJECTED = SendOutcome.http(400, body="bad number", duration_seconds=0.1)
+TIMED_OUT = SendOutcome.failure(ErrorKind.TIMEOUT, "timed out", duration_seconds=30.0)
+
+
+def new_message(at: datetime, *, key: str | None = None, content: str = "Hello") -> NewMessage:
+    return NewMessage(
+        content=content,
+        phone_number=PHONE,
+        idempotency_key=key or str(uuid.uuid4()),
+        created_at=at,
+    )
+
+
+def outcome_of(
+    claimed: Message, outcome: SendOutcome, at: datetime, *, token: str | None = None
+) -> DeliveryResult:
+    """What a worker reports after sending `claimed`; `token` overrides the claim it holds."""
+    return DeliveryResult(
+        message=claimed.record(outcome, POLICY, at, Random(7)),
+        claim_token=token or claimed.claim_token or "",
+        attempt=DeliveryAttempt(
+            message_id=claimed.id,
+            attempt_number=claimed.attempts,
+            started_at=at - timedelta(seconds=outcome.duration_seconds),
+            duration_ms=round(outcome.duration_seconds * 1000),
+            http_status=outcome.http_status,
+            error_kind=outcome.error_kind,
+            detail=DeliveryAttempt.clip(outcome.error),
+        ),
+    )
+
+
+def ids(messages: Iterable[Message]) -> list[int]:
+    return [message.id for message in messages]
+
+
+class MessageRepositoryContract:
+    @pytest.fixture
+    async def repository(self) -> MessageRepository:
+        """An empty store, reachable for the whole test."""
+        raise NotImplementedError
+
+    @pytest.fixture
+    async def unreachable_repository(self) -> MessageRepository:
+        """A repository whose store cannot be reached."""
+        raise NotImplementedError
+
+    @pytest.fixture
+    def refuses_work_when_unreachable(self) -> bool:
+        """Whether operations on an unreachable store raise StoreUnavailable (a fake that only
+        reports the outage through ping does not)."""
+        return True
+
+    @pytest.fixture
+    def clock(self) -> ManualClock:
+        return ManualClock(START)
+
+    async def add_at(self, repository: MessageRepository, *moments: datetime) -> list[Message]:
+        return [(await repository.add(new_message(moment)))[0] for moment in moments]
+
+    async def claim(
+        self, repository: MessageRepository, at: datetime, limit: int = 100
+    ) -> list[Message]:
+        return await repository.claim_due(limit, at, at + LEASE, uuid.uuid4().hex)
+
+    async def settle(
+        self, repository: MessageRepository, at: datetime, *outcomes: SendOutcome
+    ) -> list[Message]:
+        """Add one message per outcome, claim them and record the outcomes in one batch."""
+        await self.add_at(repository, *([at] * len(outcomes)))
+        claimed = await self.claim(repository, at, limit=len(outcomes))
+        results = [outcome_of(m, o, at) for m, o in zip(claimed, outcomes, strict=True)]
+        assert await repository.record(results) == len(results)
+        return [result.message for result in results]
+
+    # Adding and reading
+
+    async def test_an_added_message_is_pending_and_reads_back_unchanged(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        new = new_message(clock.now())
+
+        message, created = await repository.add(new)
+
+        assert created is True
+        assert message == Message.from_new(message.id, new)
+        assert message.status is MessageStatus.PENDING
+        assert await repository.get(message.id) == message
+
+    async def test_an_unknown_id_reads_as_none(self, repository: MessageRepository) -> None:
+        assert await repository.get(987654) is None
+
+    async def test_ids_grow_in_the_order_messages_are_added(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        added = await self.add_at(repository, clock.now(), clock.now(), clock.now())
+
+        assert ids(added) == sorted(ids(added))
+        assert len(set(ids(added))) == 3
+
+    async def test_a_known_idempotency_key_returns_the_stored_message_and_adds_nothing(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        first, _ = await repository.add(new_message(clock.now(), key="key-1", content="first"))
+
+        again, created = await repository.add(
+            new_message(clock.now() + LEASE, key="key-1", content="second")
+        )
+
+        assert created is False
+        assert again == first
+        assert (await repository.stats()).total == 1
+
+    async def test_idempotency_keys_that_differ_only_in_case_are_different_keys(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        _, lower = await repository.add(new_message(clock.now(), key="abc-key"))
+        _, upper = await repository.add(new_message(clock.now(), key="ABC-KEY"))
+
+        assert (lower, upper) == (True, True)
+
+    async def test_add_many_stores_new_keys_once_and_skips_known_ones(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        await repository.add(new_message(clock.now(), key="known"))
+        batch = [
+            new_message(clock.now(), key="known"),
+            new_message(clock.now(), key="new-1"),
+            new_message(clock.now(), key="new-2"),
+            new_message(clock.now(), key="new-2"),
+        ]
+
+        assert await repository.add_many(batch) == 2
+        assert (await repository.stats()).pending == 3
+
+    async def test_add_many_of_nothing_stores_nothing(self, repository: MessageRepository) -> None:
+        assert await repository.add_many([]) == 0
+
+    async def test_add_many_stores_large_batches_whole(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        batch = [new_message(clock.now(), content=f"bulk {n}") for n in range(2500)]
+
+        assert await repository.add_many(batch) == 2500
+        page = await repository.list_page(PageRequest(page=1, page_size=1))
+        assert page.total_count == 2500
+        assert page.items[0].content == "bulk 2499"
+
+    async def test_emoji_and_other_non_ascii_content_round_trips(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        content = "Merhaba 👋🏽 dünya — 你好 𝄞 İıŞş"
+
+        message, _ = await repository.add(new_message(clock.now(), content=content))
+
+        stored = await repository.get(message.id)
+        assert stored is not None
+        assert stored.content == content
+
+    async def test_timestamps_round_trip_with_microsecond_precision_in_utc(
+        self, repository: MessageRepository
+    ) -> None:
+        created = datetime(2026, 5, 17, 23, 59, 59, 999999, tzinfo=UTC)
+        now = created + timedelta(microseconds=2)
+        lease_until = now + timedelta(seconds=90, microseconds=1)
+        message, _ = await repository.add(new_message(created))
+
+        [claimed] = await repository.claim_due(1, now, lease_until, "token")
+
+        stored = await repository.get(message.id)
+        assert stored is not None
+        assert stored == claimed
+        assert stored.created_at == created
+        assert stored.updated_at == now
+        assert stored.lease_until == lease_until
+        assert stored.created_at.utcoffset() == timedelta(0)
+
+    async def test_a_timestamp_in_another_zone_is_stored_as_the_same_instant(
+        self, repository: MessageRepository
+    ) -> None:
+        istanbul = timezone(timedelta(hours=3))
+        created = datetime(2026, 2, 1, 9, 30, 0, 654321, tzinfo=istanbul)
+
+        message, _ = await repository.add(new_message(created))
+
+        stored = await repository.get(message.id)
+        assert stored is not None
+        assert stored.created_at == created
+        assert stored.next_attempt_at == created
+
+    # Listing and statistics
+
+    async def test_the_list_is_newest_id_first_in_pages_with_the_total(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        added = await self.add_at(repository, *([clock.now()] * 5))
+        newest_first = ids(added)[::-1]
+
+        first = await repository.list_page(PageRequest(page=1, page_size=2))
+        last = await repository.list_page(PageRequest(page=3, page_size=2))
+        beyond = await repository.list_page(PageRequest(page=4, page_size=2))
+
+        assert ids(first.items) == newest_first[:2]
+        assert (first.page, first.page_size, first.total_count, first.total_pages) == (1, 2, 5, 3)
+        assert ids(last.items) == newest_first[4:]
+        assert list(beyond.items) == []
+        assert beyond.total_count == 5
+
+    async def test_the_list_filters_by_status_and_counts_only_matching_messages(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        await self.add_at(repository, *([clock.now()] * 5))
+        claimed = await self.claim(repository, clock.now(), limit=2)
+
+        sending = await repository.list_page(PageRequest(status=MessageStatus.SENDING))
+        pending = await repository.list_page(PageRequest(status=MessageStatus.PENDING))
+        sent = await repository.list_page(PageRequest(status=MessageStatus.SENT))
+
+        assert ids(sending.items) == sorted(ids(claimed), reverse=True)
+        assert sending.items == sorted(claimed, key=lambda m: m.id, reverse=True)
+        assert (sending.total_count, pending.total_count, sent.total_count) == (2, 3, 0)
+        assert {m.status for m in pending.items} == {MessageStatus.PENDING}
+
+    async def test_the_sent_list_is_newest_sent_first(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        first, second, third = await self.add_at(repository, *([clock.now()] * 3))
+        claimed = {m.id: m for m in await self.claim(repository, clock.now())}
+        now = clock.now()
+        await repository.record(
+            [
+                outcome_of(claimed[first.id], ACCEPTED, now + timedelta(seconds=30)),
+                outcome_of(claimed[second.id], ACCEPTED, now + timedelta(seconds=10)),
+                outcome_of(claimed[third.id], ACCEPTED, now + timedelta(seconds=20)),
+            ]
+        )
+
+        page = await repository.list_page(
+            PageRequest(status=MessageStatus.SENT, newest_sent_first=True)
+        )
+
+        assert ids(page.items) == [first.id, third.id, second.id]
+        assert page.total_count == 3
+
+    async def test_messages_sent_at_the_same_moment_list_newest_id_first(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        sent = await self.settle(repository, clock.now(), ACCEPTED, ACCEPTED)
+
+        page = await repository.list_page(
+            PageRequest(status=MessageStatus.SENT, newest_sent_first=True)
+        )
+
+        assert ids(page.items) == sorted(ids(sent), reverse=True)
+
+    async def test_stats_of_an_empty_store_are_all_zero(
+        self, repository: MessageRepository
+    ) -> None:
+        assert await repository.stats() == MessageStats()
+
+    async def test_stats_count_the_messages_in_each_status(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        await self.settle(repository, clock.now(), ACCEPTED, ACCEPTED, REJECTED, UNAVAILABLE)
+        await self.add_at(repository, clock.now(), clock.now(), clock.now())
+        await self.claim(repository, clock.now(), limit=1)
+
+        stats = await repository.stats()
+
+        # The 503 went back to pending with a backoff, so it is pending as well.
+        assert stats == MessageStats(pending=3, sending=1, sent=2, failed=1)
+        assert stats.total == 7
+
+    # Claiming
+
+    async def test_the_claim_takes_the_oldest_due_first_up_to_the_limit(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        # Added newest first, so due order and id order disagree.
+        added = await self.add_at(repository, *(now - timedelta(seconds=s) for s in range(5)))
+
+        claimed = await self.claim(repository, now, limit=3)
+
+        assert ids(claimed) == ids(added)[::-1][:3]
+        assert {m.status for m in claimed} == {MessageStatus.SENDING}
+
+    async def test_messages_due_at_the_same_moment_are_claimed_lowest_id_first(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        added = await self.add_at(repository, *([clock.now()] * 4))
+
+        claimed = await self.claim(repository, clock.now(), limit=2)
+
+        assert ids(claimed) == ids(added)[:2]
+
+    async def test_a_claim_with_a_limit_of_zero_takes_nothing(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        await self.add_at(repository, clock.now())
+
+        assert await self.claim(repository, clock.now(), limit=0) == []
+
+    async def test_the_claim_skips_messages_not_yet_due_and_takes_those_due_exactly_now(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        due_now, later = await self.add_at(repository, now, now + timedelta(microseconds=1))
+
+        claimed = await self.claim(repository, now)
+
+        assert ids(claimed) == [due_now.id]
+        assert (await repository.get(later.id)) == later
+
+    async def test_the_claim_never_takes_sent_or_failed_messages(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        await self.settle(repository, clock.now(), ACCEPTED, REJECTED)
+
+        assert await self.claim(repository, clock.now() + timedelta(days=365)) == []
+
+    async def test_a_claimed_message_stays_unclaimable_until_its_lease_has_passed(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        await self.add_at(repository, now)
+        [claimed] = await self.claim(repository, now)
+        assert claimed.lease_until is not None
+
+        assert await self.claim(repository, now) == []
+        assert await self.claim(repository, claimed.lease_until) == []
+        recovered = await self.claim(repository, claimed.lease_until + timedelta(microseconds=1))
+        assert ids(recovered) == [claimed.id]
+
+    async def test_recovering_an_expired_lease_keeps_the_attempt_count_and_changes_the_token(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        await self.add_at(repository, now)
+        [first] = await self.claim(repository, now)
+        later = now + LEASE + timedelta(seconds=1)
+
+        [second] = await self.claim(repository, later)
+
+        assert (first.attempts, second.attempts) == (1, 1)
+        assert second.claim_token != first.claim_token
+        assert second.lease_until == later + LEASE
+
+    async def test_the_claim_returns_and_stores_exactly_what_message_claim_makes(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        await self.add_at(repository, now, now)
+        [expired] = await self.claim(repository, now, limit=1)
+        before = {m.id: m for m in (await repository.list_page(PageRequest())).items}
+        later = now + LEASE + timedelta(seconds=5)
+        lease_until = later + LEASE
+
+        claimed = await repository.claim_due(10, later, lease_until, "fresh-token")
+
+        assert claimed == [before[m.id].claim(later, lease_until, "fresh-token") for m in claimed]
+        assert expired.id in ids(claimed)
+        for message in claimed:
+            assert await repository.get(message.id) == message
+
+    async def test_an_expired_lease_and_a_pending_message_are_claimed_in_due_order(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        # The pending message has the lower id, so due order and id order disagree.
+        [pending] = await self.add_at(repository, now + LEASE + timedelta(seconds=10))
+        [abandoned] = await self.add_at(repository, now)
+        await self.claim(repository, now)  # takes `abandoned` only, its lease ends at now + LEASE
+        later = now + LEASE + timedelta(seconds=20)
+
+        claimed = await self.claim(repository, later)
+
+        assert ids(claimed) == [abandoned.id, pending.id]
+        assert [m.attempts for m in claimed] == [1, 1]
+
+    # Recording outcomes
+
+    async def test_record_applies_every_result_and_writes_its_attempt(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        await self.add_at(repository, now, now, now)
+        claimed = await self.claim(repository, now)
+        done = now + timedelta(seconds=2)
+        results = [
+            outcome_of(m, o, done)
+            for m, o in zip(claimed, (ACCEPTED, UNAVAILABLE, REJECTED), strict=True)
+        ]
+
+        assert await repository.record(results) == 3
+
+        for result in results:
+            assert await repository.get(result.message.id) == result.message
+            assert await repository.list_attempts(result.message.id) == [result.attempt]
+        statuses = [result.message.status for result in results]
+        assert statuses == [MessageStatus.SENT, MessageStatus.PENDING, MessageStatus.FAILED]
+
+    async def test_record_of_nothing_applies_nothing(self, repository: MessageRepository) -> None:
+        assert await repository.record([]) == 0
+
+    async def test_a_result_under_a_stale_claim_token_changes_nothing(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        await self.add_at(repository, now)
+        [stale] = await self.claim(repository, now)
+        [current] = await self.claim(repository, now + LEASE + timedelta(seconds=1))
+
+        late = outcome_of(stale, ACCEPTED, now + LEASE + timedelta(seconds=2))
+
+        assert await repository.record([late]) == 0
+        assert await repository.get(current.id) == current
+        assert await repository.list_attempts(current.id) == []
+
+    async def test_a_result_recorded_twice_applies_once(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        await self.add_at(repository, now)
+        [claimed] = await self.claim(repository, now)
+        result = outcome_of(claimed, UNAVAILABLE, now)
+
+        assert await repository.record([result]) == 1
+        assert await repository.record([result]) == 0
+
+        assert await repository.get(claimed.id) == result.message
+        assert await repository.list_attempts(claimed.id) == [result.attempt]
+
+    async def test_a_batch_applies_only_the_results_whose_claim_still_holds(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        await self.add_at(repository, now, now, now)
+        first, second, third = await self.claim(repository, now)
+        results = [
+            outcome_of(first, ACCEPTED, now),
+            outcome_of(second, ACCEPTED, now, token="someone-elses-token"),
+            outcome_of(third, TIMED_OUT, now),
+        ]
+
+        assert await repository.record(results) == 2
+
+        assert await repository.get(second.id) == second
+        assert await repository.list_attempts(second.id) == []
+        assert await repository.list_attempts(third.id) == [results[2].attempt]
+
+    async def test_a_large_batch_is_recorded_in_one_call(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        await repository.add_many([new_message(now) for _ in range(250)])
+        claimed = await self.claim(repository, now, limit=250)
+        outcomes = (ACCEPTED, UNAVAILABLE, REJECTED, TIMED_OUT)
+        results = [outcome_of(m, outcomes[i % 4], now) for i, m in enumerate(claimed)]
+
+        assert await repository.record(results) == 250
+
+        stats = await repository.stats()
+        assert stats == MessageStats(pending=125, sent=63, failed=62)
+        sample = results[101]
+        assert await repository.get(sample.message.id) == sample.message
+        assert await repository.list_attempts(sample.message.id) == [sample.attempt]
+
+    async def test_a_long_error_with_emoji_is_recorded_as_it_was_clipped(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        outcome = SendOutcome.http(500, body="🔥" * 2000)
+
+        [failed] = await self.settle(repository, clock.now(), outcome)
+
+        stored = await repository.get(failed.id)
+        assert stored is not None
+        assert stored.last_error == failed.last_error
+        [attempt] = await repository.list_attempts(failed.id)
+        assert attempt.detail == DeliveryAttempt.clip(outcome.error)
+
+    async def test_a_long_webhook_message_id_is_kept_whole(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        webhook_id = "wh-" + "x" * 2000
+
+        [sent] = await self.settle(
+            repository, clock.now(), SendOutcome.http(202, message_id=webhook_id)
+        )
+
+        stored = await repository.get(sent.id)
+        assert stored is not None
+        assert stored.message_id == webhook_id
+
+    # Replaying the dead-letter queue
+
+    async def test_replaying_a_failed_message_gives_it_a_fresh_start(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        [failed] = await self.settle(repository, clock.now(), REJECTED)
+        later = clock.now() + timedelta(hours=1, microseconds=7)
+
+        replayed = await repository.replay_one(failed.id, later)
+
+        assert replayed == failed.replay(later)
+        assert await repository.get(failed.id) == replayed
+        assert ids(await self.claim(repository, later)) == [failed.id]
+
+    async def test_replaying_a_message_that_is_not_failed_returns_none_and_changes_nothing(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        [sent] = await self.settle(repository, clock.now(), ACCEPTED)
+        [pending] = await self.add_at(repository, clock.now())
+
+        assert await repository.replay_one(sent.id, clock.now()) is None
+        assert await repository.replay_one(pending.id, clock.now()) is None
+        assert await repository.replay_one(987654, clock.now()) is None
+        assert await repository.get(sent.id) == sent
+        assert await repository.get(pending.id) == pending
+
+    async def test_replaying_all_replays_every_failed_message_and_only_those(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        failed = await self.settle(repository, clock.now(), REJECTED, REJECTED)
+        [sent] = await self.settle(repository, clock.now(), ACCEPTED)
+        later = clock.now() + timedelta(minutes=5)
+
+        assert await repository.replay_all(later) == 2
+
+        for message in failed:
+            assert await repository.get(message.id) == message.replay(later)
+        assert await repository.get(sent.id) == sent
+        assert await repository.replay_all(later) == 0
+
+    # Attempts
+
+    async def test_a_message_never_sent_has_no_attempts(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        [message] = await self.add_at(repository, clock.now())
+
+        assert await repository.list_attempts(message.id) == []
+
+    async def test_attempts_are_listed_in_the_order_they_were_made(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        [retried] = await self.settle(repository, clock.now(), UNAVAILABLE)
+        due = retried.next_attempt_at
+        [claimed] = await self.claim(repository, due)
+        second = outcome_of(claimed, ACCEPTED, due)
+        await repository.record([second])
+
+        attempts = await repository.list_attempts(retried.id)
+
+        assert [a.attempt_number for a in attempts] == [1, 2]
+        assert [a.http_status for a in attempts] == [503, 202]
+        assert attempts[1] == second.attempt
+
+    async def test_pruning_removes_only_attempts_started_before_the_cutoff(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        await self.add_at(repository, now, now, now)
+        claimed = await self.claim(repository, now)
+        results = []
+        for message, offset in zip(claimed, (-1, 0, 1), strict=True):
+            result = outcome_of(message, ACCEPTED, now)
+            started_at = now + timedelta(seconds=offset)
+            attempt = msgspec.structs.replace(result.attempt, started_at=started_at)
+            results.append(msgspec.structs.replace(result, attempt=attempt))
+        await repository.record(results)
+
+        assert await repository.prune_attempts(now) == 1
+
+        remaining = [await repository.list_attempts(m.id) for m in claimed]
+        assert [len(a) for a in remaining] == [0, 1, 1]
+        assert await repository.prune_attempts(now) == 0
+
+    # Reachability
+
+    async def test_a_reachable_store_answers_ping(self, repository: MessageRepository) -> None:
+        assert await repository.ping() is True
+
+    async def test_an_unreachable_store_answers_ping_with_false(
+        self, unreachable_repository: MessageRepository
+    ) -> None:
+        assert await unreachable_repository.ping() is False
+
+    async def test_an_unreachable_store_refuses_work_with_store_unavailable(
+        self,
+        unreachable_repository: MessageRepository,
+        refuses_work_when_unreachable: bool,
+        clock: ManualClock,
+    ) -> None:
+        if not refuses_work_when_unreachable:
+            pytest.skip("this repository reports an outage through ping only")
+
+        with pytest.raises(StoreUnavailable):
+            await unreachable_repository.get(1)
+        with pytest.raises(StoreUnavailable):
+            await unreachable_repository.add(new_message(clock.now()))
+        with pytest.raises(StoreUnavailable):
+            await self.claim(unreachable_repository, clock.now())

@@ -1,0 +1,57 @@
+"""The delivery state machine of tests/unit, run against the real SQL repositories."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
+from support.delivery_machine import delivery_machine
+
+from adapters.sqlite import SqliteMessageRepository
+from contract.mysql_databases import ScratchDatabase, scratch_database
+from insider_core import MessageRepository
+
+SQL_SETTINGS = settings(
+    max_examples=40,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+def test_the_delivery_lifecycle_holds_over_sqlite(tmp_path: Path) -> None:
+    files = iter(range(1_000_000))
+
+    @asynccontextmanager
+    async def fresh_sqlite() -> AsyncIterator[MessageRepository]:
+        repository = await SqliteMessageRepository.open(str(tmp_path / f"{next(files)}.db"))
+        try:
+            yield repository
+        finally:
+            await repository.close()
+
+    run_state_machine_as_test(delivery_machine(fresh_sqlite), settings=SQL_SETTINGS)
+
+
+@pytest.fixture(scope="module")
+def scratch(mysql_url: str) -> Iterator[ScratchDatabase]:
+    with scratch_database(mysql_url) as database:
+        yield database
+
+
+@pytest.mark.mysql
+def test_the_delivery_lifecycle_holds_over_mysql(scratch: ScratchDatabase) -> None:
+    @asynccontextmanager
+    async def fresh_mysql() -> AsyncIterator[MessageRepository]:
+        repository = await scratch.open_repository(pool_maxsize=2)
+        await scratch.empty()
+        try:
+            yield repository
+        finally:
+            await repository.close()
+
+    run_state_machine_as_test(delivery_machine(fresh_mysql), settings=SQL_SETTINGS)

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import pytest
+
+from adapters.memory import InMemoryMessageRepository
+from contract.repository_contract import MessageRepositoryContract
+from insider_core import MessageRepository
+
+
+class TestInMemoryMessageRepository(MessageRepositoryContract):
+    @pytest.fixture
+    async def repository(self) -> MessageRepository:
+        return InMemoryMessageRepository()
+
+    @pytest.fixture
+    async def unreachable_repository(self) -> MessageRepository:
+        repository = InMemoryMessageRepository()
+        repository.available = False
+        return repository
+
+    @pytest.fixture
+    def refuses_work_when_unreachable(self) -> bool:
+        return False

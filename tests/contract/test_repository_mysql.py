@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from adapters.mysql import MySqlMessageRepository
+from adapters.mysql.migrations import load_migrations
+from contract.mysql_databases import ScratchDatabase, scratch_database
+from contract.repository_contract import (
+    ACCEPTED,
+    LEASE,
+    START,
+    UNAVAILABLE,
+    MessageRepositoryContract,
+    new_message,
+    outcome_of,
+)
+from e2e.tcp_proxy import TcpProxy, free_port
+from insider_core import MessageRepository, StoreUnavailable
+
+pytestmark = pytest.mark.mysql
+
+
+@pytest.fixture(scope="module")
+def scratch(mysql_url: str) -> Iterator[ScratchDatabase]:
+    with scratch_database(mysql_url) as database:
+        yield database
+
+
+@pytest.fixture
+async def mysql_repository(scratch: ScratchDatabase) -> AsyncIterator[MySqlMessageRepository]:
+    repository = await scratch.open_repository()
+    await scratch.empty()
+    yield repository
+    await repository.close()
+
+
+class TestMySqlMessageRepository(MessageRepositoryContract):
+    @pytest.fixture
+    def repository(self, mysql_repository: MySqlMessageRepository) -> MessageRepository:
+        return mysql_repository
+
+    @pytest.fixture
+    async def unreachable_repository(
+        self, scratch: ScratchDatabase
+    ) -> AsyncIterator[MessageRepository]:
+        """Opened through a proxy that then drops every connection and refuses new ones."""
+        proxy = TcpProxy(scratch.server.host, scratch.server.port).start()
+        repository = await scratch.open_repository(
+            host="127.0.0.1", port=proxy.port, connect_timeout=2
+        )
+        proxy.cut()
+        yield repository
+        await repository.close()
+        proxy.close()
+
+
+async def test_opening_creates_the_database_as_utf8mb4_innodb_tables(
+    mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
+) -> None:
+    [(charset,)] = await scratch.query(
+        "SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
+        (scratch.name,),
+    )
+    tables = await scratch.query(
+        "SELECT TABLE_NAME, ENGINE, TABLE_COLLATION FROM information_schema.TABLES "
+        "WHERE TABLE_SCHEMA = %s ORDER BY TABLE_NAME",
+        (scratch.name,),
+    )
+
+    assert charset == "utf8mb4"
+    assert [name for name, _, _ in tables] == [
+        "delivery_attempts",
+        "messages",
+        "schema_migrations",
+    ]
+    assert {engine for _, engine, _ in tables} == {"InnoDB"}
+    assert all(collation.startswith("utf8mb4") for _, _, collation in tables)
+
+
+async def test_reopening_a_migrated_database_applies_nothing(
+    mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
+) -> None:
+    again = await scratch.open_repository(migrate=False)
+    try:
+        assert await again.migrate() == []
+    finally:
+        await again.close()
+    rows = await scratch.query("SELECT name FROM schema_migrations ORDER BY name")
+    assert [name for (name,) in rows] == [m.name for m in load_migrations()]
+
+
+async def test_a_server_that_refuses_connections_fails_open_with_store_unavailable(
+    scratch: ScratchDatabase,
+) -> None:
+    with pytest.raises(StoreUnavailable):
+        await scratch.open_repository(host="127.0.0.1", port=free_port(), connect_timeout=2)
+
+
+async def test_credentials_the_server_refuses_fail_open_with_store_unavailable(
+    scratch: ScratchDatabase,
+) -> None:
+    with pytest.raises(StoreUnavailable):
+        await scratch.open_repository(user="insider_no_such_user", password="wrong")
+
+
+async def test_a_closed_repository_is_unavailable_and_pings_false(
+    scratch: ScratchDatabase,
+) -> None:
+    repository = await scratch.open_repository()
+    await repository.close()
+
+    assert await repository.ping() is False
+    with pytest.raises(StoreUnavailable):
+        await repository.stats()
+
+
+async def test_recording_takes_as_many_statements_for_200_results_as_for_2(
+    scratch: ScratchDatabase,
+) -> None:
+    repository = await scratch.open_repository(pool_minsize=1, pool_maxsize=1)
+    await scratch.empty()
+    try:
+        await repository.add_many([new_message(START) for _ in range(202)])
+
+        async def statements_to_record(count: int) -> int:
+            claimed = await repository.claim_due(count, START, START + LEASE, f"token-{count}")
+            outcomes = (ACCEPTED, UNAVAILABLE)
+            results = [outcome_of(m, outcomes[i % 2], START) for i, m in enumerate(claimed)]
+            before = await _statements_sent(repository)
+            assert await repository.record(results) == count
+            return await _statements_sent(repository) - before
+
+        assert await statements_to_record(2) == await statements_to_record(200)
+        assert (await repository.stats()).sent == 101
+    finally:
+        await repository.close()
+
+
+async def _statements_sent(repository: MySqlMessageRepository) -> int:
+    """The server's statement count for the pool's only connection (minus this query)."""
+    async with repository._database.cursor() as cursor:
+        await cursor.execute("SHOW SESSION STATUS LIKE 'Questions'")
+        (_, value) = await cursor.fetchone()
+    return int(value)

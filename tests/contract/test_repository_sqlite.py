@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from adapters.sqlite import SqliteMessageRepository
+from adapters.sqlite.migrations import load_migrations
+from contract.repository_contract import START, MessageRepositoryContract, new_message
+from insider_core import MessageRepository, StoreUnavailable
+from insider_core.message import Message
+
+
+class TestSqliteMessageRepository(MessageRepositoryContract):
+    @pytest.fixture
+    async def repository(self, tmp_path: Path) -> AsyncIterator[MessageRepository]:
+        repository = await SqliteMessageRepository.open(str(tmp_path / "messages.db"))
+        yield repository
+        await repository.close()
+
+    @pytest.fixture
+    async def unreachable_repository(self, tmp_path: Path) -> MessageRepository:
+        repository = await SqliteMessageRepository.open(str(tmp_path / "closed.db"))
+        await repository.close()
+        return repository
+
+
+@pytest.fixture
+def database_path(tmp_path: Path) -> str:
+    return str(tmp_path / "shared.db")
+
+
+async def test_opening_a_new_file_applies_every_migration_and_reopening_applies_none(
+    database_path: str,
+) -> None:
+    repository = await SqliteMessageRepository.open(database_path)
+    applied_on_open = await repository.migrate()
+    await repository.close()
+
+    reopened = await SqliteMessageRepository.open(database_path)
+    try:
+        assert applied_on_open == []
+        assert await reopened.migrate() == []
+    finally:
+        await reopened.close()
+    assert [m.name for m in load_migrations()] == ["0001_messages", "0002_delivery_attempts"]
+
+
+async def test_an_in_memory_database_works_without_a_file() -> None:
+    repository = await SqliteMessageRepository.open(":memory:")
+    try:
+        message, created = await repository.add(new_message(START))
+        assert created
+        assert await repository.get(message.id) == message
+    finally:
+        await repository.close()
+
+
+async def test_a_file_that_cannot_be_opened_is_store_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(StoreUnavailable):
+        await SqliteMessageRepository.open(str(tmp_path / "missing-dir" / "messages.db"))
+
+
+async def test_two_repositories_on_one_file_never_claim_the_same_message(
+    database_path: str,
+) -> None:
+    first = await SqliteMessageRepository.open(database_path)
+    second = await SqliteMessageRepository.open(database_path)
+    try:
+        await first.add_many([new_message(START) for _ in range(300)])
+
+        async def drain(repository: SqliteMessageRepository) -> list[Message]:
+            taken: list[Message] = []
+            while batch := await repository.claim_due(7, START, START, uuid.uuid4().hex):
+                taken.extend(batch)
+                await asyncio.sleep(0.001)
+            return taken
+
+        by_first, by_second = await asyncio.gather(drain(first), drain(second))
+
+        claimed = [m.id for m in by_first + by_second]
+        assert len(claimed) == len(set(claimed)) == 300
+    finally:
+        await first.close()
+        await second.close()
