@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
-from support.delivery_machine import delivery_machine
 
 from adapters.sqlite import SqliteMessageRepository
 from contract.mysql_databases import ScratchDatabase, scratch_database
 from insider_core import MessageRepository
+from support.delivery_machine import delivery_machine
 
 SQL_SETTINGS = settings(
     max_examples=40,
