@@ -1,0 +1,132 @@
+"""The `insider` command: serve, migrate, seed, receiver, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import click
+
+from entrypoints.settings import Settings, SettingsError, load_settings
+
+INVALID_SETTINGS = 2
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings(os.environ)
+    except SettingsError as error:
+        click.echo(str(error), err=True)
+        sys.exit(INVALID_SETTINGS)
+
+
+@click.group()
+@click.version_option(package_name="insider-dispatch")
+def main() -> None:
+    """Send stored messages to a webhook, automatically and safely."""
+
+
+@main.command()
+@click.option("--host", help="Interface to bind [default: SERVER_HOST or 0.0.0.0]")
+@click.option("--port", type=click.IntRange(1, 65535), help="[default: SERVER_PORT or 8080]")
+def serve(host: str | None, port: int | None) -> None:
+    """Run the REST API and the scheduler until SIGINT or SIGTERM."""
+    from entrypoints.container import Container
+    from entrypoints.logging import configure_logging
+    from entrypoints.serving import build_server, run
+    from entrypoints.web.app import create_app
+
+    settings = settings_or_exit()
+    configure_logging(settings.log_format, settings.log_level)
+    app = create_app(Container(settings=settings))
+    server = build_server(
+        app,
+        host or settings.server_host,
+        port or settings.server_port,
+        graceful_seconds=settings.shutdown_timeout_seconds,
+    )
+    if not run(server):
+        sys.exit(1)
+
+
+@main.command()
+def migrate() -> None:
+    """Apply the schema migrations the database is missing."""
+    from entrypoints.commands import migrate_store
+
+    settings = settings_or_exit()
+    applied = asyncio.run(migrate_store(settings))
+    if applied:
+        click.echo("Applied migrations: " + ", ".join(applied))
+    else:
+        click.echo("The schema is up to date.")
+
+
+@main.command()
+@click.option("--count", "-n", type=click.IntRange(1, 10_000_000), default=100, show_default=True)
+def seed(count: int) -> None:
+    """Store COUNT sample messages, with a progress bar."""
+    from entrypoints.commands import seed_store
+
+    settings = settings_or_exit()
+    with click.progressbar(length=count, label="Seeding messages") as bar:
+        stored = asyncio.run(seed_store(settings, count, bar.update))
+    click.echo(f"Stored {stored} messages.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8081, show_default=True)
+@click.option("--failure-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True)
+@click.option("--fail-status", type=click.IntRange(100, 599), default=500, show_default=True)
+@click.option("--latency", type=click.FloatRange(0), default=0.0, help="Seconds per request")
+@click.option("--always-status", type=click.IntRange(100, 599), help="Answer every request so")
+@click.option("--retry-after", help="Retry-After header on every failure")
+@click.option("--close-connection-rate", type=click.FloatRange(0, 1), default=0.0)
+@click.option("--messageless", is_flag=True, help="Answer 202 without a messageId")
+@click.option("--seed", "random_seed", type=int, help="Seed for reproducible failures")
+def receiver(
+    host: str,
+    port: int,
+    failure_rate: float,
+    fail_status: int,
+    latency: float,
+    always_status: int | None,
+    retry_after: str | None,
+    close_connection_rate: float,
+    messageless: bool,
+    random_seed: int | None,
+) -> None:
+    """A local webhook receiver: 202 with a fresh messageId; prints a summary on exit."""
+    from entrypoints.commands import serve_receiver
+    from entrypoints.receiver import ReceiverOptions
+
+    options = ReceiverOptions(
+        failure_rate=failure_rate,
+        fail_status=fail_status,
+        latency_seconds=latency,
+        always_status=always_status,
+        retry_after=retry_after,
+        close_connection_rate=close_connection_rate,
+        messageless=messageless,
+        seed=random_seed,
+    )
+    asyncio.run(serve_receiver(host, port, options))
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--count", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--interval", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1, 1000), default=5, show_default=True)
+@click.option("--duration", type=click.FloatRange(0), help="Stop after this many seconds")
+def demo(port: int, count: int, interval: float, batch_size: int, duration: float | None) -> None:
+    """Everything embedded: SQLite, in-memory cache, a local receiver and sample messages."""
+    from entrypoints.demo import DemoOptions, run_demo
+
+    options = DemoOptions(
+        port=port, count=count, interval_seconds=interval, batch_size=batch_size, duration=duration
+    )
+    if not asyncio.run(run_demo(options)):
+        sys.exit(1)

@@ -1,0 +1,144 @@
+"""Which adapters the service runs with, chosen from the settings."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import aiohttp
+from dependency_injector import containers, providers
+
+from adapters.http import AiohttpAlertNotifier, AiohttpWebhookSender
+from entrypoints import resources
+from entrypoints.settings import Settings
+from entrypoints.web.metrics import DispatchMetrics
+from insider_core import (
+    AlertNotifier,
+    Clock,
+    DispatchConfig,
+    Dispatcher,
+    ErrorKind,
+    Message,
+    MessageSender,
+    MessageService,
+    RetryPolicy,
+    Scheduler,
+    SchedulerConfig,
+    SendOutcome,
+    SystemClock,
+)
+
+
+class WebhookNotConfigured(MessageSender):
+    """Stands in while WEBHOOK_URL is unset; the scheduler refuses to start without it."""
+
+    async def send(self, message: Message, content: str) -> SendOutcome:
+        return SendOutcome.failure(ErrorKind.CONNECTION, "WEBHOOK_URL is not set")
+
+
+def webhook_sender(
+    session: aiohttp.ClientSession, settings: Settings, clock: Clock
+) -> MessageSender:
+    if settings.webhook_url is None:
+        return WebhookNotConfigured()
+    return AiohttpWebhookSender(
+        session,
+        settings.webhook_url,
+        auth_key=settings.webhook_auth_key,
+        signing_secret=settings.webhook_signing_secret,
+        timeout_seconds=settings.webhook_timeout_seconds,
+        clock=clock,
+    )
+
+
+def alert_notifier(session: aiohttp.ClientSession, settings: Settings) -> AlertNotifier | None:
+    if settings.alert_webhook_url is None:
+        return None
+    return AiohttpAlertNotifier(session, settings.alert_webhook_url)
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=settings.max_attempts,
+        base_seconds=settings.retry_base_seconds,
+        max_seconds=max(settings.retry_max_seconds, settings.retry_base_seconds),
+    )
+
+
+def dispatch_config(settings: Settings) -> DispatchConfig:
+    return DispatchConfig(
+        concurrency=settings.webhook_concurrency,
+        max_content_length=settings.message_max_content_length,
+        send_timeout_seconds=settings.webhook_timeout_seconds,
+        lease_seconds=settings.claim_lease_seconds,
+    )
+
+
+def scheduler_config(settings: Settings) -> SchedulerConfig:
+    return SchedulerConfig(
+        interval_seconds=settings.interval_seconds,
+        batch_size=settings.message_batch_size,
+        failure_rate=settings.failure_rate,
+        alert_iteration_count=settings.alert_iteration_count,
+        shutdown_timeout_seconds=settings.shutdown_timeout_seconds,
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    clock = providers.Singleton(SystemClock)
+
+    repository = providers.Resource(resources.repository_resource, settings=settings)
+    cache = providers.Resource(resources.cache_resource, settings=settings, clock=clock)
+    http_session = providers.Resource(resources.http_session_resource, settings=settings)
+
+    sender = providers.Singleton(
+        webhook_sender, session=http_session, settings=settings, clock=clock
+    )
+    notifier = providers.Singleton(alert_notifier, session=http_session, settings=settings)
+    metrics = providers.Singleton(DispatchMetrics.shared)
+    observers = providers.List(metrics)
+
+    message_service = providers.Singleton(
+        MessageService,
+        repository=repository,
+        cache=cache,
+        clock=clock,
+        max_content_length=settings.provided.message_max_content_length,
+    )
+    dispatcher = providers.Singleton(
+        Dispatcher,
+        repository=repository,
+        sender=sender,
+        cache=cache,
+        clock=clock,
+        policy=providers.Factory(retry_policy, settings),
+        config=providers.Factory(dispatch_config, settings),
+        observers=observers,
+    )
+    scheduler = providers.Singleton(
+        Scheduler,
+        dispatcher=dispatcher,
+        clock=clock,
+        config=providers.Factory(scheduler_config, settings),
+        notifier=notifier,
+    )
+
+
+async def resolve(provider: providers.Provider[Any]) -> Any:
+    """The provided value; async resources make dependent providers return awaitables."""
+    value = provider()
+    return await value if inspect.isawaitable(value) else value
+
+
+async def open_container(container: Container) -> None:
+    initialised = container.init_resources()
+    if initialised is not None:
+        await initialised
+
+
+async def close_container(container: Container) -> None:
+    closed = container.shutdown_resources()
+    if closed is not None:
+        await closed
+    container.reset_singletons()

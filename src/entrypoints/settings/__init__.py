@@ -1,0 +1,16 @@
+"""The service's configuration, read from environment variables (SPEC section 7)."""
+
+from entrypoints.settings.loading import SettingsError, load_settings
+from entrypoints.settings.model import KNOWN_VARIABLES, Settings
+from entrypoints.settings.targets import DatabaseTarget, MemoryTarget, MySqlTarget, SqliteTarget
+
+__all__ = [
+    "KNOWN_VARIABLES",
+    "DatabaseTarget",
+    "MemoryTarget",
+    "MySqlTarget",
+    "Settings",
+    "SettingsError",
+    "SqliteTarget",
+    "load_settings",
+]

@@ -1,0 +1,46 @@
+"""The Litestar application of the REST API."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from litestar import Litestar
+from litestar.datastructures import State
+
+from entrypoints.container import Container
+from entrypoints.web.dependencies import provide_from
+from entrypoints.web.docs import SwaggerController, openapi_config, swagger_assets
+from entrypoints.web.errors import EXCEPTION_HANDLERS
+from entrypoints.web.health import HealthController
+from entrypoints.web.lifespan import lifespan_of
+from entrypoints.web.messages import MessagesController
+from entrypoints.web.metrics import MetricsController, http_metrics
+from entrypoints.web.scheduler import SchedulerController
+
+
+def package_version() -> str:
+    try:
+        return version("insider-dispatch")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def create_app(container: Container) -> Litestar:
+    return Litestar(
+        route_handlers=[
+            MessagesController,
+            SchedulerController,
+            HealthController,
+            MetricsController,
+            SwaggerController,
+            swagger_assets(),
+        ],
+        dependencies=provide_from(container),
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan_of(container)],
+        middleware=[http_metrics.middleware],
+        openapi_config=openapi_config(package_version()),
+        state=State({"settings": container.settings()}),
+        logging_config=None,
+        debug=False,
+    )

@@ -1,0 +1,128 @@
+"""What the API reads and writes: msgspec Structs with camelCase keys, mapped explicitly from
+the core's types."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import msgspec
+
+from insider_core import (
+    CachedSend,
+    DeliveryAttempt,
+    Message,
+    MessageStats,
+    MessageStatus,
+)
+
+Timestamp = Annotated[
+    str,
+    msgspec.Meta(
+        extra_json_schema={
+            "description": "UTC, ISO 8601 with microseconds, ending in Z",
+            "examples": ["2026-01-01T12:00:00.000000Z"],
+            "extra": {"format": "date-time"},
+        }
+    ),
+]
+
+
+class Camel(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    pass
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def optional_timestamp(moment: datetime | None) -> str | None:
+    return None if moment is None else timestamp(moment)
+
+
+class CreateMessage(Camel, frozen=True, forbid_unknown_fields=True):
+    content: str
+    phone_number: Annotated[str, msgspec.Meta(examples=["+905551112233"])]
+
+
+class MessageBody(Camel, frozen=True):
+    id: int
+    content: str
+    phone_number: str
+    status: MessageStatus
+    message_id: str | None
+    sent_at: Timestamp | None
+    attempts: int
+    next_attempt_at: Timestamp | None
+    last_error: str | None
+    idempotency_key: str
+    created_at: Timestamp
+    updated_at: Timestamp
+
+    @classmethod
+    def of(cls, message: Message) -> MessageBody:
+        return cls(
+            id=message.id,
+            content=message.content,
+            phone_number=message.phone_number,
+            status=message.status,
+            message_id=message.message_id,
+            sent_at=optional_timestamp(message.sent_at),
+            attempts=message.attempts,
+            next_attempt_at=optional_timestamp(message.next_attempt_at),
+            last_error=message.last_error,
+            idempotency_key=message.idempotency_key,
+            created_at=timestamp(message.created_at),
+            updated_at=timestamp(message.updated_at),
+        )
+
+
+class AttemptBody(Camel, frozen=True):
+    attempt_number: int
+    started_at: Timestamp
+    duration_ms: int
+    http_status: int | None
+    error_kind: str | None
+    detail: str | None
+
+    @classmethod
+    def of(cls, attempt: DeliveryAttempt) -> AttemptBody:
+        return cls(
+            attempt_number=attempt.attempt_number,
+            started_at=timestamp(attempt.started_at),
+            duration_ms=attempt.duration_ms,
+            http_status=attempt.http_status,
+            error_kind=None if attempt.error_kind is None else attempt.error_kind.value,
+            detail=attempt.detail,
+        )
+
+
+class StatsBody(Camel, frozen=True):
+    pending: int
+    sending: int
+    sent: int
+    failed: int
+    total: int
+
+    @classmethod
+    def of(cls, stats: MessageStats) -> StatsBody:
+        return cls(
+            pending=stats.pending,
+            sending=stats.sending,
+            sent=stats.sent,
+            failed=stats.failed,
+            total=stats.total,
+        )
+
+
+class CachedBody(Camel, frozen=True):
+    message_id: str | None
+    sent_at: Timestamp
+
+    @classmethod
+    def of(cls, entry: CachedSend) -> CachedBody:
+        return cls(message_id=entry.message_id, sent_at=timestamp(entry.sent_at))
+
+
+class ReplayedBody(Camel, frozen=True):
+    replayed: int

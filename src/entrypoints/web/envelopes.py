@@ -1,0 +1,53 @@
+"""The three response shapes of the API: success, error and page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+import msgspec
+
+from insider_core import Page
+
+T = TypeVar("T")
+Item = TypeVar("Item")
+
+
+class Success(msgspec.Struct, Generic[T], kw_only=True, omit_defaults=True):
+    success: bool
+    message: str | None = None
+    data: T | None = None
+
+
+class Failure(msgspec.Struct, kw_only=True, omit_defaults=True):
+    success: bool
+    error: str
+    details: dict[str, str] | None = None
+
+
+class PageOf(msgspec.Struct, Generic[T], kw_only=True, rename="camel"):
+    success: bool
+    data: Sequence[T]
+    page: int
+    page_size: int
+    total_count: int
+    total_pages: int
+
+
+def ok(data: T, message: str | None = None) -> Success[T]:
+    return Success(success=True, message=message, data=data)
+
+
+def failure(error: str, details: dict[str, str] | None = None) -> Failure:
+    return Failure(success=False, error=error, details=details or None)
+
+
+def page_of(page: Page[Item], to_body: Callable[[Item], T]) -> PageOf[T]:
+    return PageOf(
+        success=True,
+        data=[to_body(item) for item in page.items],
+        page=page.page,
+        page_size=page.page_size,
+        total_count=page.total_count,
+        total_pages=page.total_pages,
+    )

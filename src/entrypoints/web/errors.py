@@ -1,0 +1,145 @@
+"""Every error leaves the API in the error envelope; no client input produces a 500."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    SerializationException,
+    ValidationException,
+)
+
+from entrypoints.web.envelopes import failure
+from insider_core import (
+    CacheUnavailable,
+    InvalidMessage,
+    InvalidTransition,
+    MessageNotFound,
+    MessageStatus,
+    NotReplayable,
+    StoreUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+INVALID_API_KEY = "Invalid or missing API key"
+API_KEY_NOT_CONFIGURED = "API key is not configured for this endpoint group"
+VALIDATION_FAILED = "Validation failed"
+INVALID_JSON = "Invalid JSON body"
+FIELD_NAMED = re.compile(r"field `(?P<field>[^`]+)`")
+EXPECTED = re.compile(r"Expected `(?P<type>[\w ]+)`(?:, got `[\w ]+`)?(?P<bound>.*)")
+TYPE_NAMES = {
+    "int": "an integer",
+    "float": "a number",
+    "str": "a string",
+    "bool": "true or false",
+    "object": "a JSON object",
+    "array": "a JSON array",
+}
+ENUM_CHOICES = {"status": ", ".join(status.value for status in MessageStatus)}
+PARAMETER_NAMES = {"page_size": "pageSize", "idempotency_key": "Idempotency-Key"}
+STATUS_ERRORS = {
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request body too large",
+    500: "Internal server error",
+}
+
+
+class ApiKeyNotConfigured(Exception):
+    """The operator has not set the key of an endpoint group: a server fault, not the client's."""
+
+
+class SchedulerCannotStart(Exception):
+    """The scheduler has nothing to send with: WEBHOOK_URL is not set."""
+
+
+def envelope(
+    status_code: int,
+    error: str,
+    details: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response[Any]:
+    return Response(
+        failure(error, dict(details) if details else None),
+        status_code=status_code,
+        media_type=MediaType.JSON,
+        headers=dict(headers) if headers else None,
+    )
+
+
+def validation_details(errors: Any) -> dict[str, str]:
+    """Litestar's list of `{key, message, source}` as `{field: reason}`, with API names."""
+    details: dict[str, str] = {}
+    for error in errors if isinstance(errors, list) else []:
+        if not isinstance(error, dict):
+            continue
+        key = str(error.get("key") or "body")
+        reason = str(error.get("message") or "is invalid")
+        if key in ("data", "body") and (named := FIELD_NAMED.search(reason)):
+            key = named["field"]
+            reason = "unknown field" if "unknown" in reason else "is required"
+        elif key == "data" and reason == "'data'":
+            reason = "a JSON body is required"  # Litestar reports a missing body as a KeyError
+        reason = plain_reason(key, reason)
+        details[PARAMETER_NAMES.get(key, "body" if key == "data" else key)] = reason
+    return details or {"body": "is invalid"}
+
+
+def plain_reason(key: str, reason: str) -> str:
+    """msgspec's "Expected `int` >= 1" as "must be an integer >= 1"."""
+    if reason.startswith("Invalid enum value") and key in ENUM_CHOICES:
+        return f"must be one of {ENUM_CHOICES[key]}"
+    if expected := EXPECTED.fullmatch(reason):
+        kind = TYPE_NAMES.get(expected["type"], f"of type {expected['type']}")
+        return f"must be {kind}{expected['bound']}"
+    return reason
+
+
+def on_http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+    status = error.status_code
+    if isinstance(error.__cause__, SerializationException):
+        return envelope(400, INVALID_JSON)
+    message = STATUS_ERRORS.get(status) or str(error.detail or "Request failed")
+    if status >= 500:
+        log.error("request failed: %s", error.detail)
+    return envelope(status, message, headers=error.headers)
+
+
+def on_validation_error(_: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:
+    return envelope(422, VALIDATION_FAILED, validation_details(error.extra))
+
+
+def on_unexpected(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    log.exception("unexpected error while handling a request", exc_info=error)
+    return envelope(500, STATUS_ERRORS[500])
+
+
+def answer(status: int, text: str | None = None) -> Callable[..., Response[Any]]:
+    def handle(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+        details = error.details if isinstance(error, InvalidMessage) else None
+        return envelope(status, text or str(error), details)
+
+    return handle
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Callable[..., Response[Any]]] = {
+    HTTPException: on_http_error,
+    ValidationException: on_validation_error,
+    NotAuthorizedException: answer(401, INVALID_API_KEY),
+    ApiKeyNotConfigured: answer(500, API_KEY_NOT_CONFIGURED),
+    InvalidMessage: answer(422, VALIDATION_FAILED),
+    MessageNotFound: answer(404),
+    NotReplayable: answer(404),
+    InvalidTransition: answer(409),
+    SchedulerCannotStart: answer(409),
+    CacheUnavailable: answer(503, "Cache unavailable"),
+    StoreUnavailable: answer(503, "Database unavailable"),
+    Exception: on_unexpected,
+}

@@ -1,0 +1,65 @@
+"""Open the container's resources with the app, start the scheduler, and on shutdown let the
+batch in flight be recorded before anything is closed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from litestar import Litestar
+
+from entrypoints.container import (
+    Container,
+    WebhookNotConfigured,
+    close_container,
+    open_container,
+    resolve,
+)
+from entrypoints.seeding import seed_if_empty
+from insider_core import Scheduler
+
+log = logging.getLogger(__name__)
+SEED_DATA_COUNT = 5
+
+
+def lifespan_of(container: Container) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        scheduler: Scheduler | None = None
+        try:
+            await open_container(container)
+            settings = container.settings()
+            if settings.seed_data:
+                await seed_sample_messages(container)
+            scheduler = await resolve(container.scheduler)
+            if settings.auto_start_scheduler:
+                start(scheduler)
+            yield
+        finally:
+            if scheduler is not None and await scheduler.stop():
+                log.info("scheduler stopped; the batch in flight was recorded")
+            await close_container(container)
+
+    return lifespan
+
+
+async def seed_sample_messages(container: Container) -> None:
+    repository = await resolve(container.repository)
+    service = await resolve(container.message_service)
+    if seeded := await seed_if_empty(repository, service, SEED_DATA_COUNT):
+        log.info("seeded %d sample messages (SEED_DATA=true)", seeded)
+
+
+def start(scheduler: Scheduler) -> None:
+    if isinstance(scheduler.dispatcher.sender, WebhookNotConfigured):
+        log.warning("scheduler not started: WEBHOOK_URL is not set")
+        return
+    scheduler.start()
+    log.info(
+        "scheduler started",
+        extra={
+            "interval_seconds": scheduler.config.interval_seconds,
+            "batch_size": scheduler.config.batch_size,
+        },
+    )

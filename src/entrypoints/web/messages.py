@@ -1,0 +1,127 @@
+"""Routes of the message group: create, list, inspect, statistics, cache and replay."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+
+from entrypoints.web.dependencies import Messages
+from entrypoints.web.dto import (
+    AttemptBody,
+    CachedBody,
+    CreateMessage,
+    MessageBody,
+    ReplayedBody,
+    StatsBody,
+)
+from entrypoints.web.envelopes import PageOf, Success, ok, page_of
+from entrypoints.web.guards import require_messages_key
+from entrypoints.web.responses import also, guarded
+from insider_core import MessageNotFound, MessageStatus
+
+LARGEST_ID = 2**63 - 1
+MessageId = Annotated[int, PathParameter(description="The message's id")]
+PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000_000, description="1-based page")]
+PageSize = Annotated[int, QueryParameter(name="pageSize", ge=1, le=100, description="1..100")]
+StatusFilter = Annotated[
+    MessageStatus | None, QueryParameter(description="Only messages with this status")
+]
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="A repeated key returns the original message instead of a second one",
+    ),
+]
+
+REPEATED_KEY = also(200, Success[MessageBody], "The Idempotency-Key was seen before: the original")
+
+
+def existing_id(message_id: int) -> int:
+    """Ids outside the store's range cannot exist; say so instead of asking the database."""
+    if not 1 <= message_id <= LARGEST_ID:
+        raise MessageNotFound(message_id)
+    return message_id
+
+
+class MessagesController(Controller):
+    path = "/api/v1/messages"
+    tags = ["messages"]
+    guards = [require_messages_key]
+    security = [{"MessagesApiKey": []}]
+
+    @post(
+        "",
+        status_code=201,
+        responses={**guarded(400, 422), **REPEATED_KEY},
+        summary="Create a message",
+    )
+    async def create(
+        self,
+        messages: Messages,
+        data: JSONBody[CreateMessage],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[Success[MessageBody]]:
+        message, created = await messages.create(data.content, data.phone_number, idempotency_key)
+        if created:
+            return Response(
+                ok(MessageBody.of(message), "Message created successfully"), status_code=201
+            )
+        text = "Message already exists for this Idempotency-Key"
+        return Response(ok(MessageBody.of(message), text), status_code=200)
+
+    @get("", responses=guarded(400, 422), summary="List messages, newest first")
+    async def list_messages(
+        self,
+        messages: Messages,
+        page: PageNumber = 1,
+        page_size: PageSize = 20,
+        status: StatusFilter = None,
+    ) -> PageOf[MessageBody]:
+        found = await messages.list_page(page=page, page_size=page_size, status=status)
+        return page_of(found, MessageBody.of)
+
+    @get("/sent", responses=guarded(400, 422), summary="List sent messages, newest sentAt first")
+    async def list_sent(
+        self, messages: Messages, page: PageNumber = 1, page_size: PageSize = 20
+    ) -> PageOf[MessageBody]:
+        return page_of(await messages.list_sent(page=page, page_size=page_size), MessageBody.of)
+
+    @get("/stats", responses=guarded(), summary="Count messages by status")
+    async def stats(self, messages: Messages) -> Success[StatsBody]:
+        return ok(StatsBody.of(await messages.stats()))
+
+    @get("/cached", responses=guarded(), summary="Sent messages held in the cache (24 h)")
+    async def cached(self, messages: Messages) -> Success[dict[str, CachedBody]]:
+        entries = await messages.cached()
+        return ok({str(key): CachedBody.of(entry) for key, entry in sorted(entries.items())})
+
+    @post(["/replay/all", "/replay"], status_code=200, responses=guarded(), summary="Replay DLQ")
+    async def replay_all(self, messages: Messages) -> Success[ReplayedBody]:
+        replayed = await messages.replay_all()
+        return ok(ReplayedBody(replayed=replayed), f"{replayed} failed messages replayed")
+
+    @get("/{message_id:int}", responses=guarded(400, 404), summary="One message")
+    async def get_message(self, messages: Messages, message_id: MessageId) -> Success[MessageBody]:
+        return ok(MessageBody.of(await messages.get(existing_id(message_id))))
+
+    @get("/{message_id:int}/attempts", responses=guarded(400, 404), summary="Delivery attempts")
+    async def attempts(
+        self, messages: Messages, message_id: MessageId
+    ) -> Success[list[AttemptBody]]:
+        found = await messages.attempts(existing_id(message_id))
+        return ok([AttemptBody.of(attempt) for attempt in found])
+
+    @post(
+        "/{message_id:int}/replay",
+        status_code=200,
+        responses=guarded(400, 404),
+        summary="Replay one",
+    )
+    async def replay_one(self, messages: Messages, message_id: MessageId) -> Success[ReplayedBody]:
+        await messages.replay_one(existing_id(message_id))
+        return ok(ReplayedBody(replayed=1), f"Message {message_id} replayed")

@@ -1,0 +1,36 @@
+"""The error responses each route documents in the OpenAPI document."""
+
+from __future__ import annotations
+
+from litestar.openapi.datastructures import ResponseSpec
+
+from entrypoints.web.envelopes import Failure
+
+MEANINGS = {
+    400: "Malformed request, such as a body that is not valid JSON",
+    401: "Invalid or missing API key",
+    404: "Not found",
+    409: "Conflict with the current state",
+    422: "Validation failed; `details` names each field and its problem",
+    500: "API key is not configured for this endpoint group",
+    503: "A backing service is unavailable",
+}
+
+
+def errors(*status_codes: int) -> dict[int, ResponseSpec]:
+    return {
+        code: ResponseSpec(
+            data_container=Failure, description=MEANINGS[code], generate_examples=False
+        )
+        for code in status_codes
+    }
+
+
+def guarded(*status_codes: int) -> dict[int, ResponseSpec]:
+    """Every route behind an API key may also answer 401, 500, and 503 when the store is down."""
+    return errors(401, 500, 503, *status_codes)
+
+
+def also(status_code: int, data: object, description: str) -> dict[int, ResponseSpec]:
+    """A second success status a route may answer with."""
+    return {status_code: ResponseSpec(data_container=data, description=description)}

@@ -1,0 +1,48 @@
+"""Routes of the scheduler group: start, stop, status."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from litestar.params import JSONBody
+
+from entrypoints.container import WebhookNotConfigured
+from entrypoints.web.dependencies import SchedulerLoop
+from entrypoints.web.envelopes import Success, ok
+from entrypoints.web.errors import SchedulerCannotStart
+from entrypoints.web.guards import require_scheduler_key
+from entrypoints.web.responses import guarded
+from entrypoints.web.scheduler_dto import SchedulerBody, StartScheduler
+
+
+class SchedulerController(Controller):
+    path = "/api/v1/scheduler"
+    tags = ["scheduler"]
+    guards = [require_scheduler_key]
+    security = [{"SchedulerApiKey": []}]
+
+    @post("/start", status_code=200, responses=guarded(400, 409, 422), summary="Start sending")
+    async def start(
+        self, scheduler: SchedulerLoop, data: JSONBody[StartScheduler | None] = None
+    ) -> Success[SchedulerBody]:
+        """Optional overrides: `interval` (minutes) or `intervalSeconds`, `failureRate`,
+        `batchSize`. They apply only when the scheduler was stopped."""
+        if isinstance(scheduler.dispatcher.sender, WebhookNotConfigured):
+            raise SchedulerCannotStart("WEBHOOK_URL is not configured; nothing can be sent")
+        overrides = data or StartScheduler()
+        started = scheduler.start(
+            interval_seconds=overrides.seconds,
+            batch_size=overrides.batch_size,
+            failure_rate=overrides.failure_rate,
+        )
+        text = "Scheduler started successfully" if started else "Scheduler is already running"
+        return ok(SchedulerBody.of(scheduler.status()), text)
+
+    @post("/stop", status_code=200, responses=guarded(), summary="Stop after the batch in flight")
+    async def stop(self, scheduler: SchedulerLoop) -> Success[SchedulerBody]:
+        stopped = await scheduler.stop()
+        text = "Scheduler stopped successfully" if stopped else "Scheduler is already stopped"
+        return ok(SchedulerBody.of(scheduler.status()), text)
+
+    @get("/status", responses=guarded(), summary="What the scheduler is doing")
+    async def status(self, scheduler: SchedulerLoop) -> Success[SchedulerBody]:
+        return ok(SchedulerBody.of(scheduler.status()))

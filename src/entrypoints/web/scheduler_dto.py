@@ -1,0 +1,54 @@
+"""What the scheduler routes read and write."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from entrypoints.web.dto import Camel, Timestamp, optional_timestamp
+from insider_core import SchedulerStatus
+
+
+class StartScheduler(Camel, frozen=True, forbid_unknown_fields=True):
+    interval: Annotated[float, msgspec.Meta(gt=0, le=1440, description="minutes")] | None = None
+    interval_seconds: Annotated[float, msgspec.Meta(gt=0, le=86_400)] | None = None
+    failure_rate: Annotated[float, msgspec.Meta(ge=0, le=1)] | None = None
+    batch_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
+
+    @property
+    def seconds(self) -> float | None:
+        """intervalSeconds wins over interval (minutes)."""
+        if self.interval_seconds is not None:
+            return self.interval_seconds
+        return None if self.interval is None else self.interval * 60
+
+
+class SchedulerBody(Camel, frozen=True):
+    running: bool
+    last_run_at: Timestamp | None
+    next_run_at: Timestamp | None
+    interval_seconds: float
+    batch_size: int
+    failure_rate: float
+    runs_count: int
+    messages_sent: int
+    messages_failed: int
+    consecutive_all_fail_count: int
+    last_alert_sent_at: Timestamp | None
+
+    @classmethod
+    def of(cls, status: SchedulerStatus) -> SchedulerBody:
+        return cls(
+            running=status.running,
+            last_run_at=optional_timestamp(status.last_run_at),
+            next_run_at=optional_timestamp(status.next_run_at),
+            interval_seconds=status.interval_seconds,
+            batch_size=status.batch_size,
+            failure_rate=status.failure_rate,
+            runs_count=status.runs_count,
+            messages_sent=status.messages_sent,
+            messages_failed=status.messages_failed,
+            consecutive_all_fail_count=status.consecutive_all_fail_count,
+            last_alert_sent_at=optional_timestamp(status.last_alert_sent_at),
+        )

@@ -1,0 +1,144 @@
+"""The OpenAPI document, the offline Swagger UI and the Prometheus metrics."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from conftest import Client
+
+SPEC_ROUTES = {
+    ("post", "/api/v1/scheduler/start"),
+    ("post", "/api/v1/scheduler/stop"),
+    ("get", "/api/v1/scheduler/status"),
+    ("get", "/api/v1/messages"),
+    ("post", "/api/v1/messages"),
+    ("get", "/api/v1/messages/sent"),
+    ("get", "/api/v1/messages/{message_id}"),
+    ("get", "/api/v1/messages/{message_id}/attempts"),
+    ("get", "/api/v1/messages/stats"),
+    ("get", "/api/v1/messages/cached"),
+    ("post", "/api/v1/messages/replay/all"),
+    ("post", "/api/v1/messages/replay"),
+    ("post", "/api/v1/messages/{message_id}/replay"),
+    ("get", "/health"),
+}
+
+
+@pytest.fixture
+async def openapi(client: Client) -> dict[str, Any]:
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (method, path): operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+async def test_the_openapi_document_is_version_3_1_and_lists_every_route(
+    openapi: dict[str, Any],
+) -> None:
+    assert openapi["openapi"].startswith("3.1")
+    assert set(operations(openapi)) == SPEC_ROUTES
+
+
+async def test_every_guarded_route_documents_the_api_key_and_its_error_responses(
+    openapi: dict[str, Any],
+) -> None:
+    schemes = openapi["components"]["securitySchemes"]
+    for name in ("MessagesApiKey", "SchedulerApiKey"):
+        assert schemes[name]["type"] == "apiKey"
+        assert (schemes[name]["in"], schemes[name]["name"]) == ("header", "x-ins-auth-key")
+    for (_, path), operation in operations(openapi).items():
+        if path == "/health":
+            continue
+        assert operation["security"], path
+        assert {"401", "500", "503"} <= set(operation["responses"]), path
+        failure = operation["responses"]["401"]["content"]["application/json"]["schema"]
+        assert failure == {"$ref": "#/components/schemas/Failure"}
+
+
+async def test_the_document_describes_request_bodies_and_validation_errors(
+    openapi: dict[str, Any],
+) -> None:
+    ops = operations(openapi)
+    create = ops[("post", "/api/v1/messages")]
+    assert {"200", "201", "400", "422"} <= set(create["responses"])
+    request_schema = create["requestBody"]["content"]["application/json"]["schema"]
+    assert request_schema == {"$ref": "#/components/schemas/CreateMessage"}
+    assert {"400", "422"} <= set(ops[("post", "/api/v1/scheduler/start")]["responses"])
+    assert "404" in ops[("get", "/api/v1/messages/{message_id}")]["responses"]
+    assert "503" in ops[("get", "/health")]["responses"]
+    schemas = openapi["components"]["schemas"]
+    assert set(schemas["CreateMessage"]["properties"]) == {"content", "phoneNumber"}
+    assert set(schemas["StartScheduler"]["properties"]) == {
+        "interval",
+        "intervalSeconds",
+        "failureRate",
+        "batchSize",
+    }
+    assert "phoneNumber" in schemas["MessageBody"]["properties"]
+    assert set(schemas["Failure"]["properties"]) == {"success", "error", "details"}
+
+
+async def test_swagger_ui_loads_only_local_assets_and_points_at_the_document(
+    client: Client,
+) -> None:
+    response = await client.get("/swagger")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert not re.search(r"https?:|//[a-z]", page)
+    assert '"/schema/openapi.json"' in page
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert len(assets) >= 3
+    for asset in assets:
+        assert asset.startswith("/swagger/assets/"), asset
+        served = await client.get(asset)
+        assert served.status_code == 200, asset
+        assert len(served.content) > 100, asset
+
+
+async def test_the_served_swagger_ui_is_version_5_which_renders_openapi_3_1(
+    client: Client,
+) -> None:
+    bundle = await client.get("/swagger/assets/swagger-ui-bundle.js")
+
+    assert re.search(rb'"5\.\d+\.\d+"', bundle.content)
+
+
+async def test_metrics_are_prometheus_text_with_dispatch_counters_and_latency(
+    client: Client,
+    create_message: Callable[..., Awaitable[dict[str, Any]]],
+    run_batch: Callable[[], Awaitable[list[Any]]],
+) -> None:
+    await create_message()
+    await run_batch()
+
+    response = await client.get("/metrics")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    for name in (
+        "messages_sent_total",
+        "messages_failed_total",
+        "messages_retried_total",
+        "messages_dead_lettered_total",
+        "webhook_latency_seconds_bucket",
+        "insider_http_requests_total",
+    ):
+        assert name in text, name
+    sent = re.search(r"^messages_sent_total (\S+)$", text, re.MULTILINE)
+    assert sent is not None
+    assert float(sent[1]) >= 1
