@@ -1,4 +1,4 @@
-"""The `insider` command: serve, migrate, seed, receiver, demo."""
+"""The `insider` command: serve, migrate, prune-attempts, seed, receiver, demo."""
 
 from __future__ import annotations
 
@@ -63,6 +63,25 @@ def migrate() -> None:
         click.echo("The schema is up to date.")
 
 
+@main.command("prune-attempts")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.FloatRange(0, 36_500),
+    required=True,
+    metavar="DAYS",
+    help="Remove attempts that started more than DAYS days ago (fractions allowed)",
+)
+def prune_attempts(days: float) -> None:
+    """Remove old entries from the delivery attempt log; messages are kept."""
+    from entrypoints.commands import prune_old_attempts
+
+    settings = settings_or_exit()
+    removed = asyncio.run(prune_old_attempts(settings, days))
+    noun = "attempt" if removed == 1 else "attempts"
+    click.echo(f"Removed {removed} delivery {noun} older than {days:g} days.")
+
+
 @main.command()
 @click.option("--count", "-n", type=click.IntRange(1, 10_000_000), default=100, show_default=True)
 def seed(count: int) -> None:
@@ -85,6 +104,7 @@ def seed(count: int) -> None:
 @click.option("--retry-after", help="Retry-After header on every failure")
 @click.option("--close-connection-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--messageless", is_flag=True, help="Answer 202 without a messageId")
+@click.option("--non-json", is_flag=True, help="Answer 202 with a plain-text body")
 @click.option("--seed", "random_seed", type=int, help="Seed for reproducible failures")
 def receiver(
     host: str,
@@ -96,6 +116,7 @@ def receiver(
     retry_after: str | None,
     close_connection_rate: float,
     messageless: bool,
+    non_json: bool,
     random_seed: int | None,
 ) -> None:
     """A local webhook receiver: 202 with a fresh messageId; prints a summary on exit."""
@@ -110,6 +131,7 @@ def receiver(
         retry_after=retry_after,
         close_connection_rate=close_connection_rate,
         messageless=messageless,
+        non_json=non_json,
         seed=random_seed,
     )
     asyncio.run(serve_receiver(host, port, options))

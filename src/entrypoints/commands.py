@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable
+from datetime import timedelta
 
 import click
 
@@ -14,7 +15,7 @@ from entrypoints.receiver import ReceiverOptions, ReceiverStats, run_receiver
 from entrypoints.resources import opened_repository
 from entrypoints.seeding import seed
 from entrypoints.settings import Settings
-from insider_core import MessageService, SystemClock
+from insider_core import Clock, MessageService, SystemClock
 
 
 async def migrate_store(settings: Settings) -> list[str]:
@@ -24,6 +25,15 @@ async def migrate_store(settings: Settings) -> list[str]:
             return []
         applied: list[str] = await migrate()
         return applied
+
+
+async def prune_old_attempts(
+    settings: Settings, older_than_days: float, clock: Clock | None = None
+) -> int:
+    """Delete the attempts that started before now minus `older_than_days`; returns how many."""
+    cutoff = (clock or SystemClock()).now() - timedelta(days=older_than_days)
+    async with opened_repository(settings) as repository:
+        return await repository.prune_attempts(cutoff)
 
 
 async def seed_store(settings: Settings, count: int, on_progress: Callable[[int], None]) -> int:

@@ -18,6 +18,9 @@ def validate_new_message(content: str, phone_number: str, max_content_length: in
         details["content"] = "must not be empty"
     elif len(content) > max_content_length:
         details["content"] = f"must be at most {max_content_length} characters"
+    elif "\x00" in content:
+        # No text a recipient can read, and many gateways cut the message at it.
+        details["content"] = "must not contain NUL characters"
     if E164.fullmatch(phone_number) is None:
         details["phoneNumber"] = "must be E.164: '+' then 8 to 15 digits"
     if details:

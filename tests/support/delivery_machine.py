@@ -106,7 +106,11 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
             self.run(self._context.__aexit__(None, None, None))
             self.loop.close()
 
-        @rule(content=st.text(min_size=1, max_size=30).filter(str.strip))
+        @rule(
+            content=st.text(
+                st.characters(exclude_characters="\x00"), min_size=1, max_size=30
+            ).filter(str.strip)
+        )
         def create(self, content: str) -> None:
             message, created = self.run(self.service.create(content, "+905551234567"))
             assert created

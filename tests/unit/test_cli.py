@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -32,11 +34,11 @@ def clean_env(**variables: str) -> dict[str, str]:
     ("variable", "value"),
     [("MESSAGE_BATCH_SIZE", "abc"), ("DATABASE_URL", "mysql//nohost"), ("SERVER_PORT", "-1")],
 )
-@pytest.mark.parametrize("command", ["serve", "migrate", "seed"])
+@pytest.mark.parametrize("command", ["serve", "migrate", "seed", "prune-attempts --older-than 7"])
 def test_an_invalid_setting_stops_the_command_with_one_line_and_exit_code_2(
     command: str, variable: str, value: str
 ) -> None:
-    result = CliRunner().invoke(main, [command], env={variable: value})
+    result = CliRunner().invoke(main, command.split(), env={variable: value})
 
     assert result.exit_code == 2
     [line] = result.stderr.strip().splitlines()
@@ -221,3 +223,63 @@ def post_webhook(port: int, key: str) -> tuple[int, dict[str, str]]:
     )
     with urllib.request.urlopen(request, timeout=5) as answer:
         return answer.status, json.load(answer)
+
+
+def test_prune_attempts_removes_only_attempts_older_than_the_given_days(tmp_path: Path) -> None:
+    database = tmp_path / "insider.db"
+    old_id, recent_id = asyncio.run(send_one_message_at_each(database, days_ago=(40, 1)))
+
+    result = CliRunner().invoke(
+        main,
+        ["prune-attempts", "--older-than", "30"],
+        env={"DATABASE_URL": f"sqlite:///{database}"},
+    )
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Removed 1 delivery attempt older than 30 days."
+    assert asyncio.run(attempt_counts(database, old_id, recent_id)) == [0, 1]
+
+
+def test_prune_attempts_needs_the_age_and_refuses_a_negative_one() -> None:
+    missing = CliRunner().invoke(main, ["prune-attempts"])
+    negative = CliRunner().invoke(main, ["prune-attempts", "--older-than", "-1"])
+
+    assert missing.exit_code == negative.exit_code == 2
+    assert "--older-than" in missing.output
+    assert "-1" in negative.output
+
+
+async def send_one_message_at_each(database: Path, days_ago: tuple[int, ...]) -> list[int]:
+    """Store and deliver one message at each age, oldest first: one attempt each."""
+    from adapters.memory import InMemorySentCache, ManualClock, ScriptedSender
+    from adapters.sqlite import SqliteMessageRepository
+    from insider_core import DispatchConfig, Dispatcher, MessageService, RetryPolicy
+
+    now = datetime.now(UTC)
+    clock = ManualClock(now - timedelta(days=days_ago[0]))
+    repository = await SqliteMessageRepository.open(database)
+    try:
+        cache = InMemorySentCache(clock)
+        service = MessageService(repository, cache, clock)
+        dispatcher = Dispatcher(
+            repository, ScriptedSender(), cache, clock, RetryPolicy(), DispatchConfig()
+        )
+        ids = []
+        for age in days_ago:
+            clock.advance((now - timedelta(days=age) - clock.now()).total_seconds())
+            message, _ = await service.create(f"{age} days old", "+905551112233")
+            await dispatcher.dispatch_batch(1)
+            ids.append(message.id)
+        return ids
+    finally:
+        await repository.close()
+
+
+async def attempt_counts(database: Path, *message_ids: int) -> list[int]:
+    from adapters.sqlite import SqliteMessageRepository
+
+    repository = await SqliteMessageRepository.open(database)
+    try:
+        return [len(await repository.list_attempts(message_id)) for message_id in message_ids]
+    finally:
+        await repository.close()

@@ -29,7 +29,10 @@ def test_truncation_counts_characters_not_bytes():
     assert truncate_for_sending("çğüşöı", 6) == "çğüşöı"
 
 
-@given(valid_phones, st.text(min_size=1, max_size=100).filter(str.strip))
+@given(
+    valid_phones,
+    st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=100).filter(str.strip),
+)
 def test_valid_messages_pass(phone, content):
     validate_new_message(content, phone, 100)
 
@@ -73,3 +76,9 @@ def test_every_broken_field_is_reported_at_once():
     with pytest.raises(InvalidMessage) as error:
         validate_new_message("", "nope", 10)
     assert set(error.value.details) == {"content", "phoneNumber"}
+
+
+def test_content_with_a_nul_character_is_refused():
+    with pytest.raises(InvalidMessage) as error:
+        validate_new_message("hello\x00world", "+905551234567", 100)
+    assert error.value.details == {"content": "must not contain NUL characters"}

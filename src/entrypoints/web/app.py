@@ -8,6 +8,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 
 from entrypoints.container import Container
+from entrypoints.web.bodies import JsonBodyRequest, request_body_limit
 from entrypoints.web.dependencies import provide_from
 from entrypoints.web.docs import SwaggerController, openapi_config, swagger_assets
 from entrypoints.web.errors import EXCEPTION_HANDLERS
@@ -15,6 +16,7 @@ from entrypoints.web.health import HealthController
 from entrypoints.web.lifespan import lifespan_of
 from entrypoints.web.messages import MessagesController
 from entrypoints.web.metrics import MetricsController, http_metrics
+from entrypoints.web.openapi_refinements import refine
 from entrypoints.web.scheduler import SchedulerController
 
 
@@ -26,7 +28,8 @@ def package_version() -> str:
 
 
 def create_app(container: Container) -> Litestar:
-    return Litestar(
+    settings = container.settings()
+    app = Litestar(
         route_handlers=[
             MessagesController,
             SchedulerController,
@@ -40,7 +43,11 @@ def create_app(container: Container) -> Litestar:
         lifespan=[lifespan_of(container)],
         middleware=[http_metrics.middleware],
         openapi_config=openapi_config(package_version()),
-        state=State({"settings": container.settings()}),
+        state=State({"settings": settings}),
+        request_class=JsonBodyRequest,
+        request_max_body_size=request_body_limit(settings.message_max_content_length),
         logging_config=None,
         debug=False,
     )
+    refine(app.openapi_schema, settings.message_max_content_length)
+    return app

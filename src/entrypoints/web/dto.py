@@ -11,6 +11,7 @@ import msgspec
 from insider_core import (
     CachedSend,
     DeliveryAttempt,
+    ErrorKind,
     Message,
     MessageStats,
     MessageStatus,
@@ -38,11 +39,6 @@ def timestamp(moment: datetime) -> str:
 
 def optional_timestamp(moment: datetime | None) -> str | None:
     return None if moment is None else timestamp(moment)
-
-
-class CreateMessage(Camel, frozen=True, forbid_unknown_fields=True):
-    content: str
-    phone_number: Annotated[str, msgspec.Meta(examples=["+905551112233"])]
 
 
 class MessageBody(Camel, frozen=True):
@@ -82,7 +78,7 @@ class AttemptBody(Camel, frozen=True):
     started_at: Timestamp
     duration_ms: int
     http_status: int | None
-    error_kind: str | None
+    error_kind: ErrorKind | None
     detail: str | None
 
     @classmethod
@@ -92,7 +88,7 @@ class AttemptBody(Camel, frozen=True):
             started_at=timestamp(attempt.started_at),
             duration_ms=attempt.duration_ms,
             http_status=attempt.http_status,
-            error_kind=None if attempt.error_kind is None else attempt.error_kind.value,
+            error_kind=attempt.error_kind,
             detail=attempt.detail,
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import msgspec
 
@@ -11,22 +11,24 @@ from insider_core import Page
 
 T = TypeVar("T")
 Item = TypeVar("Item")
+Succeeded = Annotated[bool, msgspec.Meta(extra_json_schema={"extra": {"const": True}})]
+Failed = Annotated[bool, msgspec.Meta(extra_json_schema={"extra": {"const": False}})]
 
 
 class Success(msgspec.Struct, Generic[T], kw_only=True, omit_defaults=True):
-    success: bool
+    success: Succeeded
     message: str | None = None
     data: T | None = None
 
 
 class Failure(msgspec.Struct, kw_only=True, omit_defaults=True):
-    success: bool
+    success: Failed
     error: str
     details: dict[str, str] | None = None
 
 
 class PageOf(msgspec.Struct, Generic[T], kw_only=True, rename="camel"):
-    success: bool
+    success: Succeeded
     data: Sequence[T]
     page: int
     page_size: int

@@ -33,7 +33,7 @@ API_KEY_NOT_CONFIGURED = "API key is not configured for this endpoint group"
 VALIDATION_FAILED = "Validation failed"
 INVALID_JSON = "Invalid JSON body"
 FIELD_NAMED = re.compile(r"field `(?P<field>[^`]+)`")
-EXPECTED = re.compile(r"Expected `(?P<type>[\w ]+)`(?:, got `[\w ]+`)?(?P<bound>.*)")
+EXPECTED = re.compile(r"Expected `(?P<type>[\w |]+)`(?:, got `[\w ]+`)?(?P<bound>.*)")
 TYPE_NAMES = {
     "int": "an integer",
     "float": "a number",
@@ -97,16 +97,20 @@ def plain_reason(key: str, reason: str) -> str:
     if reason.startswith("Invalid enum value") and key in ENUM_CHOICES:
         return f"must be one of {ENUM_CHOICES[key]}"
     if expected := EXPECTED.fullmatch(reason):
-        kind = TYPE_NAMES.get(expected["type"], f"of type {expected['type']}")
+        expected_type = expected["type"].removesuffix(" | null")  # null: the field's default
+        kind = TYPE_NAMES.get(expected_type, f"of type {expected_type}")
         return f"must be {kind}{expected['bound']}"
     return reason
 
 
-def on_http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
     status = error.status_code
     if isinstance(error.__cause__, SerializationException):
-        return envelope(400, INVALID_JSON)
+        return envelope(400, INVALID_JSON, {"body": str(error.__cause__)})
     message = STATUS_ERRORS.get(status) or str(error.detail or "Request failed")
+    if status == 413:
+        limit = request.route_handler.resolve_request_max_body_size()
+        message = f"{message}: at most {limit} bytes"
     if status >= 500:
         log.error("request failed: %s", error.detail)
     return envelope(status, message, headers=error.headers)

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, HttpMethod, Response, get, post, route
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from entrypoints.web.dependencies import Messages
 from entrypoints.web.dto import (
     AttemptBody,
     CachedBody,
-    CreateMessage,
     MessageBody,
     ReplayedBody,
     StatsBody,
 )
 from entrypoints.web.envelopes import PageOf, Success, ok, page_of
 from entrypoints.web.guards import require_messages_key
+from entrypoints.web.message_input import CreateMessage
 from entrypoints.web.responses import also, guarded
 from insider_core import MessageNotFound, MessageStatus
 
@@ -57,7 +57,7 @@ class MessagesController(Controller):
     @post(
         "",
         status_code=201,
-        responses={**guarded(400, 422), **REPEATED_KEY},
+        responses={**guarded(400, 413, 422), **REPEATED_KEY},
         summary="Create a message",
     )
     async def create(
@@ -73,6 +73,11 @@ class MessagesController(Controller):
             )
         text = "Message already exists for this Idempotency-Key"
         return Response(ok(MessageBody.of(message), text), status_code=200)
+
+    @route("", http_method=HttpMethod.OPTIONS, status_code=204, include_in_schema=False)
+    async def collection_options(self) -> Response[None]:
+        """Litestar 2's own answer names only one of the two methods of this path."""
+        return Response(None, status_code=204, headers={"Allow": "GET, OPTIONS, POST"})
 
     @get("", responses=guarded(400, 422), summary="List messages, newest first")
     async def list_messages(
@@ -109,7 +114,11 @@ class MessagesController(Controller):
     async def get_message(self, messages: Messages, message_id: MessageId) -> Success[MessageBody]:
         return ok(MessageBody.of(await messages.get(existing_id(message_id))))
 
-    @get("/{message_id:int}/attempts", responses=guarded(400, 404), summary="Delivery attempts")
+    @get(
+        "/{message_id:int}/attempts",
+        responses=guarded(400, 404),
+        summary="Delivery attempts, oldest first",
+    )
     async def attempts(
         self, messages: Messages, message_id: MessageId
     ) -> Success[list[AttemptBody]]:

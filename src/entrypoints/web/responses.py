@@ -11,6 +11,7 @@ MEANINGS = {
     401: "Invalid or missing API key",
     404: "Not found",
     409: "Conflict with the current state",
+    413: "The request body is larger than the limit; it was not read",
     422: "Validation failed; `details` names each field and its problem",
     500: "API key is not configured for this endpoint group",
     503: "A backing service is unavailable",

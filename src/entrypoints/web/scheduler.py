@@ -20,7 +20,7 @@ class SchedulerController(Controller):
     guards = [require_scheduler_key]
     security = [{"SchedulerApiKey": []}]
 
-    @post("/start", status_code=200, responses=guarded(400, 409, 422), summary="Start sending")
+    @post("/start", status_code=200, responses=guarded(400, 409, 413, 422), summary="Start sending")
     async def start(
         self, scheduler: SchedulerLoop, data: JSONBody[StartScheduler | None] = None
     ) -> Success[SchedulerBody]:

@@ -9,11 +9,25 @@ import msgspec
 from entrypoints.web.dto import Camel, Timestamp, optional_timestamp
 from insider_core import SchedulerStatus
 
+# Litestar drops a bound of 0 from the OpenAPI document, so these say it again.
+ABOVE_ZERO = {"extra": {"exclusiveMinimum": 0}}
+ZERO_OR_MORE = {"extra": {"minimum": 0}}
+
 
 class StartScheduler(Camel, frozen=True, forbid_unknown_fields=True):
-    interval: Annotated[float, msgspec.Meta(gt=0, le=1440, description="minutes")] | None = None
-    interval_seconds: Annotated[float, msgspec.Meta(gt=0, le=86_400)] | None = None
-    failure_rate: Annotated[float, msgspec.Meta(ge=0, le=1)] | None = None
+    interval: (
+        Annotated[
+            float,
+            msgspec.Meta(gt=0, le=1440, extra_json_schema={**ABOVE_ZERO, "description": "minutes"}),
+        ]
+        | None
+    ) = None
+    interval_seconds: (
+        Annotated[float, msgspec.Meta(gt=0, le=86_400, extra_json_schema=ABOVE_ZERO)] | None
+    ) = None
+    failure_rate: (
+        Annotated[float, msgspec.Meta(ge=0, le=1, extra_json_schema=ZERO_OR_MORE)] | None
+    ) = None
     batch_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
 
     @property

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Client
+from conftest import MESSAGES_AUTH, Client
 
 SPEC_ROUTES = {
     ("post", "/api/v1/scheduler/start"),
@@ -88,6 +88,69 @@ async def test_the_document_describes_request_bodies_and_validation_errors(
     }
     assert "phoneNumber" in schemas["MessageBody"]["properties"]
     assert set(schemas["Failure"]["properties"]) == {"success", "error", "details"}
+
+
+async def test_every_error_response_is_documented_as_the_error_envelope(
+    openapi: dict[str, Any],
+) -> None:
+    for (method, path), operation in operations(openapi).items():
+        for status, response in operation["responses"].items():
+            if int(status) < 400 or path == "/health":
+                continue
+            schema = response["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/Failure"}, (method, path, status)
+    failure = openapi["components"]["schemas"]["Failure"]
+    assert failure["properties"]["success"]["const"] is False
+    assert failure["required"] == ["error", "success"]
+
+
+async def test_routes_that_read_a_body_document_the_413_for_one_too_large(
+    openapi: dict[str, Any],
+) -> None:
+    ops = operations(openapi)
+    readers = {key for key, operation in ops.items() if "requestBody" in operation}
+
+    assert readers == {("post", "/api/v1/messages"), ("post", "/api/v1/scheduler/start")}
+    for key in readers:
+        assert "413" in ops[key]["responses"], key
+
+
+async def test_the_create_body_documents_the_rules_the_api_enforces(
+    openapi: dict[str, Any],
+) -> None:
+    create = openapi["components"]["schemas"]["CreateMessage"]
+    content = create["properties"]["content"]
+    phone = create["properties"]["phoneNumber"]
+
+    assert create["additionalProperties"] is False
+    assert (content["minLength"], content["maxLength"]) == (1, 50)  # MESSAGE_MAX_CONTENT_LENGTH
+    assert re.search(content["pattern"], "Hello")
+    for refused in ("   ", "a\x00b", "\t\n"):
+        assert not re.search(content["pattern"], refused), refused
+    assert re.search(phone["pattern"], "+905551112233")
+    assert not re.search(phone["pattern"], "+\u0669\u0660\u0665\u0665\u0665\u0661\u0661\u0661")
+
+
+async def test_the_start_body_is_optional_and_its_zero_bounds_are_documented(
+    openapi: dict[str, Any],
+) -> None:
+    start = operations(openapi)[("post", "/api/v1/scheduler/start")]
+    properties = openapi["components"]["schemas"]["StartScheduler"]["properties"]
+
+    assert start["requestBody"]["required"] is False
+    assert openapi["components"]["schemas"]["StartScheduler"]["additionalProperties"] is False
+    assert properties["interval"]["exclusiveMinimum"] == 0
+    assert properties["intervalSeconds"]["exclusiveMinimum"] == 0
+    assert (properties["failureRate"]["minimum"], properties["failureRate"]["maximum"]) == (0, 1)
+
+
+async def test_options_on_the_messages_collection_names_both_of_its_methods(
+    client: Client,
+) -> None:
+    response = await client.options("/api/v1/messages", headers=MESSAGES_AUTH)
+
+    assert response.status_code == 204
+    assert response.headers["allow"] == "GET, OPTIONS, POST"
 
 
 async def test_swagger_ui_loads_only_local_assets_and_points_at_the_document(

@@ -151,7 +151,9 @@ async def test_a_body_that_is_not_json_is_refused_with_400(client: Client, raw: 
     )
 
     assert response.status_code == 400
-    assert response.json() == {"success": False, "error": "Invalid JSON body"}
+    body = response.json()
+    assert (body["success"], body["error"]) == (False, "Invalid JSON body")
+    assert body["details"]["body"]  # what the decoder found wrong
 
 
 async def test_an_empty_body_is_refused_with_422(client: Client) -> None:
