@@ -1,7 +1,7 @@
 """insider_core: the pure domain of insider-dispatch. No I/O library is imported here."""
 
 from insider_core.clock import SystemClock
-from insider_core.dispatch import BatchReport, DispatchConfig, Dispatcher, DispatchObserver
+from insider_core.dispatch import DispatchConfig, Dispatcher
 from insider_core.errors import (
     CacheUnavailable,
     DomainError,
@@ -15,6 +15,7 @@ from insider_core.message import Message, NewMessage
 from insider_core.messages import MessageService
 from insider_core.outcome import ErrorKind, SendOutcome
 from insider_core.ports import AlertNotifier, Clock, MessageRepository, MessageSender, SentCache
+from insider_core.recording import BatchReport, DispatchObserver
 from insider_core.records import (
     Alert,
     CachedSend,

@@ -9,17 +9,15 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from random import Random
-from typing import Protocol
 
 import msgspec
 
-from insider_core.errors import CacheUnavailable
 from insider_core.message import Message
 from insider_core.outcome import ErrorKind, SendOutcome
 from insider_core.ports import Clock, MessageRepository, MessageSender, SentCache
-from insider_core.records import CachedSend, DeliveryAttempt, DeliveryResult
+from insider_core.recording import BatchReport, DispatchObserver, ResultRecorder
+from insider_core.records import DeliveryAttempt, DeliveryResult
 from insider_core.retry import RetryPolicy
-from insider_core.status import MessageStatus
 from insider_core.validation import truncate_for_sending
 
 log = logging.getLogger(__name__)
@@ -39,42 +37,6 @@ class DispatchConfig(msgspec.Struct, frozen=True, kw_only=True):
             return timedelta(seconds=self.lease_seconds)
         waves = math.ceil(batch_size / max(self.concurrency, 1))
         return timedelta(seconds=self.send_timeout_seconds * waves + LEASE_MARGIN_SECONDS)
-
-
-class BatchReport(msgspec.Struct, frozen=True, kw_only=True):
-    results: Sequence[DeliveryResult] = ()
-    recorded: int = 0
-
-    @property
-    def claimed(self) -> int:
-        return len(self.results)
-
-    def count(self, status: MessageStatus) -> int:
-        return sum(1 for result in self.results if result.message.status is status)
-
-    @property
-    def sent(self) -> int:
-        return self.count(MessageStatus.SENT)
-
-    @property
-    def retried(self) -> int:
-        return self.count(MessageStatus.PENDING)
-
-    @property
-    def dead_lettered(self) -> int:
-        return self.count(MessageStatus.FAILED)
-
-    @property
-    def failed_attempts(self) -> int:
-        return self.claimed - self.sent
-
-    @property
-    def all_failed(self) -> bool:
-        return self.claimed > 0 and self.sent == 0
-
-
-class DispatchObserver(Protocol):
-    def batch_recorded(self, report: BatchReport) -> None: ...
 
 
 class Dispatcher:
@@ -97,8 +59,14 @@ class Dispatcher:
         self.config = config
         self.rng = rng or Random()
         self.observers = list(observers)
+        self.recorder = ResultRecorder(repository, cache, self.observers)
 
     async def dispatch_batch(self, batch_size: int, failure_rate: float = 0.0) -> BatchReport:
+        """Claim, send and record one batch. Results held from a store outage are written
+        first, in a run of their own: nothing new is claimed until they are (while the store
+        is still down, StoreUnavailable propagates)."""
+        if self.recorder.holding:
+            return await self.recorder.record_held()
         now = self.clock.now()
         token = uuid.uuid4().hex
         lease_until = now + self.config.lease_for(batch_size)
@@ -109,12 +77,7 @@ class Dispatcher:
         results = await asyncio.gather(
             *(self._deliver(message, token, failure_rate, limit) for message in claimed)
         )
-        recorded = await self.repository.record(results)
-        await self._cache_sent(results)
-        report = BatchReport(results=results, recorded=recorded)
-        for observer in self.observers:
-            observer.batch_recorded(report)
-        return report
+        return await self.recorder.record(results)
 
     async def _deliver(
         self, message: Message, token: str, failure_rate: float, limit: asyncio.Semaphore
@@ -146,19 +109,6 @@ class Dispatcher:
             )
         content = truncate_for_sending(message.content, self.config.max_content_length)
         return await self.sender.send(message, content)
-
-    async def _cache_sent(self, results: Sequence[DeliveryResult]) -> None:
-        entries = [
-            CachedSend(id=r.message.id, message_id=r.message.message_id, sent_at=r.message.sent_at)
-            for r in results
-            if r.message.sent_at is not None and r.message.status is MessageStatus.SENT
-        ]
-        if not entries:
-            return
-        try:
-            await self.cache.put_many(entries)
-        except CacheUnavailable as error:
-            log.warning("sent cache unavailable, %d entries not cached: %s", len(entries), error)
 
 
 def _log_outcome(message: Message, outcome: SendOutcome) -> None:

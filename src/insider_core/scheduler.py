@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from insider_core.dispatch import BatchReport, Dispatcher
+from insider_core.dispatch import Dispatcher
 from insider_core.ports import AlertNotifier, Clock
+from insider_core.recording import BatchReport
 from insider_core.records import Alert
 
 log = logging.getLogger(__name__)

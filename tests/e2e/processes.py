@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,9 @@ def call(
         return error.code, json.loads(payload) if payload else None
 
 
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.1) -> None:  # type: ignore[no-untyped-def]
+def wait_until(
+    predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.05
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -59,6 +61,8 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.1) -> N
 
 
 class Process:
+    """An `insider` subcommand with its output in `log`; `ready()` waits until it answers."""
+
     def __init__(self, args: list[str], env: Mapping[str, str], log: Path) -> None:
         self.log = log
         self._log_file = log.open("wb")
@@ -69,8 +73,28 @@ class Process:
             stderr=subprocess.STDOUT,
         )
 
+    @property
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def answers(self) -> bool:
+        raise NotImplementedError
+
+    def ready(self, timeout: float = 30) -> None:
+        def answering() -> bool:
+            if not self.alive:
+                raise AssertionError(f"{self.log.name} exited early:\n{self.output()}")
+            return self.answers()
+
+        wait_until(answering, timeout, f"{self.log.name} to answer")
+
     def signal(self, number: int) -> None:
         self.popen.send_signal(number)
+
+    def kill(self) -> int:
+        """SIGKILL: no shutdown code runs, as in a crash or an OOM kill."""
+        self.popen.kill()
+        return self.wait(10)
 
     def wait(self, timeout: float = 30) -> int:
         try:
@@ -79,7 +103,7 @@ class Process:
             self._log_file.close()
 
     def stop(self) -> int:
-        if self.popen.poll() is None:
+        if self.alive:
             self.signal(signal.SIGTERM)
             try:
                 return self.wait(30)
@@ -92,15 +116,21 @@ class Process:
 
 
 class Receiver(Process):
-    def __init__(self, log_dir: Path, *options: str) -> None:
-        self.port = free_port()
+    def __init__(
+        self, log_dir: Path, *options: str, port: int | None = None, wait: bool = True
+    ) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         super().__init__(
             ["receiver", "--port", str(self.port), *options],
             {},
-            log_dir / f"receiver-{self.port}.log",
+            log_dir / f"receiver-{self.port}-{time.monotonic_ns()}.log",
         )
-        wait_until(lambda: call(self.url, "GET", "/stats")[0] == 200, 20, "the receiver")
+        if wait:
+            self.ready(20)
+
+    def answers(self) -> bool:
+        return call(self.url, "GET", "/stats")[0] == 200
 
     @property
     def webhook_url(self) -> str:
@@ -111,7 +141,7 @@ class Receiver(Process):
 
 
 class Service(Process):
-    def __init__(self, log_dir: Path, env: Mapping[str, str]) -> None:
+    def __init__(self, log_dir: Path, env: Mapping[str, str], *, wait: bool = True) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         settings = {
@@ -126,12 +156,14 @@ class Service(Process):
             settings,
             log_dir / f"service-{self.port}.log",
         )
-        wait_until(self.healthy, 30, f"the service to answer /health (log: {self.log})")
+        if wait:
+            self.ready()
 
-    def healthy(self) -> bool:
-        if self.popen.poll() is not None:
-            raise AssertionError(f"the service exited early:\n{self.output()}")
-        return call(self.url, "GET", "/health")[0] in (200, 503)
+    def answers(self) -> bool:
+        return self.health()[0] in (200, 503)
+
+    def health(self) -> tuple[int, Any]:
+        return call(self.url, "GET", "/health")
 
     def messages(self, method: str, path: str = "", body: Any = None, **kw: Any) -> tuple[int, Any]:
         return call(self.url, method, "/api/v1/messages" + path, body, key=MESSAGES_KEY, **kw)
@@ -140,6 +172,35 @@ class Service(Process):
         return call(self.url, method, "/api/v1/scheduler" + path, body, key=SCHEDULER_KEY)
 
     def stats(self) -> dict[str, int]:
-        status, body = self.messages("GET", "/stats")
-        assert status == 200, body
-        return dict(body["data"])
+        return dict(self._data(self.messages("GET", "/stats")))
+
+    def create(self, count: int = 1) -> list[dict[str, Any]]:
+        return [
+            self._data(
+                self.messages("POST", "", {"content": f"hello {n}", "phoneNumber": "+905551234567"})
+            )
+            for n in range(count)
+        ]
+
+    def message(self, message_id: int) -> dict[str, Any]:
+        return dict(self._data(self.messages("GET", f"/{message_id}")))
+
+    def attempts(self, message_id: int) -> list[dict[str, Any]]:
+        return list(self._data(self.messages("GET", f"/{message_id}/attempts")))
+
+    def scheduler_status(self) -> dict[str, Any]:
+        return dict(self._data(self.scheduler("GET", "/status")))
+
+    def wait_for(self, message_id: int, status: str, timeout: float = 20) -> dict[str, Any]:
+        wait_until(
+            lambda: self.message(message_id)["status"] == status,
+            timeout,
+            f"message {message_id} to be {status} (log: {self.log})",
+        )
+        return self.message(message_id)
+
+    @staticmethod
+    def _data(answer: tuple[int, Any]) -> Any:
+        status, body = answer
+        assert status in (200, 201), (status, body)
+        return body["data"]

@@ -32,9 +32,10 @@ class TcpProxy:
         self._call(self._listen())
 
     def close(self) -> None:
-        self.cut()
+        self._call(self._shut_down())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+        self._loop.close()
 
     def _call(self, coroutine) -> None:  # type: ignore[no-untyped-def]
         asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(10)
@@ -54,13 +55,25 @@ class TcpProxy:
                 writer.transport.abort()
         self._writers.clear()
 
+    async def _shut_down(self) -> None:
+        await self._cut()
+        handlers = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in handlers:
+            task.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
         except OSError:
+            self._writers.discard(writer)
             writer.transport.abort()
             return
-        self._writers |= {writer, upstream_writer}
+        if writer not in self._writers:  # cut while this connection was being set up
+            upstream_writer.transport.abort()
+            return
+        self._writers.add(upstream_writer)
         await asyncio.gather(
             _pipe(reader, upstream_writer), _pipe(upstream_reader, writer), return_exceptions=True
         )

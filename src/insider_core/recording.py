@@ -1,0 +1,112 @@
+"""Writing the results of a batch: to the store (fenced by claim token), then the sent cache,
+then the observers. Results the store could not take are held, not dropped."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+import msgspec
+
+from insider_core.errors import CacheUnavailable, StoreUnavailable
+from insider_core.ports import MessageRepository, SentCache
+from insider_core.records import CachedSend, DeliveryResult
+from insider_core.status import MessageStatus
+
+log = logging.getLogger(__name__)
+
+
+class BatchReport(msgspec.Struct, frozen=True, kw_only=True):
+    results: Sequence[DeliveryResult] = ()
+    recorded: int = 0
+
+    @property
+    def claimed(self) -> int:
+        return len(self.results)
+
+    def count(self, status: MessageStatus) -> int:
+        return sum(1 for result in self.results if result.message.status is status)
+
+    @property
+    def sent(self) -> int:
+        return self.count(MessageStatus.SENT)
+
+    @property
+    def retried(self) -> int:
+        return self.count(MessageStatus.PENDING)
+
+    @property
+    def dead_lettered(self) -> int:
+        return self.count(MessageStatus.FAILED)
+
+    @property
+    def failed_attempts(self) -> int:
+        return self.claimed - self.sent
+
+    @property
+    def all_failed(self) -> bool:
+        return self.claimed > 0 and self.sent == 0
+
+
+class DispatchObserver(Protocol):
+    def batch_recorded(self, report: BatchReport) -> None: ...
+
+
+class ResultRecorder:
+    """A batch whose results cannot be written because the store is unreachable has already
+    reached the receiver; dropping its results would leave its messages `sending` until the
+    lease expires and then send them again. So they are held and written once the store
+    answers; their claim tokens still fence them against a worker that re-claimed since."""
+
+    def __init__(
+        self,
+        repository: MessageRepository,
+        cache: SentCache,
+        observers: list[DispatchObserver],
+    ) -> None:
+        self.repository = repository
+        self.cache = cache
+        self.observers = observers
+        self._held: list[DeliveryResult] = []
+
+    @property
+    def holding(self) -> int:
+        """How many results wait for the store to come back."""
+        return len(self._held)
+
+    async def record(self, results: Sequence[DeliveryResult]) -> BatchReport:
+        """Raises StoreUnavailable, holding the results, when the store cannot be reached."""
+        try:
+            recorded = await self.repository.record(results)
+        except StoreUnavailable:
+            if not self._held:
+                log.warning("store unavailable: %d results held until it answers", len(results))
+            self._held = list(results)
+            raise
+        self._held = []
+        await self._cache_sent(results)
+        report = BatchReport(results=results, recorded=recorded)
+        for observer in self.observers:
+            observer.batch_recorded(report)
+        return report
+
+    async def record_held(self) -> BatchReport:
+        if not self._held:
+            return BatchReport()
+        report = await self.record(self._held)
+        log.info("%d held results written after the store came back", report.recorded)
+        return report
+
+    async def _cache_sent(self, results: Sequence[DeliveryResult]) -> None:
+        entries = [
+            CachedSend(id=r.message.id, message_id=r.message.message_id, sent_at=r.message.sent_at)
+            for r in results
+            if r.message.sent_at is not None and r.message.status is MessageStatus.SENT
+        ]
+        if not entries:
+            return
+        try:
+            await self.cache.put_many(entries)
+        except CacheUnavailable as error:
+            log.warning("sent cache unavailable, %d entries not cached: %s", len(entries), error)

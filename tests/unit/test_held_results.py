@@ -1,0 +1,96 @@
+"""Results the store could not take during an outage are held and written when it returns,
+so a batch the receiver already accepted is never sent again by the same worker."""
+
+from __future__ import annotations
+
+import pytest
+from harness import Harness
+
+from adapters.memory import InMemoryMessageRepository
+from insider_core import DispatchConfig, MessageStatus, StoreUnavailable
+
+LEASE = DispatchConfig(lease_seconds=5)
+
+
+class StoreThatGoesDown(InMemoryMessageRepository):
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+
+    async def record(self, results):  # type: ignore[no-untyped-def]
+        if self.down:
+            raise StoreUnavailable("database down")
+        return await super().record(results)
+
+
+async def a_batch_lost_to_an_outage(harness: Harness, store: StoreThatGoesDown) -> None:
+    await harness.create(3)
+    store.down = True
+    with pytest.raises(StoreUnavailable):
+        await harness.dispatcher.dispatch_batch(2)
+
+
+async def test_a_batch_the_store_could_not_record_is_held_not_dropped() -> None:
+    store = StoreThatGoesDown()
+    harness = Harness(repository=store, dispatch=LEASE)
+    await a_batch_lost_to_an_outage(harness, store)
+
+    assert harness.dispatcher.recorder.holding == 2
+    assert (await store.stats()).sending == 2
+    with pytest.raises(StoreUnavailable):
+        await harness.dispatcher.dispatch_batch(2)
+    assert len(harness.sender.sent) == 2
+
+
+async def test_held_results_are_written_before_anything_new_is_claimed() -> None:
+    store = StoreThatGoesDown()
+    harness = Harness(repository=store, dispatch=LEASE)
+    await a_batch_lost_to_an_outage(harness, store)
+    store.down = False
+
+    report = await harness.dispatcher.dispatch_batch(2)
+
+    assert (report.sent, report.recorded, harness.dispatcher.recorder.holding) == (2, 2, 0)
+    assert len(harness.sender.sent) == 2
+    assert len(await harness.service.cached()) == 2
+    assert [len(await store.list_attempts(n)) for n in (1, 2)] == [1, 1]
+    stats = await store.stats()
+    assert (stats.sent, stats.sending, stats.pending) == (2, 0, 1)
+    await harness.dispatcher.dispatch_batch(2)
+    assert len(harness.sender.sent) == 3
+
+
+async def test_held_results_still_apply_after_the_lease_when_no_one_reclaimed_the_messages() -> (
+    None
+):
+    store = StoreThatGoesDown()
+    harness = Harness(repository=store, dispatch=LEASE)
+    await a_batch_lost_to_an_outage(harness, store)
+    harness.clock.advance(60)
+    store.down = False
+
+    await harness.dispatcher.dispatch_batch(2)
+    await harness.dispatcher.dispatch_batch(2)
+
+    assert (await store.stats()).sent == 3
+    assert sorted(m.id for m, _ in harness.sender.sent) == [1, 2, 3]
+
+
+async def test_a_held_result_for_a_message_another_worker_reclaimed_changes_nothing() -> None:
+    store = StoreThatGoesDown()
+    harness = Harness(repository=store, dispatch=LEASE)
+    other = Harness(repository=store, dispatch=LEASE)
+    other.clock = harness.clock
+    other.dispatcher.clock = harness.clock
+    await a_batch_lost_to_an_outage(harness, store)
+    harness.clock.advance(60)
+    store.down = False
+    await other.dispatcher.dispatch_batch(3)
+
+    report = await harness.dispatcher.dispatch_batch(2)
+
+    assert (report.claimed, report.recorded) == (2, 0)
+    message = await store.get(1)
+    assert message is not None
+    assert message.status is MessageStatus.SENT
+    assert [a.attempt_number for a in await store.list_attempts(1)] == [1]
