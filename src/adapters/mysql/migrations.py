@@ -7,15 +7,14 @@ others then find nothing left to do."""
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import UTC, datetime
-from importlib.resources import files
-from typing import NamedTuple
 
 import aiomysql
 
 from adapters.mysql.database import Database
 from adapters.mysql.rows import to_db_time
+from adapters.sql.migrations import Migration
+from adapters.sql.migrations import load_migrations as load_scripts
 
 LOCK_TIMEOUT_SECONDS = 60
 SCHEMA_MIGRATIONS_EXISTS = (
@@ -28,12 +27,6 @@ CREATE TABLE schema_migrations (
     applied_at DATETIME(6) NOT NULL
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4
 """
-STATEMENT_END = re.compile(r";[ \t]*(?:\n|$)")
-
-
-class Migration(NamedTuple):
-    name: str
-    statements: list[str]
 
 
 class MigrationLockTimeout(RuntimeError):
@@ -42,24 +35,6 @@ class MigrationLockTimeout(RuntimeError):
             f"another process held the migration lock of {database!r} "
             f"for more than {LOCK_TIMEOUT_SECONDS} s"
         )
-
-
-def load_migrations() -> list[Migration]:
-    schema = files("adapters.mysql").joinpath("schema")
-    scripts = sorted(
-        (entry for entry in schema.iterdir() if entry.name.endswith(".sql")),
-        key=lambda entry: entry.name,
-    )
-    return [
-        Migration(entry.name.removesuffix(".sql"), split_statements(entry.read_text("utf-8")))
-        for entry in scripts
-    ]
-
-
-def split_statements(script: str) -> list[str]:
-    """Statements end with a semicolon at the end of a line."""
-    chunks = (chunk.strip() for chunk in STATEMENT_END.split(script))
-    return [chunk for chunk in chunks if _has_code(chunk)]
 
 
 async def apply_migrations(database: Database) -> list[str]:
@@ -103,5 +78,5 @@ async def _apply_missing(cursor: aiomysql.Cursor) -> list[str]:
     return applied
 
 
-def _has_code(chunk: str) -> bool:
-    return any(line.strip() and not line.strip().startswith("--") for line in chunk.splitlines())
+def load_migrations() -> list[Migration]:
+    return load_scripts("adapters.mysql")

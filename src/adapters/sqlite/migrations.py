@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from importlib.resources import files
-from typing import NamedTuple
 
 import aiosqlite
 
+from adapters.sql.migrations import Migration
+from adapters.sql.migrations import load_migrations as load_scripts
 from adapters.sqlite.connection import transaction
 from adapters.sqlite.rows import to_db_time
 
@@ -18,30 +17,6 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at TEXT NOT NULL
 )
 """
-STATEMENT_END = re.compile(r";[ \t]*(?:\n|$)")
-
-
-class Migration(NamedTuple):
-    name: str
-    statements: list[str]
-
-
-def load_migrations() -> list[Migration]:
-    schema = files("adapters.sqlite").joinpath("schema")
-    scripts = sorted(
-        (entry for entry in schema.iterdir() if entry.name.endswith(".sql")),
-        key=lambda entry: entry.name,
-    )
-    return [
-        Migration(entry.name.removesuffix(".sql"), split_statements(entry.read_text("utf-8")))
-        for entry in scripts
-    ]
-
-
-def split_statements(script: str) -> list[str]:
-    """Statements end with a semicolon at the end of a line."""
-    chunks = (chunk.strip() for chunk in STATEMENT_END.split(script))
-    return [chunk for chunk in chunks if _has_code(chunk)]
 
 
 async def apply_migrations(connection: aiosqlite.Connection) -> list[str]:
@@ -65,5 +40,5 @@ async def apply_migrations(connection: aiosqlite.Connection) -> list[str]:
     return applied_now
 
 
-def _has_code(chunk: str) -> bool:
-    return any(line.strip() and not line.strip().startswith("--") for line in chunk.splitlines())
+def load_migrations() -> list[Migration]:
+    return load_scripts("adapters.sqlite")

@@ -1,0 +1,1 @@
+"""What the SQL repositories share: row mapping and the migration scripts' loader."""
