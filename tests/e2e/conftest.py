@@ -11,6 +11,8 @@ from contract.mysql_databases import ScratchDatabase, scratch_database
 from e2e.launcher import Launcher
 from e2e.tcp_proxy import TcpProxy
 
+E2E_REDIS_DB = 13
+
 
 @pytest.fixture
 def mysql_database(mysql_url: str) -> Iterator[ScratchDatabase]:
@@ -40,10 +42,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 def redis_e2e_url(redis_url: str) -> str:
-    """A Redis database of the end-to-end tests' own, emptied before each test."""
+    """A Redis database of the end-to-end tests' own, emptied before each test. Not 15 (the
+    contract tests) nor 14 (the benchmarks), which may run at the same time on one machine."""
     import redis
 
-    url = redis_url.rsplit("/", 1)[0] + "/14"
+    url = redis_url.rsplit("/", 1)[0] + f"/{E2E_REDIS_DB}"
     client = redis.Redis.from_url(url)
     try:
         client.flushdb()

@@ -56,11 +56,11 @@ class TcpProxy:
         self._writers.clear()
 
     async def _shut_down(self) -> None:
+        """Cut, then let every connection's task see its aborted streams and end."""
         await self._cut()
         handlers = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-        for task in handlers:
-            task.cancel()
-        await asyncio.gather(*handlers, return_exceptions=True)
+        if handlers:
+            await asyncio.wait(handlers, timeout=5)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)

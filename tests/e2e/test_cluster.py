@@ -1,0 +1,40 @@
+"""Three service processes on one MariaDB database share the work and never send twice."""
+
+from __future__ import annotations
+
+from e2e.launcher import Launcher
+from e2e.processes import wait_until
+
+COUNT = 3000
+
+
+def test_three_processes_on_one_database_send_each_of_3000_messages_exactly_once(
+    launch: Launcher, stores: dict[str, str]
+) -> None:
+    receiver = launch.receiver()
+    services = launch.services(
+        {
+            **stores,
+            "AUTO_START_SCHEDULER": "true",
+            "MESSAGE_SEND_INTERVAL_SECONDS": "0.2",
+            "MESSAGE_BATCH_SIZE": "100",
+            "WEBHOOK_URL": receiver.webhook_url,
+        },
+        count=3,
+    )
+
+    launch.seed(stores, COUNT)
+    wait_until(lambda: services[0].stats()["sent"] == COUNT, 60, "every message to be sent")
+
+    assert services[0].stats() == {
+        "pending": 0,
+        "sending": 0,
+        "sent": COUNT,
+        "failed": 0,
+        "total": COUNT,
+    }
+    received = receiver.stats()
+    assert (received["requests"], received["unique"], received["duplicates"]) == (COUNT, COUNT, 0)
+    shares = [service.scheduler_status()["messagesSent"] for service in services]
+    assert sum(shares) == COUNT
+    assert all(shares), f"every process took part: {shares}"

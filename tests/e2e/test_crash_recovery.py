@@ -1,0 +1,63 @@
+"""A service process killed with SIGKILL in the middle of a batch: its claims expire and
+another process sends those messages, each with the Idempotency-Key it had the first time."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from datetime import UTC, datetime
+
+from contract.mysql_databases import ScratchDatabase
+from e2e.launcher import Launcher
+from e2e.processes import wait_until
+
+LEASE_SECONDS = 3
+SETTINGS = {
+    "AUTO_START_SCHEDULER": "true",
+    "MESSAGE_SEND_INTERVAL_SECONDS": "0.1",
+    "MESSAGE_BATCH_SIZE": "5",
+    "WEBHOOK_TIMEOUT_SECONDS": "5",
+    "CLAIM_LEASE_SECONDS": str(LEASE_SECONDS),
+}
+
+
+def claims(database: ScratchDatabase, status: str) -> dict[int, tuple[str, datetime | None]]:
+    """id -> (idempotency key, lease end) of the messages in `status`, read from MariaDB."""
+    rows = asyncio.run(
+        database.query(
+            "SELECT id, idempotency_key, lease_until FROM messages WHERE status = %s", (status,)
+        )
+    )
+    return {id_: (key, lease and lease.replace(tzinfo=UTC)) for id_, key, lease in rows}
+
+
+def test_messages_leased_by_a_killed_process_are_sent_by_another_after_the_lease_with_the_same_key(
+    launch: Launcher, stores: dict[str, str], mysql_database: ScratchDatabase
+) -> None:
+    launch.seed(stores, 10)
+    receiver = launch.receiver("--latency", "1")
+    crashing = launch.service({**stores, **SETTINGS, "WEBHOOK_URL": receiver.webhook_url})
+    wait_until(lambda: receiver.stats()["requests"] == 10, 15, "the second batch in flight")
+
+    assert crashing.kill() == -signal.SIGKILL
+    sent_before = claims(mysql_database, "sent")
+    in_flight = claims(mysql_database, "sending")
+    assert (len(sent_before), len(in_flight)) == (5, 5)
+
+    survivor = launch.service({**stores, **SETTINGS, "WEBHOOK_URL": receiver.webhook_url})
+    wait_until(lambda: survivor.stats()["sent"] == 10, 15, f"recovery ({survivor.log})")
+
+    assert survivor.stats() == {"pending": 0, "sending": 0, "sent": 10, "failed": 0, "total": 10}
+    for message_id, (_, lease_until) in in_flight.items():
+        message = survivor.message(message_id)
+        [attempt] = survivor.attempts(message_id)
+        assert message["attempts"] == 1  # recovering a lease re-runs the lost attempt
+        assert lease_until is not None
+        assert datetime.fromisoformat(attempt["startedAt"]) >= lease_until
+    received = receiver.stats()
+    # Every key seen twice is a key of the batch in flight at the kill, once from each process.
+    # The receiver accepted both copies (the killed process never recorded its answer): this is
+    # at-least-once, and the shared Idempotency-Key is how the receiver can drop the copy.
+    assert received["duplicateKeys"] == {key: 2 for key, _ in in_flight.values()}
+    assert (received["unique"], received["withoutKey"]) == (10, 0)
+    assert (received["duplicates"], received["acceptedDuplicates"]) == (5, 5)

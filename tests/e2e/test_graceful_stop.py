@@ -1,0 +1,45 @@
+"""SIGTERM in the middle of a batch: the batch in flight is recorded, then the process exits 0."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import redis
+
+from contract.mysql_databases import ScratchDatabase
+from e2e.conftest import count_by_status
+from e2e.launcher import Launcher
+from e2e.processes import wait_until
+
+
+def test_sigterm_mid_batch_records_the_batch_in_flight_and_exits_0_with_nothing_left_sending(
+    launch: Launcher, stores: dict[str, str], mysql_database: ScratchDatabase
+) -> None:
+    launch.seed(stores, 8)
+    receiver = launch.receiver("--latency", "1.5")
+    service = launch.service(
+        {
+            **stores,
+            "AUTO_START_SCHEDULER": "true",
+            "MESSAGE_SEND_INTERVAL_SECONDS": "0.1",
+            "MESSAGE_BATCH_SIZE": "5",
+            "WEBHOOK_TIMEOUT_SECONDS": "5",
+            "WEBHOOK_URL": receiver.webhook_url,
+        }
+    )
+    wait_until(lambda: receiver.stats()["requests"] == 5, 15, "the first batch in flight")
+
+    service.signal(signal.SIGTERM)
+
+    assert service.wait(15) == 0, service.output()
+    assert "the batch in flight was recorded" in service.output()
+    assert count_by_status(mysql_database) == {"sent": 5, "pending": 3}
+    [(attempts,)] = asyncio.run(mysql_database.query("SELECT COUNT(*) FROM delivery_attempts"))
+    assert attempts == 5
+    assert (receiver.stats()["requests"], receiver.stats()["accepted"]) == (5, 5)
+    cache = redis.Redis.from_url(stores["REDIS_URL"])
+    try:
+        assert len(cache.keys("sent_message:*")) == 5
+    finally:
+        cache.close()
