@@ -75,6 +75,10 @@ class ResultRecorder:
         """How many results wait for the store to come back."""
         return len(self._held)
 
+    @property
+    def held_message_ids(self) -> list[int]:
+        return [result.message.id for result in self._held]
+
     async def record(self, results: Sequence[DeliveryResult]) -> BatchReport:
         """Raises StoreUnavailable, holding the results, when the store cannot be reached."""
         try:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from insider_core.dispatch import Dispatcher
+from insider_core.errors import StoreUnavailable
 from insider_core.ports import AlertNotifier, Clock
 from insider_core.recording import BatchReport
 from insider_core.records import Alert
@@ -112,8 +113,25 @@ class Scheduler:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self._flush_held_results()
         self.next_run_at = None
         return True
+
+    async def _flush_held_results(self) -> None:
+        """One last try to write results held through a store outage before the process goes."""
+        recorder = self.dispatcher.recorder
+        if not recorder.holding:
+            return
+        try:
+            await recorder.record_held()
+        except StoreUnavailable:
+            log.error(
+                "store still unavailable at shutdown: %d results not recorded; their messages "
+                "stay sending until the lease expires, then are sent again with the same "
+                "Idempotency-Key (message ids %s)",
+                recorder.holding,
+                recorder.held_message_ids,
+            )
 
     async def run_once(self) -> BatchReport:
         """Dispatch one batch now and account for it; callers never overlap."""
@@ -149,8 +167,10 @@ class Scheduler:
             tick = self.clock.now()
             try:
                 await self.run_once()
+            except StoreUnavailable as error:
+                log.warning("message store unavailable, trying again at the next tick: %s", error)
             except Exception:
-                # A database outage must not kill the loop: log it and try at the next tick.
+                # Nothing may kill the loop: log it and try again at the next tick.
                 log.exception("batch failed; the scheduler will try again at the next tick")
             self.next_run_at = tick + timedelta(seconds=self.config.interval_seconds)
             await self._wait_until_next_run()

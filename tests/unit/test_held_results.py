@@ -4,7 +4,7 @@ so a batch the receiver already accepted is never sent again by the same worker.
 from __future__ import annotations
 
 import pytest
-from harness import Harness
+from harness import Harness, settle
 
 from adapters.memory import InMemoryMessageRepository
 from insider_core import DispatchConfig, MessageStatus, StoreUnavailable
@@ -94,3 +94,33 @@ async def test_a_held_result_for_a_message_another_worker_reclaimed_changes_noth
     assert message is not None
     assert message.status is MessageStatus.SENT
     assert [a.attempt_number for a in await store.list_attempts(1)] == [1]
+
+
+async def test_stop_writes_held_results_once_the_store_is_back() -> None:
+    store = StoreThatGoesDown()
+    harness = Harness(repository=store, dispatch=LEASE)
+    await harness.create(2)
+    store.down = True
+    harness.scheduler.start()
+    await settle()
+    assert harness.dispatcher.recorder.holding == 2
+    store.down = False
+
+    await harness.scheduler.stop()
+
+    stats = await store.stats()
+    assert (stats.sent, stats.sending, harness.dispatcher.recorder.holding) == (2, 0, 0)
+
+
+async def test_stop_names_the_results_it_could_not_record(caplog) -> None:  # type: ignore[no-untyped-def]
+    store = StoreThatGoesDown()
+    harness = Harness(repository=store, dispatch=LEASE)
+    await harness.create(2)
+    store.down = True
+    harness.scheduler.start()
+    await settle()
+
+    await harness.scheduler.stop()
+
+    assert "2 results not recorded" in caplog.text
+    assert "[1, 2]" in caplog.text
