@@ -1,0 +1,96 @@
+"""Dispatch throughput against the raw limit, side by side in one run: the raw client before
+and after the service, both against the same receiver, and the service's memory meanwhile."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+from benchmarks import delivery
+from benchmarks.mariadb import BenchDatabase
+from benchmarks.raw_limit import RawLimit, measure_raw_limit
+from benchmarks.receiver_nginx import running_receiver
+from benchmarks.report import Result, Target, now
+
+NAME = "dispatch"
+TITLE = "Dispatch throughput: 50,000 messages, one service process vs the raw limit"
+COUNT = 50_000
+DATABASE = "insider_bench"
+THROUGHPUT_TARGET = Target(">=", 0.5)
+RSS_LIMIT = Target("<=", 200)
+GROWTH_LIMIT = Target("<=", 1.1)
+
+
+async def run(workdir: Path) -> Result:
+    result = Result(name=NAME, title=TITLE, started_at=now())
+    db = BenchDatabase.named(DATABASE)
+    async with running_receiver(workdir) as receiver:
+        if receiver.kind != "nginx":
+            result.note(f"receiver: {receiver.kind}")
+        print(f"  receiver {receiver.kind} {receiver.version} at {receiver.url}", flush=True)
+        raw_log = workdir / "raw-limit.log"
+        before = await measure_raw_limit(receiver.url, COUNT, delivery.CONCURRENCY, raw_log)
+        print(f"  raw limit ({before.loop}): {before.rate:,.0f} msg/s", flush=True)
+        service = await delivery.deliver(COUNT, receiver, workdir, db)
+        print(f"  service: {service.rate:,.0f} msg/s", flush=True)
+        after = await measure_raw_limit(receiver.url, COUNT, delivery.CONCURRENCY, raw_log)
+        plain = None
+        if before.loop != "asyncio":
+            plain = await measure_raw_limit(
+                receiver.url, COUNT, delivery.CONCURRENCY, raw_log, loop="asyncio"
+            )
+    delivery.RUNS[COUNT] = service
+    if service.cache != "redis":
+        result.note("Redis was not reachable: the service ran with the in-memory sent cache")
+    _check_complete(result, service, [raw for raw in (before, after, plain) if raw])
+    raw = statistics.fmean([before.rate, after.rate])
+    result.check("dispatch / raw limit (msg/s)", service.rate / raw, THROUGHPUT_TARGET)
+    result.check("peak RSS of the service (VmHWM)", service.peak_rss_mib, RSS_LIMIT, "MiB")
+    growth = service.rss_at(1.0) / max(service.rss_at(0.2), 1e-9)
+    result.check("RSS at 100% / at 20% delivered", growth, GROWTH_LIMIT)
+    result.figure("service dispatch rate", service.rate, "msg/s")
+    result.figure(f"raw limit, aiohttp on {before.loop} (mean of before/after)", raw, "msg/s")
+    if plain is not None:
+        result.figure("raw limit, aiohttp on asyncio's own loop", plain.rate, "msg/s")
+    _cpu_figures(result, service)
+    sent = max(service.statuses.get("sent", 0), 1)
+    result.figure("service CPU per message", service.cpu_seconds["service"] / sent * 1e6, "us")
+    raw_cpu = statistics.fmean([before.cpu_seconds, after.cpu_seconds]) / COUNT * 1e6
+    result.figure("raw client CPU per message", raw_cpu, "us")
+    result.details = {
+        "count": COUNT,
+        "batchSize": delivery.BATCH_SIZE,
+        "concurrency": delivery.CONCURRENCY,
+        "intervalSeconds": delivery.INTERVAL_SECONDS,
+        "receiver": {"kind": receiver.kind, "version": receiver.version},
+        "sentCache": service.cache,
+        "service": _run_details(service),
+        "rawLimit": {"before": before, "after": after, "asyncioLoop": plain},
+    }
+    return result
+
+
+def _check_complete(result: Result, service: delivery.DeliveryRun, raws: list[RawLimit]) -> None:
+    if service.statuses.get("sent", 0) != service.count:
+        result.note(f"not every message was sent: {service.statuses}")
+    for raw in raws:
+        if raw.statuses.get("202", 0) != raw.count:
+            result.note(f"raw limit got answers other than 202: {raw.statuses}")
+
+
+def _cpu_figures(result: Result, run: delivery.DeliveryRun) -> None:
+    """CPU used per wall-clock second of delivery: 1.0 is one core kept busy."""
+    for process, seconds in run.cpu_seconds.items():
+        result.figure(f"CPU of {process} while delivering", seconds / run.wall_seconds, "cores")
+
+
+def _run_details(run: delivery.DeliveryRun) -> dict[str, object]:
+    return {
+        "statuses": run.statuses,
+        "firstToLastSentSeconds": run.seconds,
+        "wallSeconds": run.wall_seconds,
+        "peakRssMib": run.peak_rss_mib,
+        "rssMibAt": {f"{share:.0%}": run.rss_at(share) for share in (0.2, 0.4, 0.6, 0.8, 1.0)},
+        "cpuSeconds": run.cpu_seconds,
+        "samples": run.samples,
+    }

@@ -1,0 +1,93 @@
+"""Where a batch's wall-clock time goes: the product's Dispatcher with the real adapters
+(MySQL, aiohttp, Redis) in this process, the repository and the cache timed at their ports.
+Whatever is not claim, record or cache is sending (and the Python around it)."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from adapters.http import AiohttpWebhookSender, create_client_session
+from adapters.memory import InMemorySentCache
+from adapters.mysql import MySqlMessageRepository
+from benchmarks import mariadb
+from benchmarks.delivery import BATCH_SIZE, CONCURRENCY
+from benchmarks.mariadb import BenchDatabase
+from benchmarks.service import BENCH_REDIS_URL, redis_reachable
+from insider_core import DispatchConfig, Dispatcher, RetryPolicy, SystemClock
+
+
+class TimedPort:
+    """Forwards to `inner`, adding the seconds each awaited method takes to `spent`."""
+
+    def __init__(self, inner: Any, spent: defaultdict[str, float]) -> None:
+        self._inner = inner
+        self._spent = spent
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._inner, name)
+        if not callable(method):
+            return method
+
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await method(*args, **kwargs)
+            finally:
+                self._spent[name] += time.perf_counter() - started
+
+        return timed
+
+
+async def phase_shares(db: BenchDatabase, webhook_url: str, count: int) -> dict[str, float]:
+    """Shares of the wall-clock time spent in each phase while dispatching `count` messages
+    in batches, back to back; "rate" is the messages per second reached."""
+    await mariadb.recreate(db)
+    await mariadb.insert_pending(db, count)
+    repository = await MySqlMessageRepository.open(
+        host=db.host, port=db.port, user=db.user, password=db.password, database=db.name
+    )
+    cache, close_cache = await _sent_cache()
+    session = create_client_session(concurrency=CONCURRENCY)
+    spent: defaultdict[str, float] = defaultdict(float)
+    dispatcher = Dispatcher(
+        repository=TimedPort(repository, spent),
+        sender=AiohttpWebhookSender(session, webhook_url),
+        cache=TimedPort(cache, spent),
+        clock=SystemClock(),
+        policy=RetryPolicy(),
+        config=DispatchConfig(concurrency=CONCURRENCY),
+    )
+    try:
+        started = time.perf_counter()
+        while (await dispatcher.dispatch_batch(BATCH_SIZE)).claimed:
+            pass
+        elapsed = time.perf_counter() - started
+    finally:
+        await session.close()
+        await close_cache()
+        await repository.close()
+    shares = {
+        "claim": spent["claim_due"] / elapsed,
+        "record": spent["record"] / elapsed,
+        "cache": spent["put_many"] / elapsed,
+    }
+    shares["sending"] = 1 - sum(shares.values())
+    shares["rate"] = count / elapsed
+    return shares
+
+
+async def _sent_cache() -> tuple[Any, Callable[[], Awaitable[None]]]:
+    if redis_reachable():
+        from adapters.redis import RedisSentCache
+
+        redis = RedisSentCache.from_url(BENCH_REDIS_URL)
+        return redis, redis.close
+    memory = InMemorySentCache(SystemClock())
+
+    async def nothing() -> None:
+        return None
+
+    return memory, nothing
