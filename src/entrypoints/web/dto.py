@@ -34,7 +34,10 @@ class Camel(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
 
 
 def timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC, ISO 8601, always with microseconds and `Z`."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
 
 
 def optional_timestamp(moment: datetime | None) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -14,7 +14,7 @@ from entrypoints.settings import Settings
 from entrypoints.web.errors import INVALID_API_KEY, ApiKeyNotConfigured
 
 API_KEY_HEADER = "x-ins-auth-key"
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
 def key_matches(given: str | None, expected: str) -> bool:
@@ -24,7 +24,8 @@ def key_matches(given: str | None, expected: str) -> bool:
 
 
 def api_key_guard(expected_key: Callable[[Settings], str | None]) -> Guard:
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # async, so Litestar runs it on the loop rather than handing it to a thread per request
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         expected = expected_key(connection.app.state.settings)
         if not expected:
             raise ApiKeyNotConfigured
