@@ -43,5 +43,5 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """The performance suite; writes benchmarks/results/*.json and prints tables."""
-    install(session, "test")
+    install(session, "bench")
     session.run("python", "-m", "benchmarks", *session.posargs)
