@@ -73,21 +73,35 @@ class Dispatcher:
         claimed = await self.repository.claim_due(batch_size, now, lease_until, token)
         if not claimed:
             return BatchReport()
-        limit = asyncio.Semaphore(self.config.concurrency)
-        results = await asyncio.gather(
-            *(self._deliver(message, token, failure_rate, limit) for message in claimed)
-        )
+        results = await self._deliver_all(claimed, token, failure_rate)
         return await self.recorder.record(results)
 
-    async def _deliver(
-        self, message: Message, token: str, failure_rate: float, limit: asyncio.Semaphore
-    ) -> DeliveryResult:
-        async with limit:
-            started_at = self.clock.now()
-            outcome = await self._send(message, failure_rate)
+    async def _deliver_all(
+        self, claimed: Sequence[Message], token: str, failure_rate: float
+    ) -> list[DeliveryResult]:
+        """A fixed pool of `concurrency` workers taking the claimed messages in order; the
+        results come back in the order of `claimed`."""
+        results: dict[int, DeliveryResult] = {}
+        indexes = iter(range(len(claimed)))
+
+        async def worker() -> None:
+            for index in indexes:
+                results[index] = await self._deliver(claimed[index], token, failure_rate)
+
+        workers = max(1, min(self.config.concurrency, len(claimed)))
+        await asyncio.gather(*(worker() for _ in range(workers)))
+        return [results[index] for index in range(len(claimed))]
+
+    async def _deliver(self, message: Message, token: str, failure_rate: float) -> DeliveryResult:
+        started_at = self.clock.now()
+        outcome = self._injected_failure(failure_rate)
+        if outcome is None:
+            content = truncate_for_sending(message.content, self.config.max_content_length)
+            outcome = await self.sender.send(message, content)
         finished_at = self.clock.now()
         updated = message.record(outcome, self.policy, finished_at, self.rng)
-        _log_outcome(updated, outcome)
+        if log.isEnabledFor(logging.INFO):
+            _log_outcome(updated, outcome)
         return DeliveryResult(
             message=updated,
             claim_token=token,
@@ -102,13 +116,12 @@ class Dispatcher:
             ),
         )
 
-    async def _send(self, message: Message, failure_rate: float) -> SendOutcome:
+    def _injected_failure(self, failure_rate: float) -> SendOutcome | None:
         if failure_rate > 0 and self.rng.random() < failure_rate:
             return SendOutcome.failure(
                 ErrorKind.INJECTED, f"failure injected on purpose (failureRate={failure_rate})"
             )
-        content = truncate_for_sending(message.content, self.config.max_content_length)
-        return await self.sender.send(message, content)
+        return None
 
 
 def _log_outcome(message: Message, outcome: SendOutcome) -> None:

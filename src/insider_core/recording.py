@@ -1,8 +1,9 @@
-"""Writing the results of a batch: to the store (fenced by claim token), then the sent cache,
-then the observers. Results the store could not take are held, not dropped."""
+"""Writing the results of a batch: to the store (fenced by claim token) and the sent cache at
+once, then to the observers. Results the store could not take are held, not dropped."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Protocol
@@ -80,7 +81,29 @@ class ResultRecorder:
         return [result.message.id for result in self._held]
 
     async def record(self, results: Sequence[DeliveryResult]) -> BatchReport:
-        """Raises StoreUnavailable, holding the results, when the store cannot be reached."""
+        """Writes the store and the sent cache at once: the cache holds what the receiver
+        accepted, whatever the store's fencing makes of it, so neither waits for the other.
+        Raises StoreUnavailable, holding the results, when the store cannot be reached."""
+        stored, cached = await asyncio.gather(
+            self._store(results), self._cache_sent(results), return_exceptions=True
+        )
+        if isinstance(stored, BaseException):
+            raise stored
+        if isinstance(cached, BaseException):
+            raise cached
+        return self._report(results, stored)
+
+    async def record_held(self) -> BatchReport:
+        """To the store only: the sent cache took these results when their batch was first
+        recorded."""
+        if not self._held:
+            return BatchReport()
+        results = self._held
+        report = self._report(results, await self._store(results))
+        log.info("%d held results written after the store came back", report.recorded)
+        return report
+
+    async def _store(self, results: Sequence[DeliveryResult]) -> int:
         try:
             recorded = await self.repository.record(results)
         except StoreUnavailable:
@@ -89,17 +112,12 @@ class ResultRecorder:
             self._held = list(results)
             raise
         self._held = []
-        await self._cache_sent(results)
+        return recorded
+
+    def _report(self, results: Sequence[DeliveryResult], recorded: int) -> BatchReport:
         report = BatchReport(results=results, recorded=recorded)
         for observer in self.observers:
             observer.batch_recorded(report)
-        return report
-
-    async def record_held(self) -> BatchReport:
-        if not self._held:
-            return BatchReport()
-        report = await self.record(self._held)
-        log.info("%d held results written after the store came back", report.recorded)
         return report
 
     async def _cache_sent(self, results: Sequence[DeliveryResult]) -> None:

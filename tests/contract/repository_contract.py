@@ -486,6 +486,43 @@ class MessageRepositoryContract:
         assert await repository.list_attempts(second.id) == []
         assert await repository.list_attempts(third.id) == [results[2].attempt]
 
+    async def test_a_batch_under_one_token_applies_only_the_messages_not_claimed_since(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        await self.add_at(repository, now, now, now)
+        first, second, third = await repository.claim_due(3, now, now + LEASE, "batch-token")
+        later = now + LEASE + timedelta(seconds=1)
+        [taken] = await repository.claim_due(1, later, later + LEASE, "other-worker")
+        results = [outcome_of(m, ACCEPTED, later) for m in (first, second, third)]
+
+        assert await repository.record(results) == 2
+
+        assert taken.id == first.id
+        assert await repository.get(first.id) == taken
+        assert await repository.list_attempts(first.id) == []
+        for result in results[1:]:
+            assert await repository.get(result.message.id) == result.message
+            assert await repository.list_attempts(result.message.id) == [result.attempt]
+
+    async def test_a_batch_whose_results_were_partly_recorded_applies_the_rest_once(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        await self.add_at(repository, now, now, now)
+        claimed = await self.claim(repository, now)
+        results = [
+            outcome_of(m, o, now)
+            for m, o in zip(claimed, (ACCEPTED, UNAVAILABLE, REJECTED), strict=True)
+        ]
+        assert await repository.record(results[1:2]) == 1
+
+        assert await repository.record(results) == 2
+
+        for result in results:
+            assert await repository.get(result.message.id) == result.message
+            assert await repository.list_attempts(result.message.id) == [result.attempt]
+
     async def test_a_large_batch_is_recorded_in_one_call(
         self, repository: MessageRepository, clock: ManualClock
     ) -> None:

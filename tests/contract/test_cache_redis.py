@@ -103,3 +103,15 @@ async def test_a_cache_opened_from_a_url_uses_the_sent_message_prefix(redis_url:
     finally:
         await cache.client.delete(f"sent_message:{message_id}")
         await cache.close()
+
+
+async def test_a_batch_is_written_after_the_server_forgot_the_script(
+    redis_cache: RedisSentCache, client: aioredis.Redis, key_prefix: str
+) -> None:
+    await redis_cache.put(sent(1))
+    await client.script_flush()
+
+    await redis_cache.put_many([sent(2, "wh-2"), sent(3, "wh-3")])
+
+    assert set(await redis_cache.get_all()) == {1, 2, 3}
+    assert DAY_SECONDS - 5 <= await client.ttl(f"{key_prefix}3") <= DAY_SECONDS

@@ -12,11 +12,20 @@ from typing import Any
 import pytest
 
 from adapters.mysql import MySqlMessageRepository
+from adapters.mysql.claims import while_executing
 from adapters.mysql.migrations import load_migrations
-from adapters.mysql.queries import CLAIM_DUE
+from adapters.mysql.queries import CLAIM_DUE, record_outcomes, record_under_token
 from adapters.mysql.rows import to_db_time
 from contract.mysql_databases import ScratchDatabase, scratch_database
-from contract.repository_contract import LEASE, PHONE, START, new_message
+from contract.repository_contract import (
+    ACCEPTED,
+    LEASE,
+    PHONE,
+    START,
+    UNAVAILABLE,
+    new_message,
+    outcome_of,
+)
 from insider_core import Message
 
 pytestmark = pytest.mark.mysql
@@ -80,6 +89,68 @@ async def test_four_racing_claimers_take_every_due_message_exactly_once(
     finally:
         for claimer in claimers:
             await claimer.close()
+
+
+async def test_four_racing_workers_record_their_batches_without_waiting_on_each_other(
+    scratch: ScratchDatabase,
+) -> None:
+    workers = [await scratch.open_repository(pool_maxsize=2) for _ in range(4)]
+    await scratch.empty()
+    try:
+        assert await workers[0].add_many([new_message(START) for _ in range(2000)]) == 2000
+
+        async def work(repository: MySqlMessageRepository) -> int:
+            recorded = 0
+            while batch := await repository.claim_due(50, START, START + LEASE, uuid.uuid4().hex):
+                outcomes = (ACCEPTED, UNAVAILABLE)
+                results = [outcome_of(m, outcomes[m.id % 2], START) for m in batch]
+                recorded += await repository.record(results)
+            return recorded
+
+        recorded = await asyncio.gather(*(work(worker) for worker in workers))
+
+        assert sum(recorded) == 2000
+        stats = await workers[0].stats()
+        assert (stats.sent, stats.pending, stats.sending) == (1000, 1000, 0)
+        [(attempts,)] = await scratch.query("SELECT COUNT(*) FROM delivery_attempts")
+        assert attempts == 2000
+    finally:
+        for worker in workers:
+            await worker.close()
+
+
+async def test_recording_reaches_the_batch_rows_by_primary_key_not_every_sending_row(
+    scratch: ScratchDatabase,
+) -> None:
+    repository = await scratch.open_repository()
+    await scratch.empty()
+    try:
+        await repository.add_many([new_message(START) for _ in range(50)])
+        await repository.claim_due(1, START, START + LEASE, "token")
+        await scratch.query("ANALYZE TABLE messages")
+        sent = (1, "wh-1", "2026-01-01 00:00:00", None)
+        recorded = (
+            1,
+            "sent",
+            1,
+            "wh-1",
+            "2026-01-01",
+            "2026-01-01",
+            None,
+            None,
+            None,
+            "2026-01-01",
+        )
+        plans = [
+            await _explain(scratch, record_under_token(2, all_sent=True), (*sent, *sent, "token")),
+            await _explain(scratch, record_outcomes(2), (*recorded, "token") * 2),
+        ]
+
+        for plan in plans:
+            messages = next(row for row in plan if row["table"] == "m")
+            assert (messages["type"], messages["key"]) == ("eq_ref", "PRIMARY"), plan
+    finally:
+        await repository.close()
 
 
 async def test_the_claim_reads_the_due_rows_through_the_due_index_not_the_sent_rows(
@@ -149,3 +220,21 @@ async def test_concurrent_migrations_share_the_work_without_repeating_any(
     finally:
         for repository in opened:
             await repository.close()
+
+
+async def test_a_statement_in_flight_is_read_to_the_end_when_the_work_beside_it_fails(
+    scratch: ScratchDatabase,
+) -> None:
+    repository = await scratch.open_repository(pool_minsize=1, pool_maxsize=1)
+    try:
+
+        def fail() -> None:
+            raise ValueError("preparing failed")
+
+        async with repository._database.cursor() as cursor:
+            with pytest.raises(ValueError, match="preparing failed"):
+                await while_executing(cursor, "SELECT SLEEP(0.05)", (), fail)
+            affected, prepared = await while_executing(cursor, "SELECT 1", (), lambda: "ready")
+            assert (affected, prepared, await cursor.fetchall()) == (1, "ready", ((1,),))
+    finally:
+        await repository.close()

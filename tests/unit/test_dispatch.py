@@ -139,3 +139,66 @@ async def test_observers_see_each_recorded_batch():
     await harness.dispatcher.dispatch_batch(2)
     await asyncio.sleep(0)
     assert seen == [2, 1]
+
+
+class SlowFirstSender(ScriptedSender):
+    """The first message answers last, so sends finish out of claim order."""
+
+    async def send(self, message, content):  # type: ignore[no-untyped-def]
+        if message.id == 1:
+            await asyncio.sleep(0.02)
+        return await super().send(message, content)
+
+
+async def test_results_keep_the_claim_order_when_sends_finish_out_of_order():
+    sender = SlowFirstSender()
+    harness = Harness(sender, dispatch=DispatchConfig(concurrency=2))
+    await harness.create(5)
+
+    report = await harness.dispatcher.dispatch_batch(5)
+
+    assert [m.id for m, _ in sender.sent][-1] == 1
+    assert [result.message.id for result in report.results] == [1, 2, 3, 4, 5]
+    assert [result.attempt.message_id for result in report.results] == [1, 2, 3, 4, 5]
+
+
+async def test_a_batch_smaller_than_the_concurrency_sends_every_message_once():
+    sender = ScriptedSender(latency_seconds=0.01)
+    harness = Harness(sender, dispatch=DispatchConfig(concurrency=64))
+    await harness.create(3)
+
+    await harness.dispatcher.dispatch_batch(3)
+
+    assert sorted(m.id for m, _ in sender.sent) == [1, 2, 3]
+    assert sender.peak_in_flight == 3
+
+
+class StoreThatWaitsForTheCache(InMemoryMessageRepository):
+    """Records only once the sent cache holds the batch: a recorder that wrote the cache after
+    the store would wait forever."""
+
+    def __init__(self, cache_written: asyncio.Event) -> None:
+        super().__init__()
+        self.cache_written = cache_written
+
+    async def record(self, results):  # type: ignore[no-untyped-def]
+        await asyncio.wait_for(self.cache_written.wait(), timeout=1)
+        return await super().record(results)
+
+
+async def test_the_sent_cache_is_written_while_the_store_records():
+    cache_written = asyncio.Event()
+    harness = Harness(repository=StoreThatWaitsForTheCache(cache_written))
+    put_many = harness.cache.put_many
+
+    async def put_and_tell(entries):  # type: ignore[no-untyped-def]
+        await put_many(entries)
+        cache_written.set()
+
+    harness.cache.put_many = put_and_tell  # type: ignore[method-assign]
+    await harness.create(2)
+
+    report = await harness.dispatcher.dispatch_batch(2)
+
+    assert (report.sent, report.recorded) == (2, 2)
+    assert len(await harness.service.cached()) == 2

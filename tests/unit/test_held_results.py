@@ -124,3 +124,24 @@ async def test_stop_names_the_results_it_could_not_record(caplog) -> None:  # ty
 
     assert "2 results not recorded" in caplog.text
     assert "[1, 2]" in caplog.text
+
+
+async def test_messages_the_receiver_accepted_are_cached_though_the_store_is_down() -> None:
+    store = StoreThatGoesDown()
+    harness = Harness(repository=store, dispatch=LEASE)
+    await a_batch_lost_to_an_outage(harness, store)
+
+    assert sorted(await harness.service.cached()) == [1, 2]
+
+
+async def test_a_cache_outage_while_the_store_is_down_still_holds_the_results() -> None:
+    store = StoreThatGoesDown()
+    harness = Harness(repository=store, dispatch=LEASE)
+    harness.cache.available = False
+    await a_batch_lost_to_an_outage(harness, store)
+    store.down = False
+
+    report = await harness.dispatcher.dispatch_batch(2)
+
+    assert (report.recorded, harness.dispatcher.recorder.holding) == (2, 0)
+    assert (await store.stats()).sent == 2

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 import aiomysql
 
@@ -11,12 +14,21 @@ from adapters.mysql import queries as sql
 from adapters.mysql.rows import (
     attempt_params,
     holding_claim,
+    is_plain_sent,
     message_from_row,
     outcome_params,
-    to_db_time,
+    sent_params,
+    to_db_text,
 )
 from insider_core.message import Message
 from insider_core.records import DeliveryResult
+
+T = TypeVar("T")
+
+
+class NotAllHeld(Exception):
+    """Some results of a batch made under one claim token no longer hold it; what the batch
+    wrote must be rolled back and the results fenced one by one."""
 
 
 async def claim_due(
@@ -24,15 +36,52 @@ async def claim_due(
 ) -> list[Message]:
     """Lock the oldest due rows others do not hold, take them with one UPDATE, and return
     them as Message.claim makes them."""
-    moment = to_db_time(now)
+    moment = to_db_text(now)
     await cursor.execute(sql.CLAIM_DUE, (moment, moment, limit))
-    due = [message_from_row(row) for row in await cursor.fetchall()]
-    if due:
-        await cursor.execute(
-            sql.CLAIM_UPDATE.format(ids=sql.placeholders(len(due))),
-            (to_db_time(lease_until), claim_token, moment, *(m.id for m in due)),
-        )
-    return [message.claim(now, lease_until, claim_token) for message in due]
+    rows = await cursor.fetchall()
+    if not rows:
+        return []
+    _, claimed = await while_executing(
+        cursor,
+        sql.CLAIM_UPDATE.format(ids=sql.placeholders(len(rows))),
+        (to_db_text(lease_until), claim_token, moment, *(row[0] for row in rows)),
+        lambda: [message_from_row(row).claim(now, lease_until, claim_token) for row in rows],
+    )
+    return claimed
+
+
+def shared_claim_token(results: Sequence[DeliveryResult]) -> str | None:
+    """The claim token of a batch in which every result has the same one and a message of its
+    own (what the Dispatcher records); None otherwise."""
+    token = results[0].claim_token
+    if any(result.claim_token != token for result in results):
+        return None
+    if len({result.message.id for result in results}) != len(results):
+        return None
+    return token
+
+
+async def record_under_token(
+    cursor: aiomysql.Cursor, token: str, results: Sequence[DeliveryResult]
+) -> int:
+    """Two statements: update every message still held under `token`, then insert the
+    attempts. When the UPDATE applied to every result, all of them applied; when it applied to
+    none, there is nothing more to write; otherwise raises NotAllHeld."""
+    if all(is_plain_sent(result.message) for result in results):
+        statement = sql.record_under_token(len(results), all_sent=True)
+        params = [value for result in results for value in sent_params(result.message)]
+    else:
+        statement = sql.record_under_token(len(results), all_sent=False)
+        params = [value for result in results for value in outcome_params(result.message)]
+    applied, insert = await while_executing(
+        cursor, statement, [*params, token], lambda: cursor.mogrify(*attempts_insert(results))
+    )
+    if applied == 0:
+        return 0
+    if applied != len(results):
+        raise NotAllHeld
+    await cursor.execute(insert)
+    return len(results)
 
 
 async def record_results(cursor: aiomysql.Cursor, results: Sequence[DeliveryResult]) -> int:
@@ -47,8 +96,35 @@ async def record_results(cursor: aiomysql.Cursor, results: Sequence[DeliveryResu
         sql.record_outcomes(len(applied)),
         [value for r in applied for value in (*outcome_params(r.message), r.claim_token)],
     )
-    await cursor.execute(
-        sql.INSERT_ATTEMPTS.format(rows=sql.value_rows(len(applied), 7)),
-        [value for r in applied for value in attempt_params(r.attempt)],
-    )
+    await cursor.execute(*attempts_insert(applied))
     return len(applied)
+
+
+def attempts_insert(results: Sequence[DeliveryResult]) -> tuple[str, list[Any]]:
+    return (
+        sql.INSERT_ATTEMPTS.format(rows=sql.value_rows(len(results), 7)),
+        [value for result in results for value in attempt_params(result.attempt)],
+    )
+
+
+async def while_executing(
+    cursor: aiomysql.Cursor, statement: str, params: Sequence[Any], prepare: Callable[[], T]
+) -> tuple[int, T]:
+    """Execute `statement` and, while the server works on it, run `prepare` here: the task
+    sends the statement in its first step, which the sleep lets run, and its result is read
+    once `prepare` is done. Returns the affected rows and what `prepare` made. The connection
+    is never left with a statement in flight: a failed `prepare` waits for it, a cancelled
+    caller cancels it (and the connection is then closed, see Database.connection)."""
+    executing = asyncio.ensure_future(cursor.execute(statement, params))
+    try:
+        await asyncio.sleep(0)
+        prepared = prepare()
+    except Exception:
+        with contextlib.suppress(Exception):
+            await executing
+        raise
+    except BaseException:
+        executing.cancel()
+        raise
+    affected: int = await executing
+    return affected, prepared

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from adapters.mysql.rows import ATTEMPT_COLUMNS, MESSAGE_COLUMNS
 
 INSERT_ROWS_PER_STATEMENT = 1000
 PRUNE_ROWS_PER_STATEMENT = 10_000
+TIME_COLUMNS = frozenset(
+    {"sent_at", "next_attempt_at", "lease_until", "created_at", "updated_at", "started_at"}
+)
+
+
+def times_as_text(columns: str) -> str:
+    """A select list reading every time column as text (see rows.from_db_text)."""
+    return ", ".join(
+        f"CAST({column} AS CHAR)" if column in TIME_COLUMNS else column
+        for column in columns.split(", ")
+    )
+
+
+MESSAGE_READ = times_as_text(MESSAGE_COLUMNS)
+ATTEMPT_READ = times_as_text(ATTEMPT_COLUMNS)
 
 NEW_MESSAGE_COLUMNS = (
     "content, phone_number, status, next_attempt_at, idempotency_key, created_at, updated_at"
 )
 INSERT_MESSAGE = f"INSERT INTO messages ({NEW_MESSAGE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
 DUPLICATE_KEY = 1062
-SELECT_BY_ID = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = %s"
-SELECT_BY_KEY = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE idempotency_key = %s"
+SELECT_BY_ID = f"SELECT {MESSAGE_READ} FROM messages WHERE id = %s"
+SELECT_BY_KEY = f"SELECT {MESSAGE_READ} FROM messages WHERE idempotency_key = %s"
 COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM messages GROUP BY status"
 
 # A range scan of the due index: sent and failed rows have no due_at, so however many there
@@ -23,7 +40,7 @@ COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM messages GROUP BY status"
 # filesort, which locks every due row it sorts, so one claimer would hold them all and the
 # others would skip them and find nothing. Read in index order, the scan stops at the limit.
 CLAIM_DUE = (
-    f"SELECT {MESSAGE_COLUMNS} FROM messages FORCE INDEX (ix_messages_due) "
+    f"SELECT {MESSAGE_READ} FROM messages FORCE INDEX (ix_messages_due) "
     "WHERE due_at <= %s AND (status = 'pending' OR lease_until < %s) "
     "ORDER BY due_at, id LIMIT %s FOR UPDATE SKIP LOCKED"
 )
@@ -48,10 +65,16 @@ RECORDED_COLUMNS = (
     "claim_token",
     "updated_at",
 )
-INSERT_ATTEMPTS = f"INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES {{rows}}"
-SELECT_ATTEMPTS = (
-    f"SELECT {ATTEMPT_COLUMNS} FROM delivery_attempts WHERE message_id = %s ORDER BY id"
+RECORDED_ASSIGNMENTS = ", ".join(f"m.{column} = r.{column}" for column in RECORDED_COLUMNS[1:])
+# What a sent result writes beyond the constants of the sent state (see rows.is_plain_sent).
+SENT_COLUMNS = ("id", "message_id", "sent_at", "last_error")
+SENT_ASSIGNMENTS = (
+    "m.status = 'sent', m.message_id = r.message_id, m.sent_at = r.sent_at, "
+    "m.last_error = r.last_error, m.lease_until = NULL, m.claim_token = NULL, "
+    "m.updated_at = r.sent_at"
 )
+INSERT_ATTEMPTS = f"INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES {{rows}}"
+SELECT_ATTEMPTS = f"SELECT {ATTEMPT_READ} FROM delivery_attempts WHERE message_id = %s ORDER BY id"
 PRUNE_ATTEMPTS = "DELETE FROM delivery_attempts WHERE started_at < %s ORDER BY started_at LIMIT %s"
 
 REPLAY_SET = (
@@ -78,17 +101,41 @@ def insert_messages(rows: int) -> str:
     )
 
 
+def values_table(columns: Sequence[str], rows: int) -> str:
+    """`rows` rows of parameters as a table with named columns: the first SELECT names them,
+    a table value constructor holds the rest (far cheaper for the server to parse than one
+    SELECT per row)."""
+    first = "SELECT " + ", ".join(f"%s AS {column}" for column in columns)
+    if rows == 1:
+        return first
+    return f"{first} UNION ALL VALUES {value_rows(rows - 1, len(columns))}"
+
+
 def record_outcomes(rows: int) -> str:
     """One UPDATE for a whole batch: the new states as a derived table joined on id, still
-    fenced by the claim token each result was made under (`held_token`)."""
+    fenced by the claim token each result was made under (`held_token`). STRAIGHT_JOIN reads
+    the derived table first, so the UPDATE reaches (and locks) the batch's own rows by primary
+    key; left to itself the optimizer may scan every sending row through the status index,
+    other workers' batches included."""
     columns = (*RECORDED_COLUMNS, "held_token")
-    first = "SELECT " + ", ".join(f"%s AS {column}" for column in columns)
-    rest = f" UNION ALL SELECT {placeholders(len(columns))}" * (rows - 1)
-    assignments = ", ".join(f"m.{column} = r.{column}" for column in RECORDED_COLUMNS[1:])
     return (
-        f"UPDATE messages AS m JOIN ({first}{rest}) AS r "
+        f"UPDATE ({values_table(columns, rows)}) AS r STRAIGHT_JOIN messages AS m "
         "ON m.id = r.id AND m.claim_token = r.held_token AND m.status = 'sending' "
-        f"SET {assignments}"
+        f"SET {RECORDED_ASSIGNMENTS}"
+    )
+
+
+def record_under_token(rows: int, *, all_sent: bool) -> str:
+    """One UPDATE for a batch made under one claim token (the last parameter), which fences
+    every row; a batch of plain sent results writes SENT_COLUMNS only."""
+    if all_sent:
+        columns: Sequence[str] = SENT_COLUMNS
+        assignments = SENT_ASSIGNMENTS
+    else:
+        columns, assignments = RECORDED_COLUMNS, RECORDED_ASSIGNMENTS
+    return (
+        f"UPDATE ({values_table(columns, rows)}) AS r STRAIGHT_JOIN messages AS m "
+        f"ON m.id = r.id SET {assignments} WHERE m.claim_token = %s AND m.status = 'sending'"
     )
 
 
@@ -98,5 +145,5 @@ def page_query(*, filtered: bool, newest_sent_first: bool) -> tuple[str, str]:
     order = "sent_order_at DESC, id DESC" if newest_sent_first else "id DESC"
     return (
         f"SELECT COUNT(*) FROM messages{where}",
-        f"SELECT {MESSAGE_COLUMNS} FROM messages{where} ORDER BY {order} LIMIT %s OFFSET %s",
+        f"SELECT {MESSAGE_READ} FROM messages{where} ORDER BY {order} LIMIT %s OFFSET %s",
     )

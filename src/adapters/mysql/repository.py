@@ -6,10 +6,16 @@ from datetime import datetime
 import pymysql
 
 from adapters.mysql import queries as sql
-from adapters.mysql.claims import claim_due, record_results
+from adapters.mysql.claims import (
+    NotAllHeld,
+    claim_due,
+    record_results,
+    record_under_token,
+    shared_claim_token,
+)
 from adapters.mysql.database import Database, ServerSettings
 from adapters.mysql.migrations import apply_migrations
-from adapters.mysql.rows import attempt_from_row, message_from_row, new_message_params, to_db_time
+from adapters.mysql.rows import attempt_from_row, message_from_row, new_message_params, to_db_text
 from insider_core.message import Message, NewMessage
 from insider_core.ports import MessageRepository
 from insider_core.records import DeliveryAttempt, DeliveryResult, MessageStats, Page, PageRequest
@@ -126,13 +132,23 @@ class MySqlMessageRepository(MessageRepository):
             return await claim_due(cursor, limit, now, lease_until, claim_token)
 
     async def record(self, results: Sequence[DeliveryResult]) -> int:
+        """A batch under one claim token is fenced by that token in the UPDATE itself; only
+        when some of its results no longer hold it (a lease expired and another worker took
+        the message) is it rolled back and fenced result by result, under row locks."""
         if not results:
             return 0
+        token = shared_claim_token(results)
+        if token is not None:
+            try:
+                async with self._database.transaction() as cursor:
+                    return await record_under_token(cursor, token, results)
+            except NotAllHeld:
+                pass
         async with self._database.transaction() as cursor:
             return await record_results(cursor, results)
 
     async def replay_one(self, message_id: int, now: datetime) -> Message | None:
-        moment = to_db_time(now)
+        moment = to_db_text(now)
         async with self._database.transaction() as cursor:
             if await cursor.execute(sql.REPLAY_ONE, (moment, moment, message_id)) == 0:
                 return None
@@ -140,7 +156,7 @@ class MySqlMessageRepository(MessageRepository):
             return message_from_row(await cursor.fetchone())
 
     async def replay_all(self, now: datetime) -> int:
-        moment = to_db_time(now)
+        moment = to_db_text(now)
         async with self._database.cursor() as cursor:
             return int(await cursor.execute(sql.REPLAY_SET, (moment, moment)))
 
@@ -156,7 +172,7 @@ class MySqlMessageRepository(MessageRepository):
         async with self._database.cursor() as cursor:
             while True:
                 deleted: int = await cursor.execute(
-                    sql.PRUNE_ATTEMPTS, (to_db_time(older_than), sql.PRUNE_ROWS_PER_STATEMENT)
+                    sql.PRUNE_ATTEMPTS, (to_db_text(older_than), sql.PRUNE_ROWS_PER_STATEMENT)
                 )
                 pruned += deleted
                 if deleted < sql.PRUNE_ROWS_PER_STATEMENT:

@@ -1,4 +1,6 @@
-"""Mapping between MySQL rows and core values. DATETIME(6) columns hold naive UTC."""
+"""Mapping between MySQL rows and core values. DATETIME(6) columns hold naive UTC; they are
+written and read as text ('YYYY-MM-DD HH:MM:SS.ffffff'), which both sides convert in C
+(PyMySQL's own datetime conversions are pure Python and cost more than the rest of a row)."""
 
 from __future__ import annotations
 
@@ -7,16 +9,19 @@ from typing import Any
 
 from adapters.sql.rows import ATTEMPT_COLUMNS, MESSAGE_COLUMNS, RowMapper, holding_claim
 from insider_core.message import Message
+from insider_core.status import MessageStatus
 
 __all__ = [
     "ATTEMPT_COLUMNS",
     "MESSAGE_COLUMNS",
     "attempt_from_row",
     "attempt_params",
+    "from_db_text",
     "holding_claim",
     "message_from_row",
     "new_message_params",
     "outcome_params",
+    "to_db_text",
     "to_db_time",
 ]
 
@@ -26,11 +31,18 @@ def to_db_time(moment: datetime) -> datetime:
     return aware.astimezone(UTC).replace(tzinfo=None)
 
 
-def from_db_time(stored: datetime) -> datetime:
-    return stored.replace(tzinfo=UTC)
+def to_db_text(moment: datetime) -> str:
+    """The naive UTC text of a DATETIME(6) value, always with microseconds."""
+    if moment.tzinfo is not UTC:
+        moment = to_db_time(moment)
+    return moment.isoformat(" ", "microseconds")[:26]
 
 
-MAPPER = RowMapper(to_db_time, from_db_time)
+def from_db_text(stored: str) -> datetime:
+    return datetime.fromisoformat(stored + "+00:00")
+
+
+MAPPER = RowMapper(to_db_text, from_db_text)
 message_from_row = MAPPER.message_from_row
 attempt_from_row = MAPPER.attempt_from_row
 new_message_params = MAPPER.new_message_params
@@ -38,5 +50,23 @@ attempt_params = MAPPER.attempt_params
 
 
 def outcome_params(message: Message) -> tuple[Any, ...]:
-    """Values for one row of the recorded outcomes, in RECORDED_OUTCOME_COLUMNS order."""
+    """Values for one row of the recorded outcomes, in RECORDED_COLUMNS order."""
     return (message.id, *MAPPER.outcome_values(message))
+
+
+def sent_params(message: Message) -> tuple[Any, ...]:
+    """Values for one row of SENT_COLUMNS (`updated_at` is `sent_at`, see is_plain_sent)."""
+    return (message.id, message.message_id, to_db_text(message.updated_at), message.last_error)
+
+
+def is_plain_sent(message: Message) -> bool:
+    """Sent as Message.mark_sent makes it: no lease, no token, `sent_at` equal to `updated_at`.
+    Sending changes neither `attempts` nor `next_attempt_at`, so the row keeps the values the
+    claim under the same token wrote, and SENT_COLUMNS are all there is to write."""
+    return (
+        message.status is MessageStatus.SENT
+        and message.sent_at is not None
+        and message.sent_at == message.updated_at
+        and message.lease_until is None
+        and message.claim_token is None
+    )
