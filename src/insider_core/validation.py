@@ -18,6 +18,8 @@ def validate_new_message(content: str, phone_number: str, max_content_length: in
         details["content"] = "must not be empty"
     elif len(content) > max_content_length:
         details["content"] = f"must be at most {max_content_length} characters"
+    elif not _is_encodable(content):
+        details["content"] = "must be valid Unicode text (no lone surrogates)"
     elif "\x00" in content:
         # No text a recipient can read, and many gateways cut the message at it.
         details["content"] = "must not contain NUL characters"
@@ -25,6 +27,14 @@ def validate_new_message(content: str, phone_number: str, max_content_length: in
         details["phoneNumber"] = "must be E.164: '+' then 8 to 15 digits"
     if details:
         raise InvalidMessage(details)
+
+
+def _is_encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def truncate_for_sending(content: str, limit: int) -> str:

@@ -108,7 +108,9 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
 
         @rule(
             content=st.text(
-                st.characters(exclude_characters="\x00"), min_size=1, max_size=30
+                st.characters(exclude_characters="\x00", exclude_categories=("Cs",)),
+                min_size=1,
+                max_size=30,
             ).filter(str.strip)
         )
         def create(self, content: str) -> None:

@@ -31,7 +31,11 @@ def test_truncation_counts_characters_not_bytes():
 
 @given(
     valid_phones,
-    st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=100).filter(str.strip),
+    st.text(
+        st.characters(exclude_characters="\x00", exclude_categories=("Cs",)),
+        min_size=1,
+        max_size=100,
+    ).filter(str.strip),
 )
 def test_valid_messages_pass(phone, content):
     validate_new_message(content, phone, 100)
@@ -82,3 +86,9 @@ def test_content_with_a_nul_character_is_refused():
     with pytest.raises(InvalidMessage) as error:
         validate_new_message("hello\x00world", "+905551234567", 100)
     assert error.value.details == {"content": "must not contain NUL characters"}
+
+
+def test_content_with_a_lone_surrogate_is_refused_before_it_reaches_a_store():
+    with pytest.raises(InvalidMessage) as error:
+        validate_new_message("hello \ud800", "+905551234567", 100)
+    assert error.value.details == {"content": "must be valid Unicode text (no lone surrogates)"}
