@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 from collections.abc import Callable, Iterator
 
@@ -12,6 +13,7 @@ import uvicorn
 from litestar import Litestar
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+YOUNG_GENERATION_THRESHOLD = 50_000
 
 
 class Server(uvicorn.Server):
@@ -55,6 +57,9 @@ async def serve(server: Server) -> bool:
 
 def run(server: Server) -> bool:
     """`serve` on uvloop when it is installed (the `speed` extra), else on asyncio's loop."""
+    # Dispatch allocates many short-lived objects and no cyclic garbage, so the default
+    # young-generation threshold (700) runs the collector about ten times per batch for nothing.
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, 20, 20)
     with asyncio.Runner(loop_factory=fastest_loop_factory()) as runner:
         return runner.run(serve(server))
 
