@@ -5,7 +5,7 @@ import asyncio
 from harness import Harness
 
 from adapters.memory import InMemoryMessageRepository, ScriptedSender
-from adapters.memory.sender import respond
+from adapters.memory.sender import respond, time_out
 from insider_core import DispatchConfig, MessageStatus, RetryPolicy
 
 
@@ -202,3 +202,13 @@ async def test_the_sent_cache_is_written_while_the_store_records():
 
     assert (report.sent, report.recorded) == (2, 2)
     assert len(await harness.service.cached()) == 2
+
+
+async def test_a_webhook_timeout_is_retried_later():
+    harness = Harness(ScriptedSender(time_out), policy=RetryPolicy(base_seconds=1, max_seconds=1))
+    await harness.create(1)
+    report = await harness.dispatcher.dispatch_batch(1)
+    assert report.retried == 1
+    message = await harness.service.get(1)
+    assert message.status is MessageStatus.PENDING
+    assert message.last_error == "webhook timed out"

@@ -3,8 +3,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import msgspec
-
 from insider_core.message import Message, NewMessage
 from insider_core.ports import MessageRepository
 from insider_core.records import (
@@ -115,10 +113,6 @@ class InMemoryMessageRepository(MessageRepository):
 
     async def ping(self) -> bool:
         return self.available
-
-    def snapshot(self) -> list[Message]:
-        """Every stored message, for tests and the demo."""
-        return [msgspec.structs.replace(m) for m in self._messages.values()]
 
 
 def _due_order(message: Message) -> tuple[datetime, int]:
