@@ -4,6 +4,7 @@ implementation and provide the fixtures `repository` (an empty, reachable store)
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, timezone
@@ -155,6 +156,48 @@ class MessageRepositoryContract:
         _, upper = await repository.add(new_message(clock.now(), key="ABC-KEY"))
 
         assert (lower, upper) == (True, True)
+
+    async def test_messages_created_at_once_each_get_a_row_of_their_own(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        news = [new_message(clock.now(), content=f"at once {n}") for n in range(60)]
+
+        created = await asyncio.gather(*(repository.add(new) for new in news))
+
+        assert [is_new for _, is_new in created] == [True] * 60
+        assert len({message.id for message, _ in created}) == 60
+        for (message, _), new in zip(created, news, strict=True):
+            assert await repository.get(message.id) == message
+            assert (message.content, message.idempotency_key) == (new.content, new.idempotency_key)
+        assert (await repository.stats()).pending == 60
+
+    async def test_a_key_created_twice_at_once_stores_one_message_and_returns_it_to_both(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        first = new_message(clock.now(), key="twice", content="first")
+        others = [new_message(clock.now(), content=f"other {n}") for n in range(4)]
+        second = new_message(clock.now(), key="twice", content="second")
+
+        created = await asyncio.gather(*(repository.add(n) for n in (first, *others, second)))
+
+        assert [is_new for _, is_new in created] == [True, True, True, True, True, False]
+        assert created[-1][0] == created[0][0]
+        assert created[0][0].content == "first"
+        assert (await repository.stats()).total == 5
+
+    async def test_a_known_key_among_messages_created_at_once_returns_the_original(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        original, _ = await repository.add(new_message(clock.now(), key="known", content="old"))
+        news = [new_message(clock.now(), content=f"new {n}") for n in range(3)]
+        repeated = new_message(clock.now(), key="known", content="repeated")
+
+        created = await asyncio.gather(*(repository.add(n) for n in (*news, repeated)))
+
+        assert [is_new for _, is_new in created] == [True, True, True, False]
+        assert created[-1][0] == original
+        assert [message.content for message, _ in created[:3]] == ["new 0", "new 1", "new 2"]
+        assert (await repository.stats()).total == 4
 
     async def test_add_many_stores_new_keys_once_and_skips_known_ones(
         self, repository: MessageRepository, clock: ManualClock

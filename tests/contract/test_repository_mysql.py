@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -136,6 +137,43 @@ async def test_recording_takes_as_many_statements_for_200_results_as_for_2(
         assert (await repository.stats()).sent == 101
     finally:
         await repository.close()
+
+
+async def test_messages_created_at_once_share_one_insert(scratch: ScratchDatabase) -> None:
+    repository = await scratch.open_repository(pool_minsize=1, pool_maxsize=1)
+    await scratch.empty()
+    try:
+        await asyncio.gather(*(repository.add(new_message(START)) for _ in range(3)))  # warm up
+
+        async def statements_to_create(count: int) -> int:
+            before = await _statements_sent(repository)
+            created = await asyncio.gather(
+                *(repository.add(new_message(START)) for _ in range(count))
+            )
+            assert len({message.id for message, _ in created}) == count
+            return await _statements_sent(repository) - before
+
+        assert await statements_to_create(100) == await statements_to_create(1)
+        assert (await repository.stats()).pending == 104
+    finally:
+        await repository.close()
+
+
+async def test_without_consecutive_ids_a_shared_insert_reads_its_ids_back_by_key(
+    mysql_repository: MySqlMessageRepository,
+) -> None:
+    """With innodb_autoinc_lock_mode 2 (MySQL 8's default) a multi-row INSERT's ids may
+    interleave with another's; the repository then asks for them by idempotency key."""
+    mysql_repository._id_step, mysql_repository._id_step_known = None, True
+    await mysql_repository.add(new_message(START, content="before"))
+    news = [new_message(START, content=f"at once {n}") for n in range(20)]
+
+    created = await asyncio.gather(*(mysql_repository.add(new) for new in news))
+
+    for (message, is_new), new in zip(created, news, strict=True):
+        assert is_new
+        assert await mysql_repository.get(message.id) == message
+        assert message.idempotency_key == new.idempotency_key
 
 
 async def _statements_sent(repository: MySqlMessageRepository) -> int:

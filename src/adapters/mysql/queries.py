@@ -31,6 +31,7 @@ INSERT_MESSAGE = f"INSERT INTO messages ({NEW_MESSAGE_COLUMNS}) VALUES (%s, %s, 
 DUPLICATE_KEY = 1062
 SELECT_BY_ID = f"SELECT {MESSAGE_READ} FROM messages WHERE id = %s"
 SELECT_BY_KEY = f"SELECT {MESSAGE_READ} FROM messages WHERE idempotency_key = %s"
+AUTO_INCREMENT_SETTINGS = "SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment"
 COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM messages GROUP BY status"
 
 # A range scan of the due index: sent and failed rows have no due_at, so however many there
@@ -90,6 +91,16 @@ def placeholders(count: int) -> str:
 
 def value_rows(rows: int, columns: int) -> str:
     return ", ".join([f"({placeholders(columns)})"] * rows)
+
+
+def insert_new_messages(rows: int) -> str:
+    """A multi-row insert that fails whole, inserting nothing, if any key is already known."""
+    return f"INSERT INTO messages ({NEW_MESSAGE_COLUMNS}) VALUES {value_rows(rows, 7)}"
+
+
+def ids_by_key(keys: int) -> str:
+    keys_in = placeholders(keys)
+    return f"SELECT id, idempotency_key FROM messages WHERE idempotency_key IN ({keys_in})"
 
 
 def insert_messages(rows: int) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+import aiomysql
 import pymysql
 
 from adapters.mysql import queries as sql
@@ -14,6 +15,7 @@ from adapters.mysql.claims import (
     shared_claim_token,
 )
 from adapters.mysql.database import Database, ServerSettings
+from adapters.mysql.grouping import WriteGroups
 from adapters.mysql.migrations import apply_migrations
 from adapters.mysql.rows import attempt_from_row, message_from_row, new_message_params, to_db_text
 from insider_core.message import Message, NewMessage
@@ -21,13 +23,22 @@ from insider_core.ports import MessageRepository
 from insider_core.records import DeliveryAttempt, DeliveryResult, MessageStats, Page, PageRequest
 from insider_core.status import MessageStatus
 
+# At most this many concurrent creations share one INSERT.
+CREATIONS_PER_STATEMENT = 200
+
 
 class MySqlMessageRepository(MessageRepository):
     """Messages in MySQL/MariaDB (InnoDB) through an aiomysql pool. Claims are safe across
-    processes: SELECT ... FOR UPDATE SKIP LOCKED over the due index, in one transaction."""
+    processes: SELECT ... FOR UPDATE SKIP LOCKED over the due index, in one transaction.
+    Messages created at the same time share one INSERT (group commit)."""
 
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._creations = WriteGroups(self._add_group, max_items=CREATIONS_PER_STATEMENT)
+        # How far apart the ids of one multi-row INSERT are, or None when the server does not
+        # promise they are consecutive (innodb_autoinc_lock_mode 2) and they are read back.
+        self._id_step: int | None = None
+        self._id_step_known = False
 
     @classmethod
     async def open(
@@ -75,6 +86,42 @@ class MySqlMessageRepository(MessageRepository):
         return await apply_migrations(self._database)
 
     async def add(self, new: NewMessage) -> tuple[Message, bool]:
+        return await self._creations.submit(new)
+
+    async def _add_group(self, group: Sequence[NewMessage]) -> list[tuple[Message, bool]]:
+        if len(group) == 1:
+            return [await self._add_one(group[0])]
+        params = [value for item in group for value in new_message_params(item)]
+        try:
+            async with self._database.cursor() as cursor:
+                await cursor.execute(sql.insert_new_messages(len(group)), params)
+                ids = await self._inserted_ids(cursor, group)
+        except pymysql.err.IntegrityError as error:
+            if error.args[0] != sql.DUPLICATE_KEY:
+                raise
+            # A known key (or one key twice) failed the whole INSERT: one by one, each
+            # message then finds out whether it is new.
+            return [await self._add_one(item) for item in group]
+        return [(Message.from_new(id_, item), True) for id_, item in zip(ids, group, strict=True)]
+
+    async def _inserted_ids(
+        self, cursor: aiomysql.Cursor, group: Sequence[NewMessage]
+    ) -> list[int]:
+        """The ids of the rows one multi-row INSERT just made, in the order of `group`."""
+        first: int = cursor.lastrowid
+        if not self._id_step_known:
+            await cursor.execute(sql.AUTO_INCREMENT_SETTINGS)
+            lock_mode, increment = await cursor.fetchone()
+            self._id_step = int(increment) if int(lock_mode) in (0, 1) else None
+            self._id_step_known = True
+        if self._id_step is not None:
+            return [first + index * self._id_step for index in range(len(group))]
+        keys = [item.idempotency_key for item in group]
+        await cursor.execute(sql.ids_by_key(len(keys)), keys)
+        by_key = {key: id_ for id_, key in await cursor.fetchall()}
+        return [by_key[key] for key in keys]
+
+    async def _add_one(self, new: NewMessage) -> tuple[Message, bool]:
         async with self._database.cursor() as cursor:
             try:
                 await cursor.execute(sql.INSERT_MESSAGE, new_message_params(new))
