@@ -67,7 +67,7 @@ class ScratchDatabase(msgspec.Struct, frozen=True, kw_only=True):
             connection.close()
 
     async def empty(self) -> None:
-        for table in ("messages", "delivery_attempts"):
+        for table in ("messages", "delivery_attempts", "message_counts"):
             await self.query(f"TRUNCATE TABLE {table}")
 
     def drop(self) -> None:

@@ -21,6 +21,7 @@ from contract.repository_contract import (
     ACCEPTED,
     LEASE,
     PHONE,
+    REJECTED,
     START,
     UNAVAILABLE,
     new_message,
@@ -119,6 +120,67 @@ async def test_four_racing_workers_record_their_batches_without_waiting_on_each_
             await worker.close()
 
 
+async def test_the_counts_stay_exact_while_creators_workers_and_replays_race(
+    scratch: ScratchDatabase,
+) -> None:
+    repositories = [await scratch.open_repository(pool_maxsize=3) for _ in range(4)]
+    await scratch.empty()
+    try:
+
+        async def create(repository: MySqlMessageRepository, prefix: str) -> None:
+            for round_ in range(20):
+                keys = [f"{prefix}-{round_}-{n}" for n in range(20)] + [f"shared-{round_}"]
+                news = [new_message(START, key=key) for key in keys]
+                await asyncio.gather(*(repository.add(new) for new in news))
+
+        creating = asyncio.gather(create(repositories[0], "a"), create(repositories[1], "b"))
+
+        async def work(repository: MySqlMessageRepository) -> int:
+            outcomes = (ACCEPTED, UNAVAILABLE, REJECTED)
+            recorded = 0
+            while not creating.done() or recorded < 100:
+                batch = await repository.claim_due(15, START, START + LEASE, uuid.uuid4().hex)
+                results = [outcome_of(m, outcomes[m.id % 3], START) for m in batch]
+                recorded += await repository.record(results)
+                await repository.replay_all(START)
+            return recorded
+
+        recorded = await asyncio.gather(work(repositories[2]), work(repositories[3]))
+        await creating
+        assert min(recorded) >= 100
+
+        counted = dict(await scratch.query("SELECT status, COUNT(*) FROM messages GROUP BY status"))
+        stats = await repositories[0].stats()
+        assert stats.total == 2 * 20 * 20 + 20  # each creator's own keys, and the shared ones
+        assert (stats.pending, stats.sending, stats.sent, stats.failed) == tuple(
+            counted.get(status, 0) for status in ("pending", "sending", "sent", "failed")
+        )
+    finally:
+        for repository in repositories:
+            await repository.close()
+
+
+async def test_recounting_counts_rows_written_around_the_repository(
+    scratch: ScratchDatabase,
+) -> None:
+    repository = await scratch.open_repository()
+    await scratch.empty()
+    try:
+        await repository.add_many([new_message(START) for _ in range(3)])
+        long_ago = to_db_time(START - timedelta(days=30))
+        await scratch.query(INSERT_SENT_ROWS, (PHONE, long_ago, long_ago, long_ago, long_ago, 500))
+        assert (await repository.stats()).total == 3
+
+        await repository.recount()
+
+        stats = await repository.stats()
+        assert (stats.pending, stats.sent, stats.total) == (3, 500, 503)
+        await repository.add(new_message(START))
+        assert (await repository.stats()).pending == 4
+    finally:
+        await repository.close()
+
+
 async def test_recording_reaches_the_batch_rows_by_primary_key_not_every_sending_row(
     scratch: ScratchDatabase,
 ) -> None:
@@ -163,6 +225,7 @@ async def test_the_claim_reads_the_due_rows_through_the_due_index_not_the_sent_r
         await scratch.query(
             INSERT_SENT_ROWS, (PHONE, long_ago, long_ago, long_ago, long_ago, 50_000)
         )
+        await repository.recount()  # the rows above were written around the repository
         await repository.add_many([new_message(START) for _ in range(10)])
         await scratch.query("ANALYZE TABLE messages")
         now = to_db_time(START + timedelta(seconds=1))

@@ -210,6 +210,7 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
 
         def all_messages(self) -> list[Message]:
             page = self.run(self.repository.list_page(PageRequest(page=1, page_size=1000)))
+            assert page.total_count == len(page.items)
             return list(page.items)
 
         @invariant()

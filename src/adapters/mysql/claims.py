@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -11,6 +12,7 @@ from typing import Any, TypeVar
 import aiomysql
 
 from adapters.mysql import queries as sql
+from adapters.mysql.counts import change_counts, moved
 from adapters.mysql.rows import (
     attempt_params,
     holding_claim,
@@ -22,8 +24,10 @@ from adapters.mysql.rows import (
 )
 from insider_core.message import Message
 from insider_core.records import DeliveryResult
+from insider_core.status import MessageStatus
 
 T = TypeVar("T")
+STATUS_COLUMN = sql.MESSAGE_COLUMN_INDEX["status"]
 
 
 class NotAllHeld(Exception):
@@ -47,6 +51,8 @@ async def claim_due(
         (to_db_text(lease_until), claim_token, moment, *(row[0] for row in rows)),
         lambda: [message_from_row(row).claim(now, lease_until, claim_token) for row in rows],
     )
+    before = [MessageStatus(row[STATUS_COLUMN]) for row in rows]
+    await change_counts(cursor, moved(before, [message.status for message in claimed]))
     return claimed
 
 
@@ -81,6 +87,7 @@ async def record_under_token(
     if applied != len(results):
         raise NotAllHeld
     await cursor.execute(insert)
+    await change_counts(cursor, recorded(results))
     return len(results)
 
 
@@ -97,7 +104,13 @@ async def record_results(cursor: aiomysql.Cursor, results: Sequence[DeliveryResu
         [value for r in applied for value in (*outcome_params(r.message), r.claim_token)],
     )
     await cursor.execute(*attempts_insert(applied))
+    await change_counts(cursor, recorded(applied))
     return len(applied)
+
+
+def recorded(results: Sequence[DeliveryResult]) -> Counter[MessageStatus]:
+    """Recorded results leave `sending` (only a held claim is recorded) for their new status."""
+    return moved([MessageStatus.SENDING] * len(results), [r.message.status for r in results])
 
 
 def attempts_insert(results: Sequence[DeliveryResult]) -> tuple[str, list[Any]]:

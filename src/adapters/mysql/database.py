@@ -12,6 +12,7 @@ from typing import Any
 import aiomysql
 import msgspec
 import pymysql
+from pymysql.constants import CLIENT
 
 from insider_core.errors import StoreUnavailable
 
@@ -48,8 +49,15 @@ class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Database:
-    def __init__(self, pool: aiomysql.Pool, settings: ServerSettings) -> None:
+    """Two pools: the main one, and one connection that also accepts several statements in one
+    query, used only for a whole transaction in one round trip (`script_cursor`). Values are
+    always bound as parameters on both."""
+
+    def __init__(
+        self, pool: aiomysql.Pool, settings: ServerSettings, script_pool: aiomysql.Pool
+    ) -> None:
         self._pool = pool
+        self._script_pool = script_pool
         self._closed = False
         self.name = settings.database
         self._ping_timeout = settings.connect_timeout
@@ -59,22 +67,35 @@ class Database:
         cls, settings: ServerSettings, *, minsize: int, maxsize: int, recycle: int
     ) -> Database:
         await ensure_database(settings)
-        with unreachable_as_store_unavailable(connecting=True):
-            pool = await aiomysql.create_pool(
-                minsize=minsize,
-                maxsize=maxsize,
-                pool_recycle=recycle,
-                db=settings.database,
-                init_command=SESSION_SETUP,
-                **settings.connect_kwargs(),
-            )
-        return cls(pool, settings)
+        pools: list[aiomysql.Pool] = []
+        try:
+            with unreachable_as_store_unavailable(connecting=True):
+                for size, flags in ((maxsize, 0), (1, CLIENT.MULTI_STATEMENTS)):
+                    pools.append(
+                        await aiomysql.create_pool(
+                            minsize=min(minsize, size),
+                            maxsize=size,
+                            pool_recycle=recycle,
+                            db=settings.database,
+                            init_command=SESSION_SETUP,
+                            client_flag=flags,
+                            **settings.connect_kwargs(),
+                        )
+                    )
+        except BaseException:
+            for opened in pools:
+                opened.close()
+                await opened.wait_closed()
+            raise
+        main, script = pools
+        return cls(main, settings, script)
 
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._pool.close()
-            await self._pool.wait_closed()
+            for pool in (self._pool, self._script_pool):
+                pool.close()
+                await pool.wait_closed()
 
     async def ping(self) -> bool:
         try:
@@ -86,10 +107,29 @@ class Database:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[aiomysql.Connection]:
+        async with self._connection_from(self._pool) as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def script_cursor(self) -> AsyncIterator[aiomysql.Cursor]:
+        """A cursor that runs several `;`-separated statements as one query: for a whole
+        transaction (BEGIN; ...; COMMIT) in one round trip. When a statement fails the server
+        runs none after it, and the transaction it opened is rolled back here."""
+        async with self._connection_from(self._script_pool) as connection:
+            try:
+                async with connection.cursor() as cursor:
+                    yield cursor
+            except Exception:
+                with suppress(pymysql.err.Error, OSError):
+                    await connection.rollback()
+                raise
+
+    @asynccontextmanager
+    async def _connection_from(self, pool: aiomysql.Pool) -> AsyncIterator[aiomysql.Connection]:
         if self._closed:
             raise StoreUnavailable("the MySQL pool is closed")
         with unreachable_as_store_unavailable():
-            async with self._pool.acquire() as connection:
+            async with pool.acquire() as connection:
                 try:
                     yield connection
                 except BaseException as error:

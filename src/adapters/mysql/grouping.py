@@ -38,6 +38,7 @@ class WriteGroups(Generic[Item, Outcome]):
     async def _write_while_waiting(self) -> None:
         try:
             while self._waiting:
+                await asyncio.sleep(0)  # let callers already under way join this group
                 group = self._waiting[: self._max_items]
                 del self._waiting[: self._max_items]
                 await self._write_group(group)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from adapters.mysql.counts import CHANGE, CHANGE_ROW
 from adapters.mysql.rows import ATTEMPT_COLUMNS, MESSAGE_COLUMNS
 
 INSERT_ROWS_PER_STATEMENT = 1000
@@ -22,6 +23,7 @@ def times_as_text(columns: str) -> str:
 
 
 MESSAGE_READ = times_as_text(MESSAGE_COLUMNS)
+MESSAGE_COLUMN_INDEX = {column: index for index, column in enumerate(MESSAGE_COLUMNS.split(", "))}
 ATTEMPT_READ = times_as_text(ATTEMPT_COLUMNS)
 
 NEW_MESSAGE_COLUMNS = (
@@ -29,10 +31,10 @@ NEW_MESSAGE_COLUMNS = (
 )
 INSERT_MESSAGE = f"INSERT INTO messages ({NEW_MESSAGE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
 DUPLICATE_KEY = 1062
+DEADLOCK = 1213
 SELECT_BY_ID = f"SELECT {MESSAGE_READ} FROM messages WHERE id = %s"
 SELECT_BY_KEY = f"SELECT {MESSAGE_READ} FROM messages WHERE idempotency_key = %s"
 AUTO_INCREMENT_SETTINGS = "SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment"
-COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM messages GROUP BY status"
 
 # A range scan of the due index: sent and failed rows have no due_at, so however many there
 # are, they are never read. A sending row whose lease ends exactly now is not yet claimable
@@ -98,6 +100,12 @@ def insert_new_messages(rows: int) -> str:
     return f"INSERT INTO messages ({NEW_MESSAGE_COLUMNS}) VALUES {value_rows(rows, 7)}"
 
 
+def create_messages(rows: int) -> str:
+    """One transaction in one query: insert the rows, count them as pending, commit. The
+    parameters are the rows' values, then the counts' (see counts.py)."""
+    return "; ".join(("BEGIN", insert_new_messages(rows), CHANGE.format(rows=CHANGE_ROW), "COMMIT"))
+
+
 def ids_by_key(keys: int) -> str:
     keys_in = placeholders(keys)
     return f"SELECT id, idempotency_key FROM messages WHERE idempotency_key IN ({keys_in})"
@@ -150,11 +158,8 @@ def record_under_token(rows: int, *, all_sent: bool) -> str:
     )
 
 
-def page_query(*, filtered: bool, newest_sent_first: bool) -> tuple[str, str]:
-    """The count and the page select for a listing."""
+def page_query(*, filtered: bool, newest_sent_first: bool) -> str:
+    """The page select for a listing (its total is read from the counts, see counts.py)."""
     where = " WHERE status = %s" if filtered else ""
     order = "sent_order_at DESC, id DESC" if newest_sent_first else "id DESC"
-    return (
-        f"SELECT COUNT(*) FROM messages{where}",
-        f"SELECT {MESSAGE_READ} FROM messages{where} ORDER BY {order} LIMIT %s OFFSET %s",
-    )
+    return f"SELECT {MESSAGE_READ} FROM messages{where} ORDER BY {order} LIMIT %s OFFSET %s"

@@ -6,6 +6,7 @@ from datetime import datetime
 import aiomysql
 import pymysql
 
+from adapters.mysql import counts
 from adapters.mysql import queries as sql
 from adapters.mysql.claims import (
     NotAllHeld,
@@ -25,6 +26,7 @@ from insider_core.status import MessageStatus
 
 # At most this many concurrent creations share one INSERT.
 CREATIONS_PER_STATEMENT = 200
+REPLAYED = counts.moved([MessageStatus.FAILED], [MessageStatus.PENDING])
 
 
 class MySqlMessageRepository(MessageRepository):
@@ -89,26 +91,33 @@ class MySqlMessageRepository(MessageRepository):
         return await self._creations.submit(new)
 
     async def _add_group(self, group: Sequence[NewMessage]) -> list[tuple[Message, bool]]:
-        if len(group) == 1:
-            return [await self._add_one(group[0])]
+        """The whole group in one round trip: BEGIN, the INSERT, the counts, COMMIT."""
         params = [value for item in group for value in new_message_params(item)]
         try:
-            async with self._database.cursor() as cursor:
-                await cursor.execute(sql.insert_new_messages(len(group)), params)
-                ids = await self._inserted_ids(cursor, group)
-        except pymysql.err.IntegrityError as error:
-            if error.args[0] != sql.DUPLICATE_KEY:
+            async with self._database.script_cursor() as cursor:
+                await cursor.execute(
+                    sql.create_messages(len(group)),
+                    [*params, MessageStatus.PENDING.value, len(group)],
+                )
+                await cursor.nextset()  # the INSERT's result
+                first: int = cursor.lastrowid
+                while await cursor.nextset():  # the counts, then COMMIT
+                    pass
+                ids = await self._inserted_ids(cursor, first, group)
+        except (pymysql.err.IntegrityError, pymysql.err.OperationalError) as error:
+            if error.args[0] not in (sql.DUPLICATE_KEY, sql.DEADLOCK):
                 raise
-            # A known key (or one key twice) failed the whole INSERT: one by one, each
-            # message then finds out whether it is new.
+            # A known key (or one key twice, or a key another process is inserting at the
+            # same moment) failed the whole INSERT: one by one, each message then finds out
+            # whether it is new.
             return [await self._add_one(item) for item in group]
         return [(Message.from_new(id_, item), True) for id_, item in zip(ids, group, strict=True)]
 
     async def _inserted_ids(
-        self, cursor: aiomysql.Cursor, group: Sequence[NewMessage]
+        self, cursor: aiomysql.Cursor, first: int, group: Sequence[NewMessage]
     ) -> list[int]:
-        """The ids of the rows one multi-row INSERT just made, in the order of `group`."""
-        first: int = cursor.lastrowid
+        """The ids of the rows one multi-row INSERT made, `first` being the first's, in the
+        order of `group`."""
         if not self._id_step_known:
             await cursor.execute(sql.AUTO_INCREMENT_SETTINGS)
             lock_mode, increment = await cursor.fetchone()
@@ -122,15 +131,18 @@ class MySqlMessageRepository(MessageRepository):
         return [by_key[key] for key in keys]
 
     async def _add_one(self, new: NewMessage) -> tuple[Message, bool]:
-        async with self._database.cursor() as cursor:
-            try:
+        try:
+            async with self._database.transaction() as cursor:
                 await cursor.execute(sql.INSERT_MESSAGE, new_message_params(new))
-            except pymysql.err.IntegrityError as error:
-                if error.args[0] != sql.DUPLICATE_KEY:
-                    raise
+                message_id: int = cursor.lastrowid
+                await counts.change_counts(cursor, {MessageStatus.PENDING: 1})
+        except pymysql.err.IntegrityError as error:
+            if error.args[0] != sql.DUPLICATE_KEY:
+                raise
+            async with self._database.cursor() as cursor:
                 await cursor.execute(sql.SELECT_BY_KEY, (new.idempotency_key,))
                 return message_from_row(await cursor.fetchone()), False
-            return Message.from_new(cursor.lastrowid, new), True
+        return Message.from_new(message_id, new), True
 
     async def add_many(self, new: Sequence[NewMessage]) -> int:
         inserted = 0
@@ -139,6 +151,7 @@ class MySqlMessageRepository(MessageRepository):
                 chunk = new[start : start + sql.INSERT_ROWS_PER_STATEMENT]
                 params = [value for item in chunk for value in new_message_params(item)]
                 inserted += await cursor.execute(sql.insert_messages(len(chunk)), params)
+            await counts.change_counts(cursor, {MessageStatus.PENDING: inserted})
         return inserted
 
     async def get(self, message_id: int) -> Message | None:
@@ -148,12 +161,12 @@ class MySqlMessageRepository(MessageRepository):
         return None if row is None else message_from_row(row)
 
     async def list_page(self, request: PageRequest) -> Page[Message]:
-        count_sql, page_sql = sql.page_query(
+        page_sql = sql.page_query(
             filtered=request.status is not None, newest_sent_first=request.newest_sent_first
         )
         status = () if request.status is None else (request.status.value,)
         async with self._database.cursor() as cursor:
-            await cursor.execute(count_sql, status)
+            await cursor.execute(counts.TOTAL_OF_STATUS if status else counts.TOTAL, status)
             (total,) = await cursor.fetchone()
             await cursor.execute(page_sql, (*status, request.page_size, request.offset))
             rows = await cursor.fetchall()
@@ -166,9 +179,21 @@ class MySqlMessageRepository(MessageRepository):
 
     async def stats(self) -> MessageStats:
         async with self._database.cursor() as cursor:
-            await cursor.execute(sql.COUNT_BY_STATUS)
+            await cursor.execute(counts.BY_STATUS)
             rows = await cursor.fetchall()
         return MessageStats(**{MessageStatus(status).value: count for status, count in rows})
+
+    async def recount(self) -> None:
+        """Count the messages in each status afresh, holding writers off meanwhile: after
+        rows were added or changed outside this adapter (by hand, or by a version that kept
+        no counts)."""
+        async with self._database.connection() as connection, connection.cursor() as cursor:
+            try:
+                for statement in counts.RECOUNT:
+                    await cursor.execute(statement)
+            except BaseException:
+                connection.close()  # the server releases the table locks with the session
+                raise
 
     async def claim_due(
         self, limit: int, now: datetime, lease_until: datetime, claim_token: str
@@ -199,13 +224,18 @@ class MySqlMessageRepository(MessageRepository):
         async with self._database.transaction() as cursor:
             if await cursor.execute(sql.REPLAY_ONE, (moment, moment, message_id)) == 0:
                 return None
+            await counts.change_counts(cursor, REPLAYED)
             await cursor.execute(sql.SELECT_BY_ID, (message_id,))
             return message_from_row(await cursor.fetchone())
 
     async def replay_all(self, now: datetime) -> int:
         moment = to_db_text(now)
-        async with self._database.cursor() as cursor:
-            return int(await cursor.execute(sql.REPLAY_SET, (moment, moment)))
+        async with self._database.transaction() as cursor:
+            replayed = int(await cursor.execute(sql.REPLAY_SET, (moment, moment)))
+            await counts.change_counts(
+                cursor, {status: n * replayed for status, n in REPLAYED.items()}
+            )
+        return replayed
 
     async def list_attempts(self, message_id: int) -> list[DeliveryAttempt]:
         async with self._database.cursor() as cursor:
