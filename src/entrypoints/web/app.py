@@ -9,7 +9,7 @@ from litestar.datastructures import State
 
 from entrypoints.container import Container
 from entrypoints.web.bodies import JsonBodyRequest, request_body_limit
-from entrypoints.web.dependencies import provide_from
+from entrypoints.web.dependencies import provide_services
 from entrypoints.web.docs import SwaggerController, openapi_config, swagger_assets
 from entrypoints.web.errors import EXCEPTION_HANDLERS
 from entrypoints.web.health import HealthController
@@ -38,7 +38,7 @@ def create_app(container: Container) -> Litestar:
             SwaggerController,
             swagger_assets(),
         ],
-        dependencies=provide_from(container),
+        dependencies=provide_services(),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan_of(container)],
         middleware=[http_metrics.middleware],

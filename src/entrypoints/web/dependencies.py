@@ -1,8 +1,13 @@
 """The container's services, handed to handlers through Litestar's own dependency injection.
-Async providers need no thread; the sync ones say so with `sync_to_thread=False`."""
+They are resolved once, when the app starts (see lifespan.py), and kept in the app's state:
+a provider over an async resource hands back an awaitable on every call, which a request
+need not pay for."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
@@ -20,36 +25,65 @@ AnyClock = NamedDependency[SkipValidation[Clock]]
 CurrentSettings = NamedDependency[Settings]
 
 
-def provide_from(container: Container) -> dict[str, Provide]:
-    async def messages() -> MessageService:
-        service: MessageService = await resolve(container.message_service)
-        return service
+class Services(NamedTuple):
+    messages: MessageService
+    scheduler: Scheduler
+    repository: MessageRepository
+    cache: SentCache
+    clock: Clock
+    settings: Settings
 
-    async def scheduler() -> Scheduler:
-        loop: Scheduler = await resolve(container.scheduler)
-        return loop
+    @classmethod
+    async def resolve(cls, container: Container) -> Services:
+        """The services of an opened container."""
+        return cls(
+            messages=await resolve(container.message_service),
+            scheduler=await resolve(container.scheduler),
+            repository=await resolve(container.repository),
+            cache=await resolve(container.cache),
+            clock=container.clock(),
+            settings=container.settings(),
+        )
 
-    async def repository() -> MessageRepository:
-        store: MessageRepository = await resolve(container.repository)
-        return store
 
-    async def cache() -> SentCache:
-        sent_cache: SentCache = await resolve(container.cache)
-        return sent_cache
+def services_of(state: State) -> Services:
+    services: Services = state.services
+    return services
 
-    def clock() -> Clock:
-        now: Clock = container.clock()
-        return now
 
-    def settings() -> Settings:
-        value: Settings = container.settings()
-        return value
+def messages(state: State) -> MessageService:
+    return services_of(state).messages
 
-    return {
-        "messages": Provide(messages),
-        "scheduler": Provide(scheduler),
-        "repository": Provide(repository),
-        "cache": Provide(cache),
-        "settings": Provide(settings, sync_to_thread=False),
-        "clock": Provide(clock, sync_to_thread=False),
-    }
+
+def scheduler(state: State) -> Scheduler:
+    return services_of(state).scheduler
+
+
+def repository(state: State) -> MessageRepository:
+    return services_of(state).repository
+
+
+def cache(state: State) -> SentCache:
+    return services_of(state).cache
+
+
+def clock(state: State) -> Clock:
+    return services_of(state).clock
+
+
+def settings(state: State) -> Settings:
+    return services_of(state).settings
+
+
+PROVIDERS = {
+    "messages": messages,
+    "scheduler": scheduler,
+    "repository": repository,
+    "cache": cache,
+    "clock": clock,
+    "settings": settings,
+}
+
+
+def provide_services() -> dict[str, Provide]:
+    return {name: Provide(get, sync_to_thread=False) for name, get in PROVIDERS.items()}

@@ -17,6 +17,7 @@ from entrypoints.container import (
     resolve,
 )
 from entrypoints.seeding import seed_if_empty
+from entrypoints.web.dependencies import Services
 from insider_core import Scheduler
 
 log = logging.getLogger(__name__)
@@ -25,15 +26,15 @@ SEED_DATA_COUNT = 5
 
 def lifespan_of(container: Container) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
         scheduler: Scheduler | None = None
         try:
             await open_container(container)
-            settings = container.settings()
-            if settings.seed_data:
+            app.state.services = services = await Services.resolve(container)
+            if services.settings.seed_data:
                 await seed_sample_messages(container)
-            scheduler = await resolve(container.scheduler)
-            if settings.auto_start_scheduler:
+            scheduler = services.scheduler
+            if services.settings.auto_start_scheduler:
                 start(scheduler)
             yield
         finally:

@@ -51,7 +51,7 @@ def existing_id(message_id: int) -> int:
 class MessagesController(Controller):
     path = "/api/v1/messages"
     tags = ["messages"]
-    guards = [require_messages_key]
+    before_request = staticmethod(require_messages_key)
     security = [{"MessagesApiKey": []}]
 
     @post(

@@ -17,7 +17,7 @@ from entrypoints.web.scheduler_dto import SchedulerBody, StartScheduler
 class SchedulerController(Controller):
     path = "/api/v1/scheduler"
     tags = ["scheduler"]
-    guards = [require_scheduler_key]
+    before_request = staticmethod(require_scheduler_key)
     security = [{"SchedulerApiKey": []}]
 
     @post("/start", status_code=200, responses=guarded(400, 409, 413, 422), summary="Start sending")

@@ -54,6 +54,24 @@ async def test_a_request_with_a_wrong_key_is_refused_with_401(
     assert response.json() == INVALID_KEY
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "options"),
+    [
+        ("POST", "/api/v1/messages", {"content": b"{not json"}),
+        ("POST", "/api/v1/messages", {"json": {"content": "", "unknown": 1}}),
+        ("GET", "/api/v1/messages?page=0&pageSize=1000&status=lost", {}),
+        ("POST", "/api/v1/scheduler/start", {"json": {"batchSize": -1}}),
+    ],
+)
+async def test_the_key_is_checked_before_any_input_is_read(
+    client: Client, method: str, path: str, options: dict[str, Any]
+) -> None:
+    response = await call(client, method, path, **options)
+
+    assert response.status_code == 401
+    assert response.json() == INVALID_KEY
+
+
 @pytest.mark.parametrize(("method", "path"), MESSAGE_ROUTES)
 async def test_the_scheduler_key_does_not_open_message_routes(
     client: Client, method: str, path: str
