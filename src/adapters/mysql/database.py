@@ -7,6 +7,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
+from types import TracebackType
 from typing import Any
 
 import aiomysql
@@ -90,6 +91,10 @@ class Database:
         main, script = pools
         return cls(main, settings, script)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
@@ -105,17 +110,20 @@ class Database:
             return False
         return True
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[aiomysql.Connection]:
-        async with self._connection_from(self._pool) as connection:
-            yield connection
+    def connection(self) -> Checkout:
+        """A pooled connection for the length of an `async with`."""
+        return Checkout(self, self._pool)
+
+    def cursor(self) -> CursorCheckout:
+        """A cursor whose statements each commit on their own."""
+        return CursorCheckout(self, self._pool)
 
     @asynccontextmanager
     async def script_cursor(self) -> AsyncIterator[aiomysql.Cursor]:
         """A cursor that runs several `;`-separated statements as one query: for a whole
         transaction (BEGIN; ...; COMMIT) in one round trip. When a statement fails the server
         runs none after it, and the transaction it opened is rolled back here."""
-        async with self._connection_from(self._script_pool) as connection:
+        async with Checkout(self, self._script_pool) as connection:
             try:
                 async with connection.cursor() as cursor:
                     yield cursor
@@ -123,26 +131,6 @@ class Database:
                 with suppress(pymysql.err.Error, OSError):
                     await connection.rollback()
                 raise
-
-    @asynccontextmanager
-    async def _connection_from(self, pool: aiomysql.Pool) -> AsyncIterator[aiomysql.Connection]:
-        if self._closed:
-            raise StoreUnavailable("the MySQL pool is closed")
-        with unreachable_as_store_unavailable():
-            async with pool.acquire() as connection:
-                try:
-                    yield connection
-                except BaseException as error:
-                    if not isinstance(error, Exception):
-                        # Cancelled mid-statement: the protocol state is unknown.
-                        connection.close()
-                    raise
-
-    @asynccontextmanager
-    async def cursor(self) -> AsyncIterator[aiomysql.Cursor]:
-        """A cursor whose statements each commit on their own."""
-        async with self.connection() as connection, connection.cursor() as cursor:
-            yield cursor
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiomysql.Cursor]:
@@ -157,6 +145,66 @@ class Database:
                     await connection.rollback()
                 raise
             await connection.commit()
+
+
+class Checkout:
+    """A connection taken from a pool for the length of an `async with` and given back after.
+    Errors that mean the server is out of reach become StoreUnavailable; a connection left
+    mid-statement (the block was cancelled) is closed instead of reused. A class rather than
+    generator-based context managers: every statement goes through it."""
+
+    __slots__ = ("_connection", "_database", "_pool")
+
+    def __init__(self, database: Database, pool: aiomysql.Pool) -> None:
+        self._database = database
+        self._pool = pool
+        self._connection: aiomysql.Connection | None = None
+
+    async def __aenter__(self) -> aiomysql.Connection:
+        if self._database.closed:
+            raise StoreUnavailable("the MySQL pool is closed")
+        with unreachable_as_store_unavailable():
+            self._connection = await self._pool.acquire()
+        return self._connection
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        if error is not None and not isinstance(error, Exception):
+            connection.close()  # cancelled mid-statement: the protocol state is unknown
+        self._pool.release(connection)
+        if isinstance(error, Exception) and is_unreachable(error):
+            raise StoreUnavailable(f"MySQL store unavailable: {error}") from error
+
+
+class CursorCheckout(Checkout):
+    """A pooled connection and a cursor on it."""
+
+    __slots__ = ("_cursor",)
+
+    async def __aenter__(self) -> aiomysql.Cursor:
+        connection = await super().__aenter__()
+        self._cursor: aiomysql.Cursor = await connection.cursor()
+        return self._cursor
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if error is None or isinstance(error, Exception):
+                with unreachable_as_store_unavailable():
+                    await self._cursor.close()
+        finally:
+            await super().__aexit__(kind, error, traceback)
 
 
 async def ensure_database(settings: ServerSettings) -> None:
