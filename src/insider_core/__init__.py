@@ -14,7 +14,14 @@ from insider_core.errors import (
 from insider_core.message import Message, NewMessage
 from insider_core.messages import MessageService
 from insider_core.outcome import ErrorKind, SendOutcome
-from insider_core.ports import AlertNotifier, Clock, MessageRepository, MessageSender, SentCache
+from insider_core.ports import (
+    AlertNotifier,
+    Clock,
+    MessageRepository,
+    MessageSender,
+    RevisionedMessages,
+    SentCache,
+)
 from insider_core.recording import BatchReport, DispatchObserver
 from insider_core.records import (
     Alert,
@@ -24,6 +31,7 @@ from insider_core.records import (
     MessageStats,
     Page,
     PageRequest,
+    Revision,
 )
 from insider_core.retry import RetryPolicy
 from insider_core.scheduler import Scheduler, SchedulerConfig, SchedulerStatus
@@ -58,6 +66,8 @@ __all__ = [
     "Page",
     "PageRequest",
     "RetryPolicy",
+    "Revision",
+    "RevisionedMessages",
     "Scheduler",
     "SchedulerConfig",
     "SchedulerStatus",

@@ -58,11 +58,7 @@ class MessageService:
         )
 
     async def list_sent(self, page: int = 1, page_size: int = 20) -> Page[Message]:
-        return await self.repository.list_page(
-            PageRequest(
-                page=page, page_size=page_size, status=MessageStatus.SENT, newest_sent_first=True
-            )
-        )
+        return await self.repository.list_page(PageRequest.sent(page, page_size))
 
     async def stats(self) -> MessageStats:
         return await self.repository.stats()

@@ -4,10 +4,11 @@ import pytest
 
 from adapters.memory import InMemoryMessageRepository
 from contract.repository_contract import MessageRepositoryContract
+from contract.revisions_contract import RevisionedMessagesContract
 from insider_core import MessageRepository
 
 
-class TestInMemoryMessageRepository(MessageRepositoryContract):
+class TestInMemoryMessageRepository(MessageRepositoryContract, RevisionedMessagesContract):
     @pytest.fixture
     async def repository(self) -> MessageRepository:
         return InMemoryMessageRepository()

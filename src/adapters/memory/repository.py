@@ -4,22 +4,25 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from insider_core.message import Message, NewMessage
-from insider_core.ports import MessageRepository
+from insider_core.ports import MessageRepository, RevisionedMessages
 from insider_core.records import (
     DeliveryAttempt,
     DeliveryResult,
     MessageStats,
     Page,
     PageRequest,
+    Revision,
 )
 from insider_core.status import MessageStatus
 
 
-class InMemoryMessageRepository(MessageRepository):
-    """A repository held in a dict, with the same claim, fencing and replay rules as SQL."""
+class InMemoryMessageRepository(MessageRepository, RevisionedMessages):
+    """A repository held in a dict, with the same claim, fencing and replay rules as SQL, and
+    a revision per message that every change raises."""
 
     def __init__(self) -> None:
         self._messages: dict[int, Message] = {}
+        self._revisions: dict[int, int] = {}
         self._by_key: dict[str, int] = {}
         self._attempts: list[DeliveryAttempt] = []
         self._next_id = 1
@@ -32,6 +35,7 @@ class InMemoryMessageRepository(MessageRepository):
         message = Message.from_new(self._next_id, new)
         self._next_id += 1
         self._messages[message.id] = message
+        self._revisions[message.id] = 0
         self._by_key[new.idempotency_key] = message.id
         return message, True
 
@@ -56,6 +60,27 @@ class InMemoryMessageRepository(MessageRepository):
             total_count=len(selected),
         )
 
+    async def list_revisions(self, request: PageRequest) -> Page[Revision] | None:
+        page = await self.list_page(request)
+        return Page(
+            items=[Revision(m.id, self._revisions[m.id]) for m in page.items],
+            page=page.page,
+            page_size=page.page_size,
+            total_count=page.total_count,
+        )
+
+    async def get_revisions(self, wanted: Sequence[Revision]) -> dict[Revision, Message]:
+        return {
+            revision: self._messages[revision.message_id]
+            for revision in wanted
+            if self._revisions.get(revision.message_id) == revision.revision
+        }
+
+    def _store(self, message: Message) -> Message:
+        self._messages[message.id] = message
+        self._revisions[message.id] += 1
+        return message
+
     async def stats(self) -> MessageStats:
         counts = dict.fromkeys(MessageStatus, 0)
         for message in self._messages.values():
@@ -71,7 +96,7 @@ class InMemoryMessageRepository(MessageRepository):
         )[:limit]
         claimed = [m.claim(now, lease_until, claim_token) for m in due]
         for message in claimed:
-            self._messages[message.id] = message
+            self._store(message)
         return claimed
 
     async def record(self, results: Sequence[DeliveryResult]) -> int:
@@ -84,7 +109,7 @@ class InMemoryMessageRepository(MessageRepository):
                 or stored.claim_token != result.claim_token
             ):
                 continue
-            self._messages[stored.id] = result.message
+            self._store(result.message)
             self._attempts.append(result.attempt)
             applied += 1
         return applied
@@ -93,13 +118,12 @@ class InMemoryMessageRepository(MessageRepository):
         stored = self._messages.get(message_id)
         if stored is None or stored.status is not MessageStatus.FAILED:
             return None
-        self._messages[message_id] = replayed = stored.replay(now)
-        return replayed
+        return self._store(stored.replay(now))
 
     async def replay_all(self, now: datetime) -> int:
         failed = [m for m in self._messages.values() if m.status is MessageStatus.FAILED]
         for message in failed:
-            self._messages[message.id] = message.replay(now)
+            self._store(message.replay(now))
         return len(failed)
 
     async def list_attempts(self, message_id: int) -> list[DeliveryAttempt]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from adapters.mysql.counts import CHANGE, CHANGE_ROW
+from adapters.mysql.counts import CHANGE, CHANGE_ROW, TOTAL, TOTAL_OF_STATUS
 from adapters.mysql.rows import ATTEMPT_COLUMNS, MESSAGE_COLUMNS
 
 INSERT_ROWS_PER_STATEMENT = 1000
@@ -50,7 +50,8 @@ CLAIM_DUE = (
 # Recovering an expired lease re-runs the lost attempt, so only pending rows count one more.
 # Assignments run left to right, so `attempts` reads the status before it changes.
 CLAIM_UPDATE = (
-    "UPDATE messages SET attempts = attempts + (status = 'pending'), status = 'sending', "
+    "UPDATE messages SET revision = revision + 1, "
+    "attempts = attempts + (status = 'pending'), status = 'sending', "
     "lease_until = %s, claim_token = %s, updated_at = %s WHERE id IN ({ids})"
 )
 LOCK_CLAIMS = (
@@ -68,11 +69,14 @@ RECORDED_COLUMNS = (
     "claim_token",
     "updated_at",
 )
-RECORDED_ASSIGNMENTS = ", ".join(f"m.{column} = r.{column}" for column in RECORDED_COLUMNS[1:])
+RECORDED_ASSIGNMENTS = "m.revision = m.revision + 1, " + ", ".join(
+    f"m.{column} = r.{column}" for column in RECORDED_COLUMNS[1:]
+)
 # What a sent result writes beyond the constants of the sent state (see rows.is_plain_sent).
 SENT_COLUMNS = ("id", "message_id", "sent_at", "last_error")
 SENT_ASSIGNMENTS = (
-    "m.status = 'sent', m.message_id = r.message_id, m.sent_at = r.sent_at, "
+    "m.revision = m.revision + 1, m.status = 'sent', "
+    "m.message_id = r.message_id, m.sent_at = r.sent_at, "
     "m.last_error = r.last_error, m.lease_until = NULL, m.claim_token = NULL, "
     "m.updated_at = r.sent_at"
 )
@@ -81,7 +85,8 @@ SELECT_ATTEMPTS = f"SELECT {ATTEMPT_READ} FROM delivery_attempts WHERE message_i
 PRUNE_ATTEMPTS = "DELETE FROM delivery_attempts WHERE started_at < %s ORDER BY started_at LIMIT %s"
 
 REPLAY_SET = (
-    "UPDATE messages SET status = 'pending', attempts = 0, message_id = NULL, sent_at = NULL, "
+    "UPDATE messages SET revision = revision + 1, status = 'pending', attempts = 0, "
+    "message_id = NULL, sent_at = NULL, "
     "last_error = NULL, next_attempt_at = %s, updated_at = %s WHERE status = 'failed'"
 )
 REPLAY_ONE = REPLAY_SET + " AND id = %s"
@@ -160,6 +165,30 @@ def record_under_token(rows: int, *, all_sent: bool) -> str:
 
 def page_query(*, filtered: bool, newest_sent_first: bool) -> str:
     """The page select for a listing (its total is read from the counts, see counts.py)."""
+    where, order = _listing(filtered=filtered, newest_sent_first=newest_sent_first)
+    return f"SELECT {MESSAGE_READ} FROM messages{where} ORDER BY {order} LIMIT %s OFFSET %s"
+
+
+def revisions_query(*, filtered: bool, newest_sent_first: bool) -> str:
+    """A listing's total and its page as revisions, as one JSON text (one value to read):
+    `[total, length, [[id, revision], ...]]`, the page in page order. The length tells a
+    whole page from one the server cut at `group_concat_max_len` (which also leaves the text
+    malformed). Parameters: the status (twice, when filtered), then the page size and offset."""
+    where, order = _listing(filtered=filtered, newest_sent_first=newest_sent_first)
+    total = TOTAL_OF_STATUS if filtered else TOTAL
+    return (
+        f"SELECT CONCAT('[', ({total}), ',', COUNT(*), ',[', COALESCE("
+        f"GROUP_CONCAT('[', id, ',', revision, ']' ORDER BY {order} SEPARATOR ','), ''), ']]') "
+        f"FROM (SELECT id, revision, sent_order_at FROM messages{where} "
+        f"ORDER BY {order} LIMIT %s OFFSET %s) AS page"
+    )
+
+
+def messages_with_revision(count: int) -> str:
+    return f"SELECT {MESSAGE_READ}, revision FROM messages WHERE id IN ({placeholders(count)})"
+
+
+def _listing(*, filtered: bool, newest_sent_first: bool) -> tuple[str, str]:
     where = " WHERE status = %s" if filtered else ""
     order = "sent_order_at DESC, id DESC" if newest_sent_first else "id DESC"
-    return f"SELECT {MESSAGE_READ} FROM messages{where} ORDER BY {order} LIMIT %s OFFSET %s"
+    return where, order

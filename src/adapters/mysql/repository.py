@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import aiomysql
+import msgspec
 import pymysql
 
 from adapters.mysql import counts
@@ -20,16 +21,24 @@ from adapters.mysql.grouping import WriteGroups
 from adapters.mysql.migrations import apply_migrations
 from adapters.mysql.rows import attempt_from_row, message_from_row, new_message_params, to_db_text
 from insider_core.message import Message, NewMessage
-from insider_core.ports import MessageRepository
-from insider_core.records import DeliveryAttempt, DeliveryResult, MessageStats, Page, PageRequest
+from insider_core.ports import MessageRepository, RevisionedMessages
+from insider_core.records import (
+    DeliveryAttempt,
+    DeliveryResult,
+    MessageStats,
+    Page,
+    PageRequest,
+    Revision,
+)
 from insider_core.status import MessageStatus
 
 # At most this many concurrent creations share one INSERT.
 CREATIONS_PER_STATEMENT = 200
+REVISIONS = msgspec.json.Decoder(tuple[int, int, list[Revision]])
 REPLAYED = counts.moved([MessageStatus.FAILED], [MessageStatus.PENDING])
 
 
-class MySqlMessageRepository(MessageRepository):
+class MySqlMessageRepository(MessageRepository, RevisionedMessages):
     """Messages in MySQL/MariaDB (InnoDB) through an aiomysql pool. Claims are safe across
     processes: SELECT ... FOR UPDATE SKIP LOCKED over the due index, in one transaction.
     Messages created at the same time share one INSERT (group commit)."""
@@ -176,6 +185,38 @@ class MySqlMessageRepository(MessageRepository):
             page_size=request.page_size,
             total_count=total,
         )
+
+    async def list_revisions(self, request: PageRequest) -> Page[Revision] | None:
+        statement = sql.revisions_query(
+            filtered=request.status is not None, newest_sent_first=request.newest_sent_first
+        )
+        status = () if request.status is None else (request.status.value,) * 2
+        async with self._database.cursor() as cursor:
+            await cursor.execute(statement, (*status, request.page_size, request.offset))
+            (listing,) = await cursor.fetchone()
+        try:
+            total, listed, revisions = REVISIONS.decode(listing)
+        except msgspec.DecodeError:
+            return None  # cut at group_concat_max_len
+        if len(revisions) != listed:
+            return None
+        return Page(
+            items=revisions, page=request.page, page_size=request.page_size, total_count=total
+        )
+
+    async def get_revisions(self, wanted: Sequence[Revision]) -> dict[Revision, Message]:
+        if not wanted:
+            return {}
+        ids = sorted({revision.message_id for revision in wanted})
+        async with self._database.cursor() as cursor:
+            await cursor.execute(sql.messages_with_revision(len(ids)), ids)
+            rows = await cursor.fetchall()
+        found = {Revision(row[0], row[-1]): row for row in rows}
+        return {
+            revision: message_from_row(found[revision][:-1])
+            for revision in wanted
+            if revision in found
+        }
 
     async def stats(self) -> MessageStats:
         async with self._database.cursor() as cursor:

@@ -13,11 +13,13 @@ from litestar.params import SkipValidation
 
 from entrypoints.container import Container, resolve
 from entrypoints.settings import Settings
+from entrypoints.web.listing import MessageListing
 from insider_core import Clock, MessageRepository, MessageService, Scheduler, SentCache
 
 # Handler parameters name the dependency they receive. Ports are Protocols, which Litestar
 # cannot check with isinstance, so their values are not validated.
 Messages = NamedDependency[MessageService]
+Listing = NamedDependency[MessageListing]
 SchedulerLoop = NamedDependency[Scheduler]
 Repository = NamedDependency[SkipValidation[MessageRepository]]
 Cache = NamedDependency[SkipValidation[SentCache]]
@@ -27,6 +29,7 @@ CurrentSettings = NamedDependency[Settings]
 
 class Services(NamedTuple):
     messages: MessageService
+    listing: MessageListing
     scheduler: Scheduler
     repository: MessageRepository
     cache: SentCache
@@ -36,10 +39,12 @@ class Services(NamedTuple):
     @classmethod
     async def resolve(cls, container: Container) -> Services:
         """The services of an opened container."""
+        repository: MessageRepository = await resolve(container.repository)
         return cls(
             messages=await resolve(container.message_service),
+            listing=MessageListing(repository),
             scheduler=await resolve(container.scheduler),
-            repository=await resolve(container.repository),
+            repository=repository,
             cache=await resolve(container.cache),
             clock=container.clock(),
             settings=container.settings(),
@@ -53,6 +58,10 @@ def services_of(state: State) -> Services:
 
 def messages(state: State) -> MessageService:
     return services_of(state).messages
+
+
+def listing(state: State) -> MessageListing:
+    return services_of(state).listing
 
 
 def scheduler(state: State) -> Scheduler:
@@ -77,6 +86,7 @@ def settings(state: State) -> Settings:
 
 PROVIDERS = {
     "messages": messages,
+    "listing": listing,
     "scheduler": scheduler,
     "repository": repository,
     "cache": cache,

@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Controller, HttpMethod, Response, get, post, route
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
-from entrypoints.web.dependencies import Messages
+from entrypoints.web.dependencies import Listing, Messages
 from entrypoints.web.dto import (
     AttemptBody,
     CachedBody,
@@ -15,11 +15,11 @@ from entrypoints.web.dto import (
     ReplayedBody,
     StatsBody,
 )
-from entrypoints.web.envelopes import PageOf, Success, ok, page_of
+from entrypoints.web.envelopes import PageOf, Success, ok
 from entrypoints.web.guards import require_messages_key
 from entrypoints.web.message_input import CreateMessage
 from entrypoints.web.responses import also, guarded
-from insider_core import MessageNotFound, MessageStatus
+from insider_core import MessageNotFound, MessageStatus, PageRequest
 
 LARGEST_ID = 2**63 - 1
 MessageId = Annotated[int, PathParameter(description="The message's id")]
@@ -82,19 +82,18 @@ class MessagesController(Controller):
     @get("", responses=guarded(400, 422), summary="List messages, newest first")
     async def list_messages(
         self,
-        messages: Messages,
+        listing: Listing,
         page: PageNumber = 1,
         page_size: PageSize = 20,
         status: StatusFilter = None,
     ) -> PageOf[MessageBody]:
-        found = await messages.list_page(page=page, page_size=page_size, status=status)
-        return page_of(found, MessageBody.of)
+        return await listing.page(PageRequest(page=page, page_size=page_size, status=status))
 
     @get("/sent", responses=guarded(400, 422), summary="List sent messages, newest sentAt first")
     async def list_sent(
-        self, messages: Messages, page: PageNumber = 1, page_size: PageSize = 20
+        self, listing: Listing, page: PageNumber = 1, page_size: PageSize = 20
     ) -> PageOf[MessageBody]:
-        return page_of(await messages.list_sent(page=page, page_size=page_size), MessageBody.of)
+        return await listing.page(PageRequest.sent(page, page_size))
 
     @get("/stats", responses=guarded(), summary="Count messages by status")
     async def stats(self, messages: Messages) -> Success[StatsBody]:

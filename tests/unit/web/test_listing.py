@@ -1,0 +1,196 @@
+"""Listings reuse the body made of a message while it keeps its revision, and are never
+stale: every page reads the revisions afresh."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from random import Random
+from typing import Any
+
+import msgspec
+import pytest
+
+from adapters.memory import InMemoryMessageRepository
+from entrypoints.web.dto import MessageBody
+from entrypoints.web.envelopes import page_of
+from entrypoints.web.listing import MessageListing
+from insider_core import (
+    DeliveryAttempt,
+    DeliveryResult,
+    Message,
+    MessageRepository,
+    MessageStatus,
+    NewMessage,
+    PageRequest,
+    RetryPolicy,
+    Revision,
+    RevisionedMessages,
+    SendOutcome,
+)
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=60)
+REQUESTS = [
+    PageRequest(page=1, page_size=3),
+    PageRequest(page=2, page_size=3),
+    PageRequest(page=5, page_size=3),
+    PageRequest(page=1, page_size=100, status=MessageStatus.PENDING),
+    PageRequest(page=1, page_size=100, status=MessageStatus.SENDING),
+    PageRequest.sent(1, 100),
+]
+
+
+class CountingStore(InMemoryMessageRepository):
+    """The memory store, counting the messages fetched by revision."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fetched: list[Revision] = []
+
+    async def get_revisions(self, wanted: Sequence[Revision]) -> dict[Revision, Message]:
+        self.fetched.extend(wanted)
+        return await super().get_revisions(wanted)
+
+
+class ChangingStore(CountingStore):
+    """A message changes between the listing of revisions and the fetch of the messages."""
+
+    async def get_revisions(self, wanted: Sequence[Revision]) -> dict[Revision, Message]:
+        await self.claim_due(1, T0, T0 + LEASE, "a-worker-in-between")
+        return await super().get_revisions(wanted)
+
+
+class PlainStore:
+    """A store without revisions: everything but the RevisionedMessages methods."""
+
+    def __init__(self, inner: InMemoryMessageRepository) -> None:
+        self.list_page = inner.list_page
+
+
+async def add(store: InMemoryMessageRepository, count: int) -> list[Message]:
+    added = []
+    for n in range(count):
+        new = NewMessage(
+            content=f"message {n}",
+            phone_number="+905551234567",
+            idempotency_key=str(uuid.uuid4()),
+            created_at=T0 + timedelta(seconds=n),
+        )
+        added.append((await store.add(new))[0])
+    return added
+
+
+async def deliver(store: InMemoryMessageRepository, count: int) -> None:
+    policy = RetryPolicy(max_attempts=3, base_seconds=30, max_seconds=3600)
+    claimed = await store.claim_due(count, T0 + LEASE, T0 + 2 * LEASE, "token")
+    results = [
+        DeliveryResult(
+            message=m.record(SendOutcome.http(202, message_id=f"wh-{m.id}"), policy, T0, Random(1)),
+            claim_token="token",
+            attempt=DeliveryAttempt(
+                message_id=m.id,
+                attempt_number=1,
+                started_at=T0,
+                duration_ms=1,
+                http_status=202,
+                error_kind=None,
+                detail=None,
+            ),
+        )
+        for m in claimed
+    ]
+    await store.record(results)
+
+
+def encoded(page: object) -> Any:
+    """The page as the client reads it."""
+    return msgspec.json.decode(msgspec.json.encode(page))
+
+
+def shown(page: object, field: str) -> list[Any]:
+    return [item[field] for item in encoded(page)["data"]]
+
+
+async def test_a_listing_shows_what_the_store_lists() -> None:
+    store = CountingStore()
+    await add(store, 8)
+    await store.claim_due(2, T0, T0 + LEASE, "token")
+    await deliver(store, 2)
+    listing = MessageListing(store)
+
+    for request in REQUESTS:
+        expected = page_of(await store.list_page(request), MessageBody.of)
+        assert encoded(await listing.page(request)) == encoded(expected)
+
+
+async def test_an_unchanged_message_is_not_fetched_again() -> None:
+    store = CountingStore()
+    await add(store, 5)
+    listing = MessageListing(store)
+    await listing.page(PageRequest(page=1, page_size=10))
+    assert len(store.fetched) == 5
+
+    await listing.page(PageRequest(page=1, page_size=10))
+    await listing.page(PageRequest(page=1, page_size=10, status=MessageStatus.PENDING))
+
+    assert len(store.fetched) == 5
+
+
+async def test_a_changed_message_is_shown_as_it_is_now() -> None:
+    store = CountingStore()
+    await add(store, 3)
+    listing = MessageListing(store)
+    before = await listing.page(PageRequest(page=1, page_size=10))
+
+    await store.claim_due(1, T0, T0 + LEASE, "token")
+    after = await listing.page(PageRequest(page=1, page_size=10))
+
+    assert shown(before, "status") == ["pending"] * 3
+    assert shown(after, "status") == ["pending", "pending", "sending"]
+    assert len(store.fetched) == 4  # only the claimed message again
+
+
+async def test_a_message_that_changes_during_the_listing_sends_it_to_the_store_listing() -> None:
+    store = ChangingStore()
+    await add(store, 3)
+    listing = MessageListing(store)
+
+    page = await listing.page(PageRequest(page=1, page_size=10, status=MessageStatus.PENDING))
+
+    assert shown(page, "content") == ["message 2", "message 1"]
+    assert page.total_count == 2
+
+
+async def test_a_store_without_revisions_is_listed_directly() -> None:
+    inner = InMemoryMessageRepository()
+    await add(inner, 4)
+    store = PlainStore(inner)
+    assert not isinstance(store, RevisionedMessages)
+    listing = MessageListing(store)  # type: ignore[arg-type]
+
+    page = await listing.page(PageRequest(page=1, page_size=2))
+
+    assert shown(page, "content") == ["message 3", "message 2"]
+    assert page.total_count == 4
+
+
+@pytest.mark.parametrize("kept", [1, 5])
+async def test_no_more_bodies_are_kept_than_allowed(kept: int) -> None:
+    store = CountingStore()
+    await add(store, 12)
+    listing = MessageListing(store, kept=kept)
+
+    first = await listing.page(PageRequest(page=1, page_size=12))
+    second = await listing.page(PageRequest(page=1, page_size=12))
+
+    assert len(listing._bodies) == kept
+    assert shown(second, "content") == shown(first, "content")
+    assert shown(first, "content") == [f"message {n}" for n in range(11, -1, -1)]
+
+
+def test_the_listing_takes_any_repository() -> None:
+    store: MessageRepository = InMemoryMessageRepository()
+    assert isinstance(store, RevisionedMessages)
+    MessageListing(store)
