@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import aiomysql
 import msgspec
@@ -36,6 +36,13 @@ class MySqlServer(msgspec.Struct, frozen=True, kw_only=True):
 class ScratchDatabase(msgspec.Struct, frozen=True, kw_only=True):
     server: MySqlServer
     name: str
+
+    @property
+    def url(self) -> str:
+        """As DATABASE_URL gives it."""
+        server = self.server
+        credentials = quote(server.user, safe="") + ":" + quote(server.password, safe="")
+        return f"mysql://{credentials}@{server.host}:{server.port}/{self.name}"
 
     async def open_repository(self, **overrides: Any) -> MySqlMessageRepository:
         options: dict[str, Any] = {

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from adapters.mysql import MySqlMessageRepository
 from adapters.mysql.claims import while_executing
@@ -27,6 +28,7 @@ from contract.repository_contract import (
     new_message,
     outcome_of,
 )
+from entrypoints.cli import main
 from insider_core import Message
 
 pytestmark = pytest.mark.mysql
@@ -171,8 +173,11 @@ async def test_recounting_counts_rows_written_around_the_repository(
         await scratch.query(INSERT_SENT_ROWS, (PHONE, long_ago, long_ago, long_ago, long_ago, 500))
         assert (await repository.stats()).total == 3
 
-        await repository.recount()
+        env = {"DATABASE_URL": scratch.url}
+        result = await asyncio.to_thread(CliRunner().invoke, main, ["recount"], env=env)
 
+        assert result.exit_code == 0, result.output
+        assert result.output.strip() == "Counted the messages of each status afresh."
         stats = await repository.stats()
         assert (stats.pending, stats.sent, stats.total) == (3, 500, 503)
         await repository.add(new_message(START))
