@@ -205,6 +205,32 @@ async def test_a_listing_the_server_cut_short_is_not_listed_by_revision(
         await repository.close()
 
 
+async def test_callers_waiting_for_a_connection_get_one_in_the_order_they_came(
+    scratch: ScratchDatabase,
+) -> None:
+    repository = await scratch.open_repository(pool_minsize=1, pool_maxsize=1)
+    database = repository._database
+    served: list[str] = []
+    try:
+        holder = database.cursor()
+        await holder.__aenter__()
+
+        async def take(name: str) -> None:
+            async with database.cursor() as cursor:
+                served.append(name)
+                await cursor.execute("SELECT 1")
+
+        waiting = [asyncio.create_task(take(name)) for name in ("first", "second", "third")]
+        await asyncio.sleep(0.05)
+        await holder.__aexit__(None, None, None)
+        late = asyncio.create_task(take("late"))  # arrives as the connection comes back
+        await asyncio.gather(*waiting, late)
+
+        assert served == ["first", "second", "third", "late"]
+    finally:
+        await repository.close()
+
+
 async def _statements_sent(repository: MySqlMessageRepository) -> int:
     """The server's statement count for the pool's only connection (minus this query)."""
     async with repository._database.cursor() as cursor:

@@ -59,6 +59,8 @@ class Database:
     ) -> None:
         self._pool = pool
         self._script_pool = script_pool
+        self._turns = Turns(pool)
+        self._script_turns = Turns(script_pool)
         self._closed = False
         self.name = settings.database
         self._ping_timeout = settings.connect_timeout
@@ -112,18 +114,18 @@ class Database:
 
     def connection(self) -> Checkout:
         """A pooled connection for the length of an `async with`."""
-        return Checkout(self, self._pool)
+        return Checkout(self, self._turns)
 
     def cursor(self) -> CursorCheckout:
         """A cursor whose statements each commit on their own."""
-        return CursorCheckout(self, self._pool)
+        return CursorCheckout(self, self._turns)
 
     @asynccontextmanager
     async def script_cursor(self) -> AsyncIterator[aiomysql.Cursor]:
         """A cursor that runs several `;`-separated statements as one query: for a whole
         transaction (BEGIN; ...; COMMIT) in one round trip. When a statement fails the server
         runs none after it, and the transaction it opened is rolled back here."""
-        async with Checkout(self, self._script_pool) as connection:
+        async with Checkout(self, self._script_turns) as connection:
             try:
                 async with connection.cursor() as cursor:
                     yield cursor
@@ -147,6 +149,33 @@ class Database:
             await connection.commit()
 
 
+class Turns:
+    """A pool's connections handed out first come, first served. When every connection is in
+    use, aiomysql lets a newcomer take a connection given back for a caller that was already
+    waiting, so under load a few callers wait many times longer than the rest; a FIFO
+    semaphore with one permit per connection decides the order instead."""
+
+    __slots__ = ("_permits", "pool")
+
+    def __init__(self, pool: aiomysql.Pool) -> None:
+        self.pool = pool
+        self._permits = asyncio.Semaphore(pool.maxsize)
+
+    async def acquire(self) -> aiomysql.Connection:
+        await self._permits.acquire()
+        try:
+            return await self.pool.acquire()
+        except BaseException:
+            self._permits.release()
+            raise
+
+    def release(self, connection: aiomysql.Connection) -> None:
+        try:
+            self.pool.release(connection)
+        finally:
+            self._permits.release()
+
+
 class Checkout:
     """A connection taken from a pool for the length of an `async with` and given back after.
     Errors that mean the server is out of reach become StoreUnavailable; a connection left
@@ -155,7 +184,7 @@ class Checkout:
 
     __slots__ = ("_connection", "_database", "_pool")
 
-    def __init__(self, database: Database, pool: aiomysql.Pool) -> None:
+    def __init__(self, database: Database, pool: Turns) -> None:
         self._database = database
         self._pool = pool
         self._connection: aiomysql.Connection | None = None
