@@ -16,17 +16,19 @@ from entrypoints.web.dto import MessageBody
 from entrypoints.web.envelopes import PageOf, page_of
 from insider_core import MessageRepository, Page, PageRequest, Revision, RevisionedMessages
 
-# Messages kept as JSON, the oldest dropped first: a hundred pages of a hundred messages.
-KEPT_BODIES = 10_000
+# How much message JSON is kept, the oldest dropped first: at 400 bytes a message (a short
+# text), some 40,000 messages; fewer when messages are long.
+KEPT_BYTES = 16 * 1024 * 1024
 ENCODER = msgspec.json.Encoder()
 
 
 class MessageListing:
-    def __init__(self, repository: MessageRepository, kept: int = KEPT_BODIES) -> None:
+    def __init__(self, repository: MessageRepository, kept_bytes: int = KEPT_BYTES) -> None:
         self._repository = repository
         self._revisioned = repository if isinstance(repository, RevisionedMessages) else None
         self._bodies: OrderedDict[Revision, msgspec.Raw] = OrderedDict()
-        self._kept = kept
+        self._kept_bytes = kept_bytes
+        self.kept_bytes = 0
 
     async def page(self, request: PageRequest) -> PageOf[MessageBody]:
         """The page; over a store with revisions its items are MessageBody already encoded
@@ -47,7 +49,7 @@ class MessageListing:
         kept = list(map(self._bodies.get, revisions))
         if None not in kept:
             return cast(list[msgspec.Raw], kept)
-        missing = [revision for revision, body in zip(revisions, kept, strict=True) if not body]
+        missing = [revision for revision, body in zip(revisions, kept, strict=True) if body is None]
         fetched = await store.get_revisions(missing)
         if len(fetched) < len(missing):
             return None
@@ -56,12 +58,19 @@ class MessageListing:
             for revision, message in fetched.items()
         }
         self._keep(made)
-        return [body or made[revision] for revision, body in zip(revisions, kept, strict=True)]
+        return [
+            made[revision] if body is None else body
+            for revision, body in zip(revisions, kept, strict=True)
+        ]
 
     def _keep(self, made: dict[Revision, msgspec.Raw]) -> None:
-        self._bodies.update(made)
-        while len(self._bodies) > self._kept:
-            self._bodies.popitem(last=False)
+        for revision, body in made.items():
+            if revision not in self._bodies:  # a listing beside this one may have made it too
+                self._bodies[revision] = body
+                self.kept_bytes += len(body)
+        while self.kept_bytes > self._kept_bytes:
+            _, dropped = self._bodies.popitem(last=False)
+            self.kept_bytes -= len(dropped)
 
 
 def _with_items(page: Page[Revision], bodies: list[msgspec.Raw]) -> Page[msgspec.Raw]:

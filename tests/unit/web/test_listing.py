@@ -176,16 +176,20 @@ async def test_a_store_without_revisions_is_listed_directly() -> None:
     assert page.total_count == 4
 
 
-@pytest.mark.parametrize("kept", [1, 5])
-async def test_no_more_bodies_are_kept_than_allowed(kept: int) -> None:
+@pytest.mark.parametrize("kept_messages", [0.5, 1, 5])
+async def test_no_more_json_is_kept_than_allowed(kept_messages: float) -> None:
     store = CountingStore()
     await add(store, 12)
-    listing = MessageListing(store, kept=kept)
+    message = await store.get(1)
+    assert message is not None
+    one_message = len(msgspec.json.encode(MessageBody.of(message)))
+    limit = int(one_message * kept_messages)
+    listing = MessageListing(store, kept_bytes=limit)
 
     first = await listing.page(PageRequest(page=1, page_size=12))
     second = await listing.page(PageRequest(page=1, page_size=12))
 
-    assert len(listing._bodies) == kept
+    assert 0 <= listing.kept_bytes <= limit
     assert shown(second, "content") == shown(first, "content")
     assert shown(first, "content") == [f"message {n}" for n in range(11, -1, -1)]
 
