@@ -5,6 +5,7 @@ need not pay for."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from litestar.datastructures import State
@@ -56,44 +57,14 @@ def services_of(state: State) -> Services:
     return services
 
 
-def messages(state: State) -> MessageService:
-    return services_of(state).messages
+def _provider(name: str) -> Callable[[State], object]:
+    def provide(state: State) -> object:
+        return getattr(services_of(state), name)
 
-
-def listing(state: State) -> MessageListing:
-    return services_of(state).listing
-
-
-def scheduler(state: State) -> Scheduler:
-    return services_of(state).scheduler
-
-
-def repository(state: State) -> MessageRepository:
-    return services_of(state).repository
-
-
-def cache(state: State) -> SentCache:
-    return services_of(state).cache
-
-
-def clock(state: State) -> Clock:
-    return services_of(state).clock
-
-
-def settings(state: State) -> Settings:
-    return services_of(state).settings
-
-
-PROVIDERS = {
-    "messages": messages,
-    "listing": listing,
-    "scheduler": scheduler,
-    "repository": repository,
-    "cache": cache,
-    "clock": clock,
-    "settings": settings,
-}
+    provide.__name__ = name
+    return provide
 
 
 def provide_services() -> dict[str, Provide]:
-    return {name: Provide(get, sync_to_thread=False) for name, get in PROVIDERS.items()}
+    """One dependency per service, named as in Services."""
+    return {name: Provide(_provider(name), sync_to_thread=False) for name in Services._fields}
