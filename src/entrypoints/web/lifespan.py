@@ -14,7 +14,6 @@ from entrypoints.container import (
     WebhookNotConfigured,
     close_container,
     open_container,
-    resolve,
 )
 from entrypoints.seeding import seed_if_empty
 from entrypoints.web.dependencies import Services
@@ -32,7 +31,7 @@ def lifespan_of(container: Container) -> Callable[[Litestar], AbstractAsyncConte
             await open_container(container)
             app.state.services = services = await Services.resolve(container)
             if services.settings.seed_data:
-                await seed_sample_messages(container)
+                await seed_sample_messages(services)
             scheduler = services.scheduler
             if services.settings.auto_start_scheduler:
                 start(scheduler)
@@ -45,10 +44,8 @@ def lifespan_of(container: Container) -> Callable[[Litestar], AbstractAsyncConte
     return lifespan
 
 
-async def seed_sample_messages(container: Container) -> None:
-    repository = await resolve(container.repository)
-    service = await resolve(container.message_service)
-    if seeded := await seed_if_empty(repository, service, SEED_DATA_COUNT):
+async def seed_sample_messages(services: Services) -> None:
+    if seeded := await seed_if_empty(services.repository, services.messages, SEED_DATA_COUNT):
         log.info("seeded %d sample messages (SEED_DATA=true)", seeded)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from random import Random
 from typing import Any
 
 import msgspec
@@ -17,20 +16,17 @@ from entrypoints.web.dto import MessageBody
 from entrypoints.web.envelopes import page_of
 from entrypoints.web.listing import MessageListing
 from insider_core import (
-    DeliveryAttempt,
-    DeliveryResult,
     Message,
     MessageRepository,
     MessageStatus,
     NewMessage,
     PageRequest,
-    RetryPolicy,
     Revision,
     RevisionedMessages,
-    SendOutcome,
 )
+from unit.harness import Harness
 
-T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # after the harness clock's start
 LEASE = timedelta(seconds=60)
 REQUESTS = [
     PageRequest(page=1, page_size=3),
@@ -83,25 +79,10 @@ async def add(store: InMemoryMessageRepository, count: int) -> list[Message]:
 
 
 async def deliver(store: InMemoryMessageRepository, count: int) -> None:
-    policy = RetryPolicy(max_attempts=3, base_seconds=30, max_seconds=3600)
-    claimed = await store.claim_due(count, T0 + LEASE, T0 + 2 * LEASE, "token")
-    results = [
-        DeliveryResult(
-            message=m.record(SendOutcome.http(202, message_id=f"wh-{m.id}"), policy, T0, Random(1)),
-            claim_token="token",
-            attempt=DeliveryAttempt(
-                message_id=m.id,
-                attempt_number=1,
-                started_at=T0,
-                duration_ms=1,
-                http_status=202,
-                error_kind=None,
-                detail=None,
-            ),
-        )
-        for m in claimed
-    ]
-    await store.record(results)
+    """The real dispatcher sends `count` due messages, a lease after T0, and records them."""
+    harness = Harness(repository=store)
+    harness.clock.advance((T0 + LEASE - harness.clock.now()).total_seconds())
+    await harness.dispatcher.dispatch_batch(count)
 
 
 def encoded(page: object) -> Any:
