@@ -1,8 +1,9 @@
 """Pages of messages as the API shows them. Over a store that keeps a revision of each
 message (RevisionedMessages), the JSON made of a message is kept and reused for as long as
 the message keeps its revision: a page then costs one small query for its revisions, plus one
-for the messages not seen at those revisions. Never stale: the revisions are read afresh for
-every page, and a message that changes gets a revision no JSON was kept under."""
+for the messages not seen at those revisions. Requests for the same page at the same moment
+share that query (ReadGroups). Never stale: each request is served revisions read after it
+arrived, and a message that changes gets a revision no JSON was kept under."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import msgspec
 
 from entrypoints.web.dto import MessageBody
 from entrypoints.web.envelopes import PageOf, page_of
+from entrypoints.web.read_groups import ReadGroups
 from insider_core import MessageRepository, Page, PageRequest, Revision, RevisionedMessages
 
 # How much message JSON is kept, the oldest dropped first: at 400 bytes a message (a short
@@ -26,6 +28,8 @@ class MessageListing:
     def __init__(self, repository: MessageRepository, kept_bytes: int = KEPT_BYTES) -> None:
         self._repository = repository
         self._revisioned = repository if isinstance(repository, RevisionedMessages) else None
+        if self._revisioned is not None:
+            self._revisions = ReadGroups(self._revisioned.list_revisions)
         self._bodies: OrderedDict[Revision, msgspec.Raw] = OrderedDict()
         self._kept_bytes = kept_bytes
         self.kept_bytes = 0
@@ -34,7 +38,7 @@ class MessageListing:
         """The page; over a store with revisions its items are MessageBody already encoded
         (msgspec.Raw), which the response's encoder writes out as they are."""
         if self._revisioned is not None:
-            revisions = await self._revisioned.list_revisions(request)
+            revisions = await self._revisions.read(request)
             if revisions is not None:
                 bodies = await self._bodies_at(self._revisioned, revisions.items)
                 if bodies is not None:

@@ -3,6 +3,7 @@ stale: every page reads the revisions afresh."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from insider_core import (
     MessageRepository,
     MessageStatus,
     NewMessage,
+    Page,
     PageRequest,
     Revision,
     RevisionedMessages,
@@ -39,11 +41,19 @@ REQUESTS = [
 
 
 class CountingStore(InMemoryMessageRepository):
-    """The memory store, counting the messages fetched by revision."""
+    """The memory store, counting the listings of revisions and the messages fetched by
+    revision."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.listed: list[PageRequest] = []
         self.fetched: list[Revision] = []
+
+    async def list_revisions(self, request: PageRequest) -> Page[Revision] | None:
+        self.listed.append(request)
+        listed = await super().list_revisions(request)
+        await asyncio.sleep(0)  # the answer takes time to arrive: callers meanwhile queue up
+        return listed
 
     async def get_revisions(self, wanted: Sequence[Revision]) -> dict[Revision, Message]:
         self.fetched.extend(wanted)
@@ -131,6 +141,25 @@ async def test_a_changed_message_is_shown_as_it_is_now() -> None:
     assert shown(before, "status") == ["pending"] * 3
     assert shown(after, "status") == ["pending", "pending", "sending"]
     assert len(store.fetched) == 4  # only the claimed message again
+
+
+async def test_requests_for_one_page_at_once_share_one_listing_and_see_earlier_writes() -> None:
+    store = CountingStore()
+    await add(store, 3)
+    listing = MessageListing(store)
+    first = PageRequest(page=1, page_size=10)
+    early = [asyncio.create_task(listing.page(first)) for _ in range(5)]
+    while not store.listed:  # their listing is under way
+        await asyncio.sleep(0)
+    await add(store, 1)  # then a message is created, and more clients ask
+    late = [asyncio.create_task(listing.page(first)) for _ in range(5)]
+    other = await listing.page(PageRequest(page=2, page_size=2))
+
+    assert [page.total_count for page in await asyncio.gather(*early)] == [3] * 5
+    assert [page.total_count for page in await asyncio.gather(*late)] == [4] * 5
+    assert shown(other, "content") == ["message 1", "message 0"]
+    assert store.listed.count(first) == 2  # one listing for the early, one for the late
+    assert len(store.listed) == 3
 
 
 async def test_a_message_that_changes_during_the_listing_sends_it_to_the_store_listing() -> None:

@@ -1,0 +1,43 @@
+"""Concurrent reads of one key share one read, and none is served a read that began before
+it asked. A read in flight may have started before a newcomer arrived and so miss a write
+the newcomer saw complete; the newcomer waits for the next read of that key instead, which
+starts once the one in flight ends and serves every caller that arrived meanwhile. Under
+load one read serves many callers; a lone caller waits for nothing but its own read."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
+
+Key = TypeVar("Key", bound=Hashable)
+Value = TypeVar("Value")
+
+
+class ReadGroups(Generic[Key, Value]):
+    """Reads run in a task of their own, so a caller that stops waiting (a client that went
+    away) does not cancel the read the others are waiting for. A failed read fails every
+    caller of its group; the next group reads afresh."""
+
+    def __init__(self, read: Callable[[Key], Awaitable[Value]]) -> None:
+        self._read = read
+        self._boarding: dict[Key, asyncio.Task[Value]] = {}
+        self._in_flight: dict[Key, asyncio.Task[Value]] = {}
+
+    async def read(self, key: Key) -> Value:
+        group = self._boarding.get(key)
+        if group is None:
+            group = asyncio.create_task(self._read_after(key, self._in_flight.get(key)))
+            self._boarding[key] = group
+        return await asyncio.shield(group)
+
+    async def _read_after(self, key: Key, in_flight: asyncio.Task[Value] | None) -> Value:
+        if in_flight is not None:
+            await asyncio.wait((in_flight,))
+        group = self._boarding.pop(key)  # boarding ends: later callers wait for the next group
+        self._in_flight[key] = group
+        try:
+            return await self._read(key)
+        finally:
+            if self._in_flight.get(key) is group:
+                del self._in_flight[key]
