@@ -123,6 +123,19 @@ async def claim_and_record(repository: MySqlMessageRepository) -> tuple[float, f
     return claim_seconds, record_seconds
 
 
+async def median_batch_seconds(db: BenchDatabase, batches: int = 12, warmup: int = 2) -> float:
+    """Median seconds to claim a batch and record it sent, nothing sent in between, on a
+    fresh table of pending messages: the database's share of every batch."""
+    await mariadb.recreate(db)
+    await mariadb.insert_pending(db, (batches + warmup) * BATCH)
+    repository = await _open(db)
+    try:
+        timings = [sum(await claim_and_record(repository)) for _ in range(batches + warmup)]
+    finally:
+        await repository.close()
+    return statistics.median(timings[warmup:])
+
+
 async def time_list_page(repository: MySqlMessageRepository, repetitions: int = 5) -> float:
     """Median seconds of the API's default listing (newest first, with the total count)."""
     timings = []
