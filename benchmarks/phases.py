@@ -1,12 +1,15 @@
 """Where a batch's wall-clock time goes: the product's Dispatcher with the real adapters
 (MySQL, aiohttp, Redis) in this process, the repository and the cache timed at their ports.
-Whatever is not claim, record or cache is sending (and the Python around it)."""
+Whatever is not claim, record or cache is sending (and the Python around it). Beside it, the
+same dispatcher over a store that costs nothing (NoStore): what it reaches with no database."""
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters.http import AiohttpWebhookSender, create_client_session
@@ -14,9 +17,17 @@ from adapters.memory import InMemorySentCache
 from adapters.mysql import MySqlMessageRepository
 from benchmarks import mariadb
 from benchmarks.delivery import BATCH_SIZE, CONCURRENCY
-from benchmarks.mariadb import BenchDatabase
+from benchmarks.mariadb import BenchDatabase, content_for, phone_for
 from benchmarks.service import BENCH_REDIS_URL, redis_reachable
-from insider_core import DispatchConfig, Dispatcher, RetryPolicy, SystemClock
+from insider_core import (
+    DeliveryResult,
+    DispatchConfig,
+    Dispatcher,
+    Message,
+    MessageStatus,
+    RetryPolicy,
+    SystemClock,
+)
 
 
 class TimedPort:
@@ -77,6 +88,58 @@ async def phase_shares(db: BenchDatabase, webhook_url: str, count: int) -> dict[
     shares["sending"] = 1 - sum(shares.values())
     shares["rate"] = count / elapsed
     return shares
+
+
+class NoStore:
+    """Hands out `count` pending messages in order, a batch per claim, and takes every record
+    at once: the dispatcher's own work and the sending, with no store to wait for."""
+
+    def __init__(self, count: int) -> None:
+        created = datetime.now(UTC)
+        self._pending = [
+            Message(
+                id=n,
+                content=content_for(n),
+                phone_number=phone_for(n),
+                status=MessageStatus.PENDING,
+                next_attempt_at=created,
+                idempotency_key=str(uuid.uuid4()),
+                created_at=created,
+                updated_at=created,
+            )
+            for n in range(1, count + 1)
+        ]
+
+    async def claim_due(
+        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+    ) -> list[Message]:
+        batch, self._pending = self._pending[:limit], self._pending[limit:]
+        return [message.claim(now, lease_until, claim_token) for message in batch]
+
+    async def record(self, results: Sequence[DeliveryResult]) -> int:
+        return len(results)
+
+
+async def no_store_rate(webhook_url: str, count: int) -> float:
+    """Messages per second of the dispatcher over NoStore, with the same sender and cache."""
+    cache, close_cache = await _sent_cache()
+    session = create_client_session(concurrency=CONCURRENCY)
+    dispatcher = Dispatcher(
+        repository=NoStore(count),  # type: ignore[arg-type]
+        sender=AiohttpWebhookSender(session, webhook_url),
+        cache=cache,
+        clock=SystemClock(),
+        policy=RetryPolicy(),
+        config=DispatchConfig(concurrency=CONCURRENCY),
+    )
+    try:
+        started = time.perf_counter()
+        while (await dispatcher.dispatch_batch(BATCH_SIZE)).claimed:
+            pass
+        return count / (time.perf_counter() - started)
+    finally:
+        await session.close()
+        await close_cache()
 
 
 async def _sent_cache() -> tuple[Any, Callable[[], Awaitable[None]]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from benchmarks import delivery, stacks
 from benchmarks.dispatch import DATABASE
 from benchmarks.mariadb import BenchDatabase
-from benchmarks.phases import phase_shares
+from benchmarks.phases import no_store_rate, phase_shares
 from benchmarks.processes import Child, venv_script
 from benchmarks.receiver_nginx import running_receiver
 from benchmarks.report import RESULTS_DIR, Result, now
@@ -65,7 +65,11 @@ async def run(workdir: Path) -> Result:
             result.figure("dispatch rate while sampled", run_.rate, "msg/s")
             _profile_figures(result, profile)
         shares = await phase_shares(db, receiver.url, COUNT)
-    result.figure("in-process dispatcher rate (phases run)", shares.pop("rate"), "msg/s")
+        without_store = await no_store_rate(receiver.url, COUNT)
+    with_mysql = shares.pop("rate")
+    result.figure("in-process dispatcher rate (phases run)", with_mysql, "msg/s")
+    result.figure("in-process dispatcher rate, no store at all", without_store, "msg/s")
+    result.figure("in-process rate with MySQL / with no store", with_mysql / without_store, "x")
     for phase, share in shares.items():
         result.figure(f"wall time in {phase}", share * 100, "%")
     result.details["phaseShares"] = shares
