@@ -47,10 +47,12 @@ class CountingStore(InMemoryMessageRepository):
     def __init__(self) -> None:
         super().__init__()
         self.listed: list[PageRequest] = []
+        self.listing_began = asyncio.Event()
         self.fetched: list[Revision] = []
 
     async def list_revisions(self, request: PageRequest) -> Page[Revision] | None:
         self.listed.append(request)
+        self.listing_began.set()
         listed = await super().list_revisions(request)
         await asyncio.sleep(0)  # the answer takes time to arrive: callers meanwhile queue up
         return listed
@@ -149,8 +151,7 @@ async def test_requests_for_one_page_at_once_share_one_listing_and_see_earlier_w
     listing = MessageListing(store)
     first = PageRequest(page=1, page_size=10)
     early = [asyncio.create_task(listing.page(first)) for _ in range(5)]
-    while not store.listed:  # their listing is under way
-        await asyncio.sleep(0)
+    await store.listing_began.wait()  # their listing is under way
     await add(store, 1)  # then a message is created, and more clients ask
     late = [asyncio.create_task(listing.page(first)) for _ in range(5)]
     other = await listing.page(PageRequest(page=2, page_size=2))
