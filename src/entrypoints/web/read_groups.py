@@ -26,15 +26,19 @@ class ReadGroups(Generic[Key, Value]):
 
     async def read(self, key: Key) -> Value:
         group = self._boarding.get(key)
-        if group is None:
+        if group is None or group.done():  # done while boarding: cancelled before it read
             group = asyncio.create_task(self._read_after(key, self._in_flight.get(key)))
             self._boarding[key] = group
         return await asyncio.shield(group)
 
     async def _read_after(self, key: Key, in_flight: asyncio.Task[Value] | None) -> Value:
-        if in_flight is not None:
-            await asyncio.wait((in_flight,))
-        group = self._boarding.pop(key)  # boarding ends: later callers wait for the next group
+        group = self._boarding[key]
+        try:
+            if in_flight is not None:
+                await asyncio.wait((in_flight,))
+        finally:  # boarding ends: later callers wait for the next group
+            if self._boarding.get(key) is group:
+                del self._boarding[key]
         self._in_flight[key] = group
         try:
             return await self._read(key)

@@ -115,6 +115,25 @@ async def test_a_caller_that_stops_waiting_does_not_cancel_the_read_of_the_other
     assert store.reads == ["page 1"]
 
 
+async def test_a_group_cancelled_before_it_read_leaves_later_callers_a_fresh_read() -> None:
+    store = Store()
+    store.release.clear()
+    groups = ReadGroups(store.read)
+    first = asyncio.create_task(groups.read("page 1"))
+    await settle()  # the first read is in flight
+    waiting = asyncio.create_task(groups.read("page 1"))
+    await settle()
+    groups._boarding["page 1"].cancel()  # as a shutting-down loop cancels every task
+    await settle()
+    store.values["page 1"] = 4
+    store.release.set()
+
+    assert await first == 0
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert await groups.read("page 1") == 4
+
+
 async def test_nothing_is_kept_once_every_read_is_done() -> None:
     store = Store()
     groups = ReadGroups(store.read)
