@@ -237,6 +237,21 @@ class MessageRepositoryContract:
         assert stored is not None
         assert stored.content == content
 
+    async def test_text_that_means_something_to_json_or_sql_reads_back_as_written(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        content = 'say "hi" \\ C:\\path\n\r\t\x00\x1f \u2028 </script> {"a": [1]} \'; --'
+        key = 'key "with" \\ quotes\' and\ttabs'
+        message, _ = await repository.add(new_message(clock.now(), content=content, key=key))
+
+        stored = await repository.get(message.id)
+        [listed] = (await repository.list_page(PageRequest(page=1, page_size=10))).items
+        [claimed] = await repository.claim_due(1, clock.now(), clock.now() + LEASE, "token")
+
+        for read in (stored, listed, claimed):
+            assert read is not None
+            assert (read.content, read.idempotency_key) == (content, key)
+
     async def test_timestamps_round_trip_with_microsecond_precision_in_utc(
         self, repository: MessageRepository
     ) -> None:

@@ -17,7 +17,8 @@ from adapters.mysql.rows import (
     attempt_params,
     holding_claim,
     is_plain_sent,
-    message_from_row,
+    message_columns,
+    message_from_columns,
     outcome_params,
     sent_params,
     to_db_text,
@@ -42,14 +43,14 @@ async def claim_due(
     them as Message.claim makes them."""
     moment = to_db_text(now)
     await cursor.execute(sql.CLAIM_DUE, (moment, moment, limit))
-    rows = await cursor.fetchall()
+    rows = [message_columns(fetched) for fetched in await cursor.fetchall()]
     if not rows:
         return []
     _, claimed = await while_executing(
         cursor,
         sql.CLAIM_UPDATE.format(ids=sql.placeholders(len(rows))),
         (to_db_text(lease_until), claim_token, moment, *(row[0] for row in rows)),
-        lambda: [message_from_row(row).claim(now, lease_until, claim_token) for row in rows],
+        lambda: [message_from_columns(row).claim(now, lease_until, claim_token) for row in rows],
     )
     before = [MessageStatus(row[STATUS_COLUMN]) for row in rows]
     await change_counts(cursor, moved(before, [message.status for message in claimed]))

@@ -22,7 +22,8 @@ def times_as_text(columns: str) -> str:
     )
 
 
-MESSAGE_READ = times_as_text(MESSAGE_COLUMNS)
+# A message as one column: the JSON array of MESSAGE_COLUMNS, times as text (see rows.py).
+MESSAGE_READ = f"JSON_ARRAY({MESSAGE_COLUMNS})"
 MESSAGE_COLUMN_INDEX = {column: index for index, column in enumerate(MESSAGE_COLUMNS.split(", "))}
 ATTEMPT_READ = times_as_text(ATTEMPT_COLUMNS)
 
@@ -185,7 +186,7 @@ def revisions_query(*, filtered: bool, newest_sent_first: bool) -> str:
 
 
 def messages_with_revision(count: int) -> str:
-    return f"SELECT {MESSAGE_READ}, revision FROM messages WHERE id IN ({placeholders(count)})"
+    return f"SELECT {MESSAGE_READ}, id, revision FROM messages WHERE id IN ({placeholders(count)})"
 
 
 def _listing(*, filtered: bool, newest_sent_first: bool) -> tuple[str, str]:

@@ -1,13 +1,18 @@
 """Mapping between MySQL rows and core values. DATETIME(6) columns hold naive UTC; they are
 written and read as text ('YYYY-MM-DD HH:MM:SS.ffffff'), which both sides convert in C
-(PyMySQL's own datetime conversions are pure Python and cost more than the rest of a row)."""
+(PyMySQL's own datetime conversions are pure Python and cost more than the rest of a row).
+A message is read as one column, the JSON array of its columns (queries.MESSAGE_READ, which
+renders times as that text too), decoded by msgspec in C: PyMySQL parses each column of a
+row in Python, which made reading a claimed batch or a page cost more than decoding it."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.sql.rows import ATTEMPT_COLUMNS, MESSAGE_COLUMNS, RowMapper, holding_claim
+import msgspec
+
+from adapters.sql.rows import ATTEMPT_COLUMNS, MESSAGE_COLUMNS, Row, RowMapper, holding_claim
 from insider_core.message import Message
 from insider_core.status import MessageStatus
 
@@ -18,6 +23,8 @@ __all__ = [
     "attempt_params",
     "from_db_text",
     "holding_claim",
+    "message_columns",
+    "message_from_columns",
     "message_from_row",
     "new_message_params",
     "outcome_params",
@@ -43,7 +50,21 @@ def from_db_text(stored: str) -> datetime:
 
 
 MAPPER = RowMapper(to_db_text, from_db_text)
-message_from_row = MAPPER.message_from_row
+message_from_columns = MAPPER.message_from_row
+COLUMNS = msgspec.json.Decoder(list[Any])
+
+
+def message_columns(fetched: Row) -> list[Any]:
+    """The columns (MESSAGE_COLUMNS) of a message read by MESSAGE_READ, the first column of
+    the fetched row."""
+    return COLUMNS.decode(fetched[0])
+
+
+def message_from_row(fetched: Row) -> Message:
+    """The message of a row whose first column is MESSAGE_READ."""
+    return message_from_columns(COLUMNS.decode(fetched[0]))
+
+
 attempt_from_row = MAPPER.attempt_from_row
 new_message_params = MAPPER.new_message_params
 attempt_params = MAPPER.attempt_params
