@@ -211,9 +211,9 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages):
         async with self._database.cursor() as cursor:
             await cursor.execute(sql.messages_with_revision(len(ids)), ids)
             rows = await cursor.fetchall()
-        found = {Revision(id_, revision): row for row, id_, revision in rows}
+        found = {Revision(row[1], row[2]): row for row in rows}
         return {
-            revision: message_from_row((found[revision],))
+            revision: message_from_row(found[revision])
             for revision in wanted
             if revision in found
         }

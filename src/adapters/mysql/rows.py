@@ -62,7 +62,7 @@ def message_columns(fetched: Row) -> list[Any]:
 
 def message_from_row(fetched: Row) -> Message:
     """The message of a row whose first column is MESSAGE_READ."""
-    return message_from_columns(COLUMNS.decode(fetched[0]))
+    return message_from_columns(message_columns(fetched))
 
 
 attempt_from_row = MAPPER.attempt_from_row
