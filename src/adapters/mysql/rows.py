@@ -2,8 +2,8 @@
 written and read as text ('YYYY-MM-DD HH:MM:SS.ffffff'), which both sides convert in C
 (PyMySQL's own datetime conversions are pure Python and cost more than the rest of a row).
 A message is read as one column, the JSON array of its columns (queries.MESSAGE_READ, which
-renders times as that text too), decoded by msgspec in C: PyMySQL parses each column of a
-row in Python, which made reading a claimed batch or a page cost more than decoding it."""
+renders times as that text too), decoded by msgspec in C: PyMySQL parses every column of a
+row in Python, which cost more per message than decoding the whole array."""
 
 from __future__ import annotations
 
