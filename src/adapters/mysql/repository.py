@@ -213,9 +213,7 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages):
             rows = await cursor.fetchall()
         found = {Revision(row[1], row[2]): row for row in rows}
         return {
-            revision: message_from_row(found[revision])
-            for revision in wanted
-            if revision in found
+            revision: message_from_row(found[revision]) for revision in wanted if revision in found
         }
 
     async def stats(self) -> MessageStats:
