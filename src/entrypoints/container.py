@@ -14,18 +14,25 @@ from entrypoints.settings import Settings
 from entrypoints.web.metrics import DispatchMetrics
 from insider_core import (
     AlertNotifier,
+    BreakerConfig,
+    CircuitBreaker,
     Clock,
+    ClusterRateLimit,
     DispatchConfig,
     Dispatcher,
     ErrorKind,
     Message,
     MessageSender,
     MessageService,
+    ReceiverAlerts,
     RetryPolicy,
     Scheduler,
     SchedulerConfig,
     SendOutcome,
+    SendRate,
+    SendSlotLedger,
     SystemClock,
+    Unlimited,
 )
 
 
@@ -81,7 +88,28 @@ def scheduler_config(settings: Settings) -> SchedulerConfig:
         failure_rate=settings.failure_rate,
         alert_iteration_count=settings.alert_iteration_count,
         shutdown_timeout_seconds=settings.shutdown_timeout_seconds,
+        pipeline=settings.dispatch_pipeline,
     )
+
+
+def breaker_config(settings: Settings) -> BreakerConfig:
+    return BreakerConfig(
+        window=settings.breaker_window,
+        min_sends=min(settings.breaker_min_sends, settings.breaker_window),
+        failure_ratio=settings.breaker_failure_ratio,
+        probe_delay_seconds=settings.breaker_probe_delay_seconds,
+        max_probe_delay_seconds=max(
+            settings.breaker_max_probe_delay_seconds, settings.breaker_probe_delay_seconds
+        ),
+        max_pause_seconds=settings.webhook_max_pause_seconds,
+    )
+
+
+def cluster_send_rate(settings: Settings, ledger: SendSlotLedger, clock: Clock) -> SendRate:
+    """WEBHOOK_RATE_LIMIT holds for every process sharing the store: slots are booked there."""
+    if settings.webhook_rate_limit <= 0:
+        return Unlimited(clock)
+    return ClusterRateLimit(ledger, clock, settings.webhook_rate_limit)
 
 
 class Container(containers.DeclarativeContainer):
@@ -98,6 +126,15 @@ class Container(containers.DeclarativeContainer):
     notifier = providers.Singleton(alert_notifier, session=http_session, settings=settings)
     metrics = providers.Singleton(DispatchMetrics.shared)
     observers = providers.List(metrics)
+    receiver_alerts = providers.Singleton(ReceiverAlerts, notifier=notifier, clock=clock)
+    breaker = providers.Singleton(
+        CircuitBreaker,
+        config=providers.Factory(breaker_config, settings),
+        listeners=providers.List(metrics.provided.receiver_changed, receiver_alerts),
+    )
+    send_rate = providers.Singleton(
+        cluster_send_rate, settings=settings, ledger=repository, clock=clock
+    )
 
     message_service = providers.Singleton(
         MessageService,
@@ -115,6 +152,8 @@ class Container(containers.DeclarativeContainer):
         policy=providers.Factory(retry_policy, settings),
         config=providers.Factory(dispatch_config, settings),
         observers=observers,
+        breaker=breaker,
+        send_rate=send_rate,
     )
     scheduler = providers.Singleton(
         Scheduler,

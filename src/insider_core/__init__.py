@@ -1,5 +1,12 @@
 """insider_core: the pure domain of insider-dispatch. No I/O library is imported here."""
 
+from insider_core.breaker import (
+    BreakerConfig,
+    BreakerState,
+    CircuitBreaker,
+    ReceiverStatus,
+    SendPermit,
+)
 from insider_core.clock import SystemClock
 from insider_core.dispatch import DispatchConfig, Dispatcher
 from insider_core.errors import (
@@ -20,8 +27,10 @@ from insider_core.ports import (
     MessageRepository,
     MessageSender,
     RevisionedMessages,
+    SendSlotLedger,
     SentCache,
 )
+from insider_core.receiver_alerts import ReceiverAlerts
 from insider_core.recording import BatchReport, DispatchObserver
 from insider_core.records import (
     Alert,
@@ -31,10 +40,12 @@ from insider_core.records import (
     MessageStats,
     Page,
     PageRequest,
+    ReceiverAlert,
     Revision,
 )
 from insider_core.retry import RetryPolicy
 from insider_core.scheduler import Scheduler, SchedulerConfig, SchedulerStatus
+from insider_core.send_rate import ClusterRateLimit, SendRate, SlotGrant, Unlimited
 from insider_core.status import MessageStatus
 from insider_core.validation import truncate_for_sending, validate_new_message
 
@@ -42,9 +53,13 @@ __all__ = [
     "Alert",
     "AlertNotifier",
     "BatchReport",
+    "BreakerConfig",
+    "BreakerState",
     "CacheUnavailable",
     "CachedSend",
+    "CircuitBreaker",
     "Clock",
+    "ClusterRateLimit",
     "DeliveryAttempt",
     "DeliveryResult",
     "DispatchConfig",
@@ -65,6 +80,9 @@ __all__ = [
     "NotReplayable",
     "Page",
     "PageRequest",
+    "ReceiverAlert",
+    "ReceiverAlerts",
+    "ReceiverStatus",
     "RetryPolicy",
     "Revision",
     "RevisionedMessages",
@@ -72,9 +90,14 @@ __all__ = [
     "SchedulerConfig",
     "SchedulerStatus",
     "SendOutcome",
+    "SendPermit",
+    "SendRate",
+    "SendSlotLedger",
     "SentCache",
+    "SlotGrant",
     "StoreUnavailable",
     "SystemClock",
+    "Unlimited",
     "truncate_for_sending",
     "validate_new_message",
 ]

@@ -7,17 +7,19 @@ import logging
 import math
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from random import Random
 
 import msgspec
 
+from insider_core.breaker import CircuitBreaker, ReceiverStatus
 from insider_core.message import Message
 from insider_core.outcome import ErrorKind, SendOutcome
 from insider_core.ports import Clock, MessageRepository, MessageSender, SentCache
 from insider_core.recording import BatchReport, DispatchObserver, ResultRecorder
 from insider_core.records import DeliveryAttempt, DeliveryResult
 from insider_core.retry import RetryPolicy
+from insider_core.send_rate import SendRate, SlotGrant, Unlimited
 from insider_core.validation import truncate_for_sending
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,9 @@ class DispatchConfig(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Dispatcher:
+    """Claims, sends and records batches, within what the receiver allows: the circuit
+    breaker and the Retry-After pauses it keeps, and the cluster's send rate."""
+
     def __init__(
         self,
         repository: MessageRepository,
@@ -50,6 +55,8 @@ class Dispatcher:
         config: DispatchConfig,
         rng: Random | None = None,
         observers: Sequence[DispatchObserver] = (),
+        breaker: CircuitBreaker | None = None,
+        send_rate: SendRate | None = None,
     ) -> None:
         self.repository = repository
         self.sender = sender
@@ -58,46 +65,93 @@ class Dispatcher:
         self.policy = policy
         self.config = config
         self.rng = rng or Random()
+        self.breaker = breaker or CircuitBreaker()
+        self.send_rate = send_rate or Unlimited(clock)
         self.observers = list(observers)
         self.recorder = ResultRecorder(repository, cache, self.observers)
+        self._next_slot_at: datetime | None = None
+
+    def receiver_status(self) -> ReceiverStatus:
+        return self.breaker.status()
+
+    def ready_at(self) -> datetime | None:
+        """When a batch can next send something, if not now: the breaker's next probe, the
+        end of a pause the receiver asked for, or the cluster's next free send slot."""
+        now = self.clock.now()
+        waits = [self.breaker.ready_at(now), self._next_slot_at]
+        latest = max((wait for wait in waits if wait is not None), default=None)
+        return latest if latest is not None and latest > now else None
 
     async def dispatch_batch(self, batch_size: int, failure_rate: float = 0.0) -> BatchReport:
         """Claim, send and record one batch. Results held from a store outage are written
         first, in a run of their own: nothing new is claimed until they are (while the store
-        is still down, StoreUnavailable propagates)."""
+        is still down, StoreUnavailable propagates). Claims only what may be sent soon: none
+        while the breaker is open, one probe while it is half-open, and no more than the
+        send slots booked for the cluster's rate limit."""
         if self.recorder.holding:
             return await self.recorder.record_held()
+        try:
+            return await self._dispatch(batch_size, failure_rate)
+        finally:
+            self.breaker.probe_settled()
+
+    async def _dispatch(self, batch_size: int, failure_rate: float) -> BatchReport:
+        wanted = self.breaker.allowance(batch_size, self.clock.now())
+        if wanted == 0:
+            return BatchReport()
+        grant = await self.send_rate.book(wanted)
+        if grant.count == 0:
+            self._next_slot_at = grant.start
+            return BatchReport()
+        self._next_slot_at = None
         now = self.clock.now()
         token = uuid.uuid4().hex
-        lease_until = now + self.config.lease_for(batch_size)
-        claimed = await self.repository.claim_due(batch_size, now, lease_until, token)
+        lease_until = max(now, grant.end) + self.config.lease_for(grant.count)
+        try:
+            claimed = await self.repository.claim_due(grant.count, now, lease_until, token)
+        except BaseException:
+            await self.send_rate.give_back(grant, 0)
+            raise
+        await self.send_rate.give_back(grant, len(claimed))
         if not claimed:
             return BatchReport()
-        results = await self._deliver_all(claimed, token, failure_rate)
+        results = await self._deliver_all(claimed, token, failure_rate, grant)
         return await self.recorder.record(results)
 
     async def _deliver_all(
-        self, claimed: Sequence[Message], token: str, failure_rate: float
+        self, claimed: Sequence[Message], token: str, failure_rate: float, grant: SlotGrant
     ) -> list[DeliveryResult]:
-        """A fixed pool of `concurrency` workers taking the claimed messages in order; the
-        results come back in the order of `claimed`."""
+        """A fixed pool of `concurrency` workers taking the claimed messages in order, each
+        sent at its send slot; the results come back in the order of `claimed`."""
         results: dict[int, DeliveryResult] = {}
         indexes = iter(range(len(claimed)))
+        paced = grant.spacing > timedelta(0)
 
         async def worker() -> None:
             for index in indexes:
+                if paced:
+                    await self._sleep_until(grant.slot(index))
                 results[index] = await self._deliver(claimed[index], token, failure_rate)
 
         workers = max(1, min(self.config.concurrency, len(claimed)))
         await asyncio.gather(*(worker() for _ in range(workers)))
         return [results[index] for index in range(len(claimed))]
 
+    async def _sleep_until(self, moment: datetime) -> None:
+        wait = (moment - self.clock.now()).total_seconds()
+        if wait > 0:
+            await self.clock.sleep(wait)
+
     async def _deliver(self, message: Message, token: str, failure_rate: float) -> DeliveryResult:
         started_at = self.clock.now()
         outcome = self._injected_failure(failure_rate)
         if outcome is None:
+            permit = self.breaker.permit(started_at)
+            if permit is None:
+                return DeliveryResult.released(message, token, started_at)
             content = truncate_for_sending(message.content, self.config.max_content_length)
             outcome = await self.sender.send(message, content)
+            self.breaker.observe(permit, outcome, self.clock.now())
         finished_at = self.clock.now()
         updated = message.record(outcome, self.policy, finished_at, self.rng)
         if log.isEnabledFor(logging.INFO):

@@ -125,6 +125,21 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
             return self.mark_sent(outcome.message_id, now, anomaly=outcome.error)
         return self.mark_failed(outcome, policy, now, rng)
 
+    def release(self, now: datetime) -> Message:
+        """Give a claimed message back unsent (the receiver is unavailable): pending again,
+        due as before, and its attempt given back. A claim that recovered an expired lease
+        re-ran an attempt whose answer was never recorded; releasing it gives that one back
+        too, so `attempts` counts the attempts whose answer is known."""
+        self._require(MessageStatus.SENDING, "release")
+        return msgspec.structs.replace(
+            self,
+            status=MessageStatus.PENDING,
+            attempts=max(self.attempts - 1, 0),
+            lease_until=None,
+            claim_token=None,
+            updated_at=now,
+        )
+
     def replay(self, now: datetime) -> Message:
         """Take a dead-lettered message out of the queue for a fresh round of attempts."""
         self._require(MessageStatus.FAILED, "replay")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from insider_core.message import Message, NewMessage
 from insider_core.outcome import SendOutcome
@@ -16,8 +16,12 @@ from insider_core.records import (
     MessageStats,
     Page,
     PageRequest,
+    ReceiverAlert,
     Revision,
 )
+
+R_co = TypeVar("R_co", covariant=True)
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -77,6 +81,21 @@ class MessageRepository(Protocol):
     async def ping(self) -> bool: ...
 
 
+class SlotChange(Protocol[R_co]):
+    def apply(self, next_free: datetime | None) -> tuple[R_co, datetime | None]:
+        """What the change gives, and the next free send slot it leaves."""
+        ...
+
+
+class SendSlotLedger(Protocol):
+    """Where every process sharing a store books its send slots (see send_rate.py)."""
+
+    async def book_slots(self, change: SlotChange[T]) -> T:
+        """Atomically for every process sharing the store: read the start of the next free
+        send slot (None before the first booking), apply `change`, keep what it leaves."""
+        ...
+
+
 class MessageSender(Protocol):
     async def send(self, message: Message, content: str) -> SendOutcome:
         """POST one message (with `content` already cut to the limit); never raises for a
@@ -97,7 +116,7 @@ class SentCache(Protocol):
 
 
 class AlertNotifier(Protocol):
-    async def notify(self, alert: Alert) -> None: ...
+    async def notify(self, alert: Alert | ReceiverAlert) -> None: ...
 
 
 class Clock(Protocol):

@@ -26,8 +26,21 @@ class BatchReport(msgspec.Struct, frozen=True, kw_only=True):
     def claimed(self) -> int:
         return len(self.results)
 
+    @property
+    def released(self) -> int:
+        """Claimed, then given back unsent: the receiver was unavailable."""
+        return sum(1 for result in self.results if result.attempt is None)
+
+    @property
+    def attempted(self) -> int:
+        return self.claimed - self.released
+
     def count(self, status: MessageStatus) -> int:
-        return sum(1 for result in self.results if result.message.status is status)
+        return sum(
+            1
+            for result in self.results
+            if result.attempt is not None and result.message.status is status
+        )
 
     @property
     def sent(self) -> int:
@@ -43,11 +56,11 @@ class BatchReport(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def failed_attempts(self) -> int:
-        return self.claimed - self.sent
+        return self.attempted - self.sent
 
     @property
     def all_failed(self) -> bool:
-        return self.claimed > 0 and self.sent == 0
+        return self.attempted > 0 and self.sent == 0
 
 
 class DispatchObserver(Protocol):
@@ -99,6 +112,7 @@ class ResultRecorder:
         if not self._held:
             return BatchReport()
         results = self._held
+        self._held = []
         report = self._report(results, await self._store(results))
         log.info("%d held results written after the store came back", report.recorded)
         return report
@@ -109,9 +123,8 @@ class ResultRecorder:
         except StoreUnavailable:
             if not self._held:
                 log.warning("store unavailable: %d results held until it answers", len(results))
-            self._held = list(results)
+            self._held.extend(results)
             raise
-        self._held = []
         return recorded
 
     def _report(self, results: Sequence[DeliveryResult], recorded: int) -> BatchReport:

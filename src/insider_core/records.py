@@ -35,11 +35,16 @@ class DeliveryAttempt(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class DeliveryResult(msgspec.Struct, frozen=True, kw_only=True):
-    """The new state of a claimed message, to be written only while `claim_token` still holds."""
+    """The new state of a claimed message, to be written only while `claim_token` still holds;
+    `attempt` is None for a message released unsent."""
 
     message: Message
     claim_token: str
-    attempt: DeliveryAttempt
+    attempt: DeliveryAttempt | None
+
+    @classmethod
+    def released(cls, claimed: Message, claim_token: str, now: datetime) -> DeliveryResult:
+        return cls(message=claimed.release(now), claim_token=claim_token, attempt=None)
 
 
 class Page(msgspec.Struct, Generic[T], frozen=True, kw_only=True):
@@ -101,5 +106,16 @@ class Alert(msgspec.Struct, frozen=True, kw_only=True):
     run_number: int
     consecutive_failures: int
     messages_in_batch: int
+    timestamp: datetime
+    message: str
+
+
+class ReceiverAlert(msgspec.Struct, frozen=True, kw_only=True):
+    """The circuit breaker opened (`receiver_down`) or closed (`receiver_up`)."""
+
+    alert: str
+    state: str
+    since: datetime | None
+    reason: str | None
     timestamp: datetime
     message: str

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
 import msgspec
 
+from insider_core.breaker import ReceiverStatus
 from insider_core.dispatch import Dispatcher
 from insider_core.errors import StoreUnavailable
 from insider_core.ports import AlertNotifier, Clock
@@ -24,6 +26,9 @@ class SchedulerConfig(msgspec.Struct, frozen=True, kw_only=True):
     failure_rate: float = 0.0
     alert_iteration_count: int = 0
     shutdown_timeout_seconds: float = 60.0
+    pipeline: int = 2
+    """At most this many batches in flight: the next is claimed while earlier ones send or
+    are recorded. 1: batches never overlap."""
 
     def __post_init__(self) -> None:
         if self.interval_seconds <= 0:
@@ -32,6 +37,8 @@ class SchedulerConfig(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("batch_size must be between 1 and 1000")
         if not 0.0 <= self.failure_rate <= 1.0:
             raise ValueError("failure_rate must be between 0 and 1")
+        if not 1 <= self.pipeline <= 64:
+            raise ValueError("pipeline must be between 1 and 64")
 
 
 class SchedulerStatus(msgspec.Struct, frozen=True, kw_only=True):
@@ -46,11 +53,14 @@ class SchedulerStatus(msgspec.Struct, frozen=True, kw_only=True):
     messages_failed: int
     consecutive_all_fail_count: int
     last_alert_sent_at: datetime | None
+    receiver: ReceiverStatus
 
 
 class Scheduler:
-    """Runs a batch at once on start, then one every interval. Batches never overlap: a batch
-    that outlasts the interval delays the next tick. Stop lets the batch in flight finish."""
+    """Starts a batch at once on start, then one every interval, with at most `pipeline`
+    batches in flight: a batch that outlasts the interval delays the next start only once the
+    pipeline is full. Nothing is claimed while the receiver cannot take it (breaker open, a
+    pause it asked for, no free send slot). Stop lets every batch in flight finish."""
 
     def __init__(
         self,
@@ -61,11 +71,12 @@ class Scheduler:
     ) -> None:
         self.dispatcher = dispatcher
         self.clock = clock
+        self.configured = config
         self.config = config
         self.notifier = notifier
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
-        self._lock = asyncio.Lock()
+        self._in_flight: set[asyncio.Task[BatchReport | None]] = set()
         self.last_run_at: datetime | None = None
         self.next_run_at: datetime | None = None
         self.runs_count = 0
@@ -84,7 +95,8 @@ class Scheduler:
         batch_size: int | None = None,
         failure_rate: float | None = None,
     ) -> bool:
-        """Start the loop with optional overrides; False when it was already running."""
+        """Start the loop with the configured settings, changed by the overrides given for
+        this run only; False when it was already running."""
         if self.running:
             return False
         changes = {
@@ -93,14 +105,14 @@ class Scheduler:
             "failure_rate": failure_rate,
         }
         self.config = msgspec.structs.replace(
-            self.config, **{k: v for k, v in changes.items() if v is not None}
+            self.configured, **{k: v for k, v in changes.items() if v is not None}
         )
         self._stopping = asyncio.Event()
         self._task = asyncio.create_task(self._loop(), name="insider-scheduler")
         return True
 
     async def stop(self) -> bool:
-        """Claim no new batch, let the one in flight be recorded (bounded by the shutdown
+        """Claim no new batch, let the ones in flight be recorded (bounded by the shutdown
         timeout), then return. False when it was not running."""
         task = self._task
         if task is None or task.done():
@@ -109,7 +121,9 @@ class Scheduler:
         try:
             await asyncio.wait_for(asyncio.shield(task), self.config.shutdown_timeout_seconds)
         except TimeoutError:
-            log.error("batch still in flight after the shutdown timeout; cancelling it")
+            log.error("batches still in flight after the shutdown timeout; cancelling them")
+            for batch in list(self._in_flight):
+                batch.cancel()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -134,18 +148,20 @@ class Scheduler:
             )
 
     async def run_once(self) -> BatchReport:
-        """Dispatch one batch now and account for it; callers never overlap."""
-        async with self._lock:
-            started = self.clock.now()
-            report = await self.dispatcher.dispatch_batch(
-                self.config.batch_size, self.config.failure_rate
-            )
-            self.last_run_at = started
-            self.runs_count += 1
-            self.messages_sent += report.sent
-            self.messages_failed += report.failed_attempts
-            await self._track_failures(report)
-            return report
+        """Dispatch one batch now and account for it."""
+        started = self.clock.now()
+        report = await self.dispatcher.dispatch_batch(
+            self.config.batch_size, self.config.failure_rate
+        )
+        self.last_run_at = started
+        self.runs_count += 1
+        self.messages_sent += report.sent
+        self.messages_failed += report.failed_attempts
+        await self._track_failures(report)
+        return report
+
+    def receiver_status(self) -> ReceiverStatus:
+        return self.dispatcher.receiver_status()
 
     def status(self) -> SchedulerStatus:
         return SchedulerStatus(
@@ -160,34 +176,66 @@ class Scheduler:
             messages_failed=self.messages_failed,
             consecutive_all_fail_count=self.consecutive_all_fail_count,
             last_alert_sent_at=self.last_alert_sent_at,
+            receiver=self.receiver_status(),
         )
 
     async def _loop(self) -> None:
-        while not self._stopping.is_set():
-            tick = self.clock.now()
-            try:
-                await self.run_once()
-            except StoreUnavailable as error:
-                log.warning("message store unavailable, trying again at the next tick: %s", error)
-            except Exception:
-                # Nothing may kill the loop: log it and try again at the next tick.
-                log.exception("batch failed; the scheduler will try again at the next tick")
-            self.next_run_at = tick + timedelta(seconds=self.config.interval_seconds)
-            await self._wait_until_next_run()
+        slots = asyncio.Semaphore(self.config.pipeline)
+        try:
+            while not self._stopping.is_set():
+                if not await self._until(self._stopping.wait(), slots.acquire()):
+                    break
+                if self._stopping.is_set():
+                    break
+                ready_at = self.dispatcher.ready_at()
+                if ready_at is not None:
+                    slots.release()
+                    self.next_run_at = ready_at
+                    await self._wait_until(ready_at)
+                    continue
+                tick = self.clock.now()
+                batch = asyncio.create_task(self._run_batch(), name="insider-batch")
+                self._in_flight.add(batch)
+                batch.add_done_callback(self._in_flight.discard)
+                batch.add_done_callback(lambda _: slots.release())
+                self.next_run_at = tick + timedelta(seconds=self.config.interval_seconds)
+                await self._wait_until(self.next_run_at)
+        finally:
+            if self._in_flight:
+                await asyncio.gather(*self._in_flight, return_exceptions=True)
 
-    async def _wait_until_next_run(self) -> None:
-        assert self.next_run_at is not None
+    async def _run_batch(self) -> BatchReport | None:
+        try:
+            return await self.run_once()
+        except StoreUnavailable as error:
+            log.warning("message store unavailable, trying again at the next tick: %s", error)
+        except Exception:
+            # Nothing may kill the loop: log it and try again at the next tick.
+            log.exception("batch failed; the scheduler will try again at the next tick")
+        return None
+
+    async def _wait_until(self, moment: datetime) -> None:
         while not self._stopping.is_set():
-            remaining = (self.next_run_at - self.clock.now()).total_seconds()
+            remaining = (moment - self.clock.now()).total_seconds()
             if remaining <= 0:
                 return
-            sleeper = asyncio.ensure_future(self.clock.sleep(remaining))
-            stopper = asyncio.ensure_future(self._stopping.wait())
-            try:
-                await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                sleeper.cancel()
-                stopper.cancel()
+            await self._until(self._stopping.wait(), self.clock.sleep(remaining))
+
+    @staticmethod
+    async def _until(stop: Awaitable[object], wanted: Awaitable[object]) -> bool:
+        """Wait for `wanted` unless `stop` comes first; True when `wanted` came."""
+        stopper = asyncio.ensure_future(stop)
+        waiter = asyncio.ensure_future(wanted)
+        try:
+            await asyncio.wait({stopper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+        if waiter.done() and not waiter.cancelled():
+            return True
+        waiter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiter
+        return False
 
     async def _track_failures(self, report: BatchReport) -> None:
         if report.sent > 0:

@@ -77,6 +77,7 @@ async def test_opening_creates_the_database_as_utf8mb4_innodb_tables(
         "message_counts",
         "messages",
         "schema_migrations",
+        "send_slots",
     ]
     assert {engine for _, engine, _ in tables} == {"InnoDB"}
     assert all(collation.startswith("utf8mb4") for _, _, collation in tables)

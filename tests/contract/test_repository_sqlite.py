@@ -46,7 +46,11 @@ async def test_opening_a_new_file_applies_every_migration_and_reopening_applies_
         assert await reopened.migrate() == []
     finally:
         await reopened.close()
-    assert [m.name for m in load_migrations()] == ["0001_messages", "0002_delivery_attempts"]
+    assert [m.name for m in load_migrations()] == [
+        "0001_messages",
+        "0002_delivery_attempts",
+        "0005_send_rate",
+    ]
 
 
 async def test_an_in_memory_database_works_without_a_file() -> None:

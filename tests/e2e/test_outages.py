@@ -52,7 +52,11 @@ def test_a_database_outage_answers_503_keeps_the_scheduler_alive_and_loses_nothi
 
     status, health = service.health()
     assert (status, health["status"]) == (503, "down")
-    assert health["components"] == {"database": {"status": "down"}, "redis": {"status": "up"}}
+    assert health["components"] == {
+        "database": {"status": "down"},
+        "redis": {"status": "up"},
+        "webhook": {"status": "up"},
+    }
     unavailable = (503, {"success": False, "error": "Database unavailable"})
     assert service.messages("GET", "/stats") == unavailable
     assert service.messages("GET", "/1") == unavailable
@@ -103,7 +107,11 @@ def test_a_redis_outage_degrades_health_delivery_goes_on_and_the_cache_misses_on
     redis_proxy.cut()
     status, health = service.health()
     assert (status, health["status"]) == (200, "degraded")
-    assert health["components"] == {"database": {"status": "up"}, "redis": {"status": "down"}}
+    assert health["components"] == {
+        "database": {"status": "up"},
+        "redis": {"status": "down"},
+        "webhook": {"status": "up"},
+    }
     assert service.messages("GET", "/cached") == (
         503,
         {"success": False, "error": "Cache unavailable"},

@@ -63,6 +63,16 @@ async def test_start_applies_overrides_and_refuses_a_second_start():
     assert not await harness.scheduler.stop()
 
 
+async def test_overrides_last_one_run_and_a_plain_start_uses_the_configured_values():
+    harness = Harness()
+    harness.scheduler.start(interval_seconds=5, batch_size=7, failure_rate=1.0)
+    await harness.scheduler.stop()
+    harness.scheduler.start()
+    status = harness.scheduler.status()
+    assert (status.interval_seconds, status.batch_size, status.failure_rate) == (INTERVAL, 2, 0.0)
+    await harness.scheduler.stop()
+
+
 async def test_stop_lets_the_batch_in_flight_finish_and_be_recorded():
     sender = ScriptedSender(latency_seconds=0.05)
     harness = Harness(sender)
@@ -88,9 +98,10 @@ class GatedSender(ScriptedSender):
         return accept(message)
 
 
-async def test_a_slow_batch_delays_the_next_tick_instead_of_overlapping():
+async def test_with_a_pipeline_of_one_a_slow_batch_delays_the_next_tick_instead_of_overlapping():
     sender = GatedSender()
-    harness = Harness(sender, scheduler=SchedulerConfig(interval_seconds=INTERVAL, batch_size=1))
+    config = SchedulerConfig(interval_seconds=INTERVAL, batch_size=1, pipeline=1)
+    harness = Harness(sender, scheduler=config)
     await harness.create(3)
     harness.scheduler.start()
     await settle()
@@ -101,6 +112,39 @@ async def test_a_slow_batch_delays_the_next_tick_instead_of_overlapping():
     await settle()
     assert harness.scheduler.status().runs_count == 2  # the overdue tick runs at once, then waits
     await harness.scheduler.stop()
+
+
+async def test_a_slow_batch_lets_the_next_tick_claim_until_the_pipeline_is_full():
+    sender = GatedSender()
+    config = SchedulerConfig(interval_seconds=INTERVAL, batch_size=1, pipeline=2)
+    harness = Harness(sender, scheduler=config)
+    await harness.create(4)
+    harness.scheduler.start()
+    await settle()
+    assert sender.in_flight == 1
+    await harness.advance(INTERVAL)
+    assert sender.in_flight == 2  # the second tick claimed while the first batch still sends
+    await harness.advance(INTERVAL * 3)
+    assert sender.peak_in_flight == 2
+    assert (await harness.service.stats()).sending == 2
+    sender.gate.set()
+    await settle()
+    assert (await harness.service.stats()).sent == 3  # two, then the overdue tick's batch
+    await harness.scheduler.stop()
+
+
+async def test_stop_records_every_batch_in_flight():
+    sender = ScriptedSender(latency_seconds=0.05)
+    config = SchedulerConfig(interval_seconds=0.001, batch_size=2, pipeline=2)
+    harness = Harness(sender, scheduler=config)
+    await harness.create(10)
+    harness.scheduler.start()
+    await settle()
+    await harness.advance(0.001)
+    assert sender.in_flight == 4
+    await harness.scheduler.stop()
+    stats = await harness.service.stats()
+    assert (stats.sending, stats.sent) == (0, 4)
 
 
 class FlakyRepository(InMemoryMessageRepository):

@@ -6,7 +6,7 @@ import aiohttp
 import msgspec
 
 from insider_core.ports import AlertNotifier
-from insider_core.records import Alert
+from insider_core.records import Alert, ReceiverAlert
 
 SNIPPET_LENGTH = 200
 
@@ -31,6 +31,26 @@ class AlertPayload(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
         )
 
 
+class ReceiverAlertPayload(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    alert: str
+    state: str
+    since: str | None
+    reason: str | None
+    timestamp: str
+    message: str
+
+    @classmethod
+    def of(cls, alert: ReceiverAlert) -> ReceiverAlertPayload:
+        return cls(
+            alert=alert.alert,
+            state=alert.state,
+            since=None if alert.since is None else format_timestamp(alert.since),
+            reason=alert.reason,
+            timestamp=format_timestamp(alert.timestamp),
+            message=alert.message,
+        )
+
+
 class AlertNotDelivered(Exception):
     """The alert webhook refused the alert or could not be reached."""
 
@@ -40,8 +60,11 @@ class AiohttpAlertNotifier(AlertNotifier):
         self.session = session
         self.url = url
 
-    async def notify(self, alert: Alert) -> None:
-        body = msgspec.json.encode(AlertPayload.of(alert))
+    async def notify(self, alert: Alert | ReceiverAlert) -> None:
+        payload = (
+            AlertPayload.of(alert) if isinstance(alert, Alert) else ReceiverAlertPayload.of(alert)
+        )
+        body = msgspec.json.encode(payload)
         headers = {"Content-Type": "application/json"}
         try:
             async with self.session.post(self.url, data=body, headers=headers) as response:

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from insider_core.ports import AlertNotifier
-from insider_core.records import Alert
+from insider_core.records import Alert, ReceiverAlert
 
 
 class RecordingAlertNotifier(AlertNotifier):
     def __init__(self) -> None:
-        self.alerts: list[Alert] = []
+        self.alerts: list[Alert | ReceiverAlert] = []
 
-    async def notify(self, alert: Alert) -> None:
+    async def notify(self, alert: Alert | ReceiverAlert) -> None:
         self.alerts.append(alert)

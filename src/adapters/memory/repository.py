@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from insider_core.message import Message, NewMessage
-from insider_core.ports import MessageRepository, RevisionedMessages
+from insider_core.ports import MessageRepository, RevisionedMessages, SendSlotLedger, SlotChange
 from insider_core.records import (
     DeliveryAttempt,
     DeliveryResult,
@@ -15,8 +16,10 @@ from insider_core.records import (
 )
 from insider_core.status import MessageStatus
 
+T = TypeVar("T")
 
-class InMemoryMessageRepository(MessageRepository, RevisionedMessages):
+
+class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedger):
     """A repository held in a dict, with the same claim, fencing and replay rules as SQL, and
     a revision per message that every change raises."""
 
@@ -26,6 +29,7 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages):
         self._by_key: dict[str, int] = {}
         self._attempts: list[DeliveryAttempt] = []
         self._next_id = 1
+        self._next_free_slot: datetime | None = None
         self.available = True
 
     async def add(self, new: NewMessage) -> tuple[Message, bool]:
@@ -110,7 +114,8 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages):
             ):
                 continue
             self._store(result.message)
-            self._attempts.append(result.attempt)
+            if result.attempt is not None:
+                self._attempts.append(result.attempt)
             applied += 1
         return applied
 
@@ -134,6 +139,10 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages):
         pruned = len(self._attempts) - len(kept)
         self._attempts = kept
         return pruned
+
+    async def book_slots(self, change: SlotChange[T]) -> T:
+        result, self._next_free_slot = change.apply(self._next_free_slot)
+        return result
 
     async def ping(self) -> bool:
         return self.available

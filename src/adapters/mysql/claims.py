@@ -81,13 +81,14 @@ async def record_under_token(
         statement = sql.record_under_token(len(results), all_sent=False)
         params = [value for result in results for value in outcome_params(result.message)]
     applied, insert = await while_executing(
-        cursor, statement, [*params, token], lambda: cursor.mogrify(*attempts_insert(results))
+        cursor, statement, [*params, token], lambda: attempts_insert(results, cursor.mogrify)
     )
     if applied == 0:
         return 0
     if applied != len(results):
         raise NotAllHeld
-    await cursor.execute(insert)
+    if insert is not None:
+        await cursor.execute(insert)
     await change_counts(cursor, recorded(results))
     return len(results)
 
@@ -104,7 +105,8 @@ async def record_results(cursor: aiomysql.Cursor, results: Sequence[DeliveryResu
         sql.record_outcomes(len(applied)),
         [value for r in applied for value in (*outcome_params(r.message), r.claim_token)],
     )
-    await cursor.execute(*attempts_insert(applied))
+    if (insert := attempts_insert(applied, cursor.mogrify)) is not None:
+        await cursor.execute(insert)
     await change_counts(cursor, recorded(applied))
     return len(applied)
 
@@ -114,10 +116,17 @@ def recorded(results: Sequence[DeliveryResult]) -> Counter[MessageStatus]:
     return moved([MessageStatus.SENDING] * len(results), [r.message.status for r in results])
 
 
-def attempts_insert(results: Sequence[DeliveryResult]) -> tuple[str, list[Any]]:
-    return (
-        sql.INSERT_ATTEMPTS.format(rows=sql.value_rows(len(results), 7)),
-        [value for result in results for value in attempt_params(result.attempt)],
+def attempts_insert(
+    results: Sequence[DeliveryResult], mogrify: Callable[[str, list[Any]], str]
+) -> str | None:
+    """The INSERT of the results' attempts as one statement; None when every message was
+    released unsent and there is no attempt to log."""
+    attempts = [result.attempt for result in results if result.attempt is not None]
+    if not attempts:
+        return None
+    return mogrify(
+        sql.INSERT_ATTEMPTS.format(rows=sql.value_rows(len(attempts), 7)),
+        [value for attempt in attempts for value in attempt_params(attempt)],
     )
 
 

@@ -85,6 +85,9 @@ INSERT_ATTEMPTS = f"INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES {{r
 SELECT_ATTEMPTS = f"SELECT {ATTEMPT_READ} FROM delivery_attempts WHERE message_id = %s ORDER BY id"
 PRUNE_ATTEMPTS = "DELETE FROM delivery_attempts WHERE started_at < %s ORDER BY started_at LIMIT %s"
 
+LOCK_SEND_SLOTS = "SELECT CAST(next_free AS CHAR) FROM send_slots WHERE id = 1 FOR UPDATE"
+KEEP_SEND_SLOTS = "UPDATE send_slots SET next_free = %s WHERE id = 1"
+
 REPLAY_SET = (
     "UPDATE messages SET revision = revision + 1, status = 'pending', attempts = 0, "
     "message_id = NULL, sent_at = NULL, "

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 
 import aiomysql
 import msgspec
@@ -19,9 +20,15 @@ from adapters.mysql.claims import (
 from adapters.mysql.database import Database, ServerSettings
 from adapters.mysql.grouping import WriteGroups
 from adapters.mysql.migrations import apply_migrations
-from adapters.mysql.rows import attempt_from_row, message_from_row, new_message_params, to_db_text
+from adapters.mysql.rows import (
+    attempt_from_row,
+    from_db_text,
+    message_from_row,
+    new_message_params,
+    to_db_text,
+)
 from insider_core.message import Message, NewMessage
-from insider_core.ports import MessageRepository, RevisionedMessages
+from insider_core.ports import MessageRepository, RevisionedMessages, SendSlotLedger, SlotChange
 from insider_core.records import (
     DeliveryAttempt,
     DeliveryResult,
@@ -38,7 +45,10 @@ REVISIONS = msgspec.json.Decoder(tuple[int, int, list[Revision]])
 REPLAYED = counts.moved([MessageStatus.FAILED], [MessageStatus.PENDING])
 
 
-class MySqlMessageRepository(MessageRepository, RevisionedMessages):
+T = TypeVar("T")
+
+
+class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedger):
     """Messages in MySQL/MariaDB (InnoDB) through an aiomysql pool. Claims are safe across
     processes: SELECT ... FOR UPDATE SKIP LOCKED over the due index, in one transaction.
     Messages created at the same time share one INSERT (group commit)."""
@@ -293,6 +303,16 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages):
                 pruned += deleted
                 if deleted < sql.PRUNE_ROWS_PER_STATEMENT:
                     return pruned
+
+    async def book_slots(self, change: SlotChange[T]) -> T:
+        async with self._database.transaction() as cursor:
+            await cursor.execute(sql.LOCK_SEND_SLOTS)
+            (stored,) = await cursor.fetchone()
+            result, next_free = change.apply(None if stored is None else from_db_text(stored))
+            await cursor.execute(
+                sql.KEEP_SEND_SLOTS, (None if next_free is None else to_db_text(next_free),)
+            )
+        return result
 
     async def ping(self) -> bool:
         """False, never an error, when the server cannot be reached."""

@@ -51,5 +51,7 @@ async def record_results(
     await connection.executemany(
         sql.RECORD_RESULT, [outcome_params(r.message, r.claim_token) for r in applied]
     )
-    await connection.executemany(sql.INSERT_ATTEMPT, [attempt_params(r.attempt) for r in applied])
+    await connection.executemany(
+        sql.INSERT_ATTEMPT, [attempt_params(r.attempt) for r in applied if r.attempt is not None]
+    )
     return len(applied)

@@ -28,6 +28,8 @@ CLAIM_UPDATE = (
     "lease_until = ?, claim_token = ?, updated_at = ? WHERE id IN ({ids})"
 )
 SELECT_CLAIMS = "SELECT id, claim_token FROM messages WHERE status = 'sending' AND id IN ({ids})"
+SELECT_SEND_SLOTS = "SELECT next_free FROM send_slots WHERE id = 1"
+KEEP_SEND_SLOTS = "UPDATE send_slots SET next_free = ? WHERE id = 1"
 RECORD_RESULT = (
     "UPDATE messages SET status = ?, attempts = ?, message_id = ?, sent_at = ?, "
     "next_attempt_at = ?, last_error = ?, lease_until = ?, claim_token = ?, updated_at = ? "

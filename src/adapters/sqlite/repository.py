@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import TypeVar
 
 import aiosqlite
 
@@ -11,15 +12,23 @@ from adapters.sqlite import queries as sql
 from adapters.sqlite.claims import claim_due, record_results
 from adapters.sqlite.connection import connect, transaction, unreachable_as_store_unavailable
 from adapters.sqlite.migrations import apply_migrations
-from adapters.sqlite.rows import attempt_from_row, message_from_row, new_message_params, to_db_time
+from adapters.sqlite.rows import (
+    attempt_from_row,
+    from_db_time,
+    message_from_row,
+    new_message_params,
+    to_db_time,
+)
 from insider_core.errors import StoreUnavailable
 from insider_core.message import Message, NewMessage
-from insider_core.ports import MessageRepository
+from insider_core.ports import MessageRepository, SendSlotLedger, SlotChange
 from insider_core.records import DeliveryAttempt, DeliveryResult, MessageStats, Page, PageRequest
 from insider_core.status import MessageStatus
 
+T = TypeVar("T")
 
-class SqliteMessageRepository(MessageRepository):
+
+class SqliteMessageRepository(MessageRepository, SendSlotLedger):
     """The embedded store: one connection in WAL mode. Operations of one instance run one at a
     time; writes take the file's write lock (BEGIN IMMEDIATE), so other processes and
     instances on the same file wait their turn instead of claiming the same rows."""
@@ -130,6 +139,16 @@ class SqliteMessageRepository(MessageRepository):
         async with self._session() as connection:
             cursor = await connection.execute(sql.PRUNE_ATTEMPTS, (to_db_time(older_than),))
             return cursor.rowcount
+
+    async def book_slots(self, change: SlotChange[T]) -> T:
+        async with self._session() as connection, transaction(connection):
+            rows = await connection.execute_fetchall(sql.SELECT_SEND_SLOTS)
+            stored = next(iter(rows))[0]
+            result, next_free = change.apply(None if stored is None else from_db_time(stored))
+            await connection.execute(
+                sql.KEEP_SEND_SLOTS, (None if next_free is None else to_db_time(next_free),)
+            )
+        return result
 
     async def ping(self) -> bool:
         """False, never an error, when the store cannot be used."""

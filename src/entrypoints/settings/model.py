@@ -45,6 +45,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     webhook_signing_secret: str | None = None
     webhook_timeout_seconds: Positive = 30
     webhook_concurrency: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 16
+    webhook_rate_limit: Annotated[float, msgspec.Meta(ge=0, le=1_000_000)] = 0
+    webhook_max_pause_seconds: NonNegative = 300
+    breaker_window: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 20
+    breaker_min_sends: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 5
+    breaker_failure_ratio: Annotated[float, msgspec.Meta(gt=0, le=1)] = 0.5
+    breaker_probe_delay_seconds: Positive = 1
+    breaker_max_probe_delay_seconds: Positive = 30
+    dispatch_pipeline: Annotated[int, msgspec.Meta(ge=1, le=64)] = 2
 
     message_batch_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 2
     message_send_interval_minutes: Annotated[float, msgspec.Meta(gt=0, le=1440)] = 2

@@ -10,7 +10,13 @@ from typing import Literal
 import msgspec
 from litestar import Controller, Response, get
 
-from entrypoints.web.dependencies import AnyClock, Cache, CurrentSettings, Repository
+from entrypoints.web.dependencies import (
+    AnyClock,
+    Cache,
+    CurrentSettings,
+    Repository,
+    SchedulerLoop,
+)
 from entrypoints.web.dto import Timestamp, timestamp
 from entrypoints.web.responses import also
 
@@ -29,6 +35,7 @@ class ComponentHealth(msgspec.Struct, frozen=True):
 class Components(msgspec.Struct, frozen=True):
     database: ComponentHealth
     redis: ComponentHealth
+    webhook: ComponentHealth
 
 
 class HealthBody(msgspec.Struct, frozen=True):
@@ -52,19 +59,27 @@ class HealthController(Controller):
     @get(
         "",
         summary="Health of the service and its backing stores",
-        description="200 when the database answers (`degraded` if the cache does not); "
-        "503 with status `down` when the database does not.",
+        description="200 when the database answers (`degraded` if the cache does not, or "
+        "while the circuit breaker holds sending because the webhook receiver looks down: "
+        "`components.webhook` is then `down`); 503 with status `down` when the database "
+        "does not.",
         responses=also(503, HealthBody, "The database is down"),
     )
     async def health(
-        self, repository: Repository, cache: Cache, settings: CurrentSettings, clock: AnyClock
+        self,
+        repository: Repository,
+        cache: Cache,
+        settings: CurrentSettings,
+        clock: AnyClock,
+        scheduler: SchedulerLoop,
     ) -> Response[HealthBody]:
         database_up = await answers(repository.ping(), "database")
         cache_up = await answers(cache.ping(), "cache")
         redis: ComponentStatus = "up" if settings.redis_connection_url else "disabled"
         if not cache_up:
             redis = "down"
-        overall: OverallStatus = "ok" if cache_up else "degraded"
+        webhook_up = scheduler.receiver_status().up
+        overall: OverallStatus = "ok" if cache_up and webhook_up else "degraded"
         if not database_up:
             overall = "down"
         body = HealthBody(
@@ -73,6 +88,7 @@ class HealthController(Controller):
             components=Components(
                 database=ComponentHealth("up" if database_up else "down"),
                 redis=ComponentHealth(redis),
+                webhook=ComponentHealth("up" if webhook_up else "down"),
             ),
         )
         return Response(body, status_code=503 if overall == "down" else 200)

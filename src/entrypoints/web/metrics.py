@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import cache
 
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Enum, Histogram
 
-from insider_core import BatchReport, DispatchObserver, ErrorKind
+from insider_core import BatchReport, BreakerState, DispatchObserver, ErrorKind, ReceiverStatus
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -39,11 +39,26 @@ class DispatchMetrics(DispatchObserver):
         self.dead_lettered = Counter(
             "messages_dead_lettered", "Messages moved to the dead-letter queue", registry=registry
         )
+        self.released = Counter(
+            "messages_released",
+            "Claimed messages given back unsent while the receiver was unavailable",
+            registry=registry,
+        )
         self.latency = Histogram(
             "webhook_latency_seconds",
             "Time the webhook took to answer one message",
             buckets=LATENCY_BUCKETS,
             registry=registry,
+        )
+
+        self.receiver = Enum(
+            "receiver_breaker",
+            "The circuit breaker in front of the webhook receiver",
+            states=[state.value for state in BreakerState],
+            registry=registry,
+        )
+        self.breaker_opened = Counter(
+            "receiver_breaker_opened", "Times the receiver looked down", registry=registry
         )
 
     @staticmethod
@@ -52,11 +67,18 @@ class DispatchMetrics(DispatchObserver):
         """The process-wide metrics in the default registry that /metrics exposes."""
         return DispatchMetrics(REGISTRY)
 
+    def receiver_changed(self, status: ReceiverStatus) -> None:
+        self.receiver.state(status.state.value)
+        if status.state is BreakerState.OPEN:
+            self.breaker_opened.inc()
+
     def batch_recorded(self, report: BatchReport) -> None:
         self.sent.inc(report.sent)
         self.failed.inc(report.failed_attempts)
         self.retried.inc(report.retried)
         self.dead_lettered.inc(report.dead_lettered)
+        self.released.inc(report.released)
         for result in report.results:
-            if result.attempt.error_kind is not ErrorKind.INJECTED:
-                self.latency.observe(result.attempt.duration_ms / 1000)
+            attempt = result.attempt
+            if attempt is not None and attempt.error_kind is not ErrorKind.INJECTED:
+                self.latency.observe(attempt.duration_ms / 1000)

@@ -25,9 +25,14 @@ class SchedulerController(Controller):
         self, scheduler: SchedulerLoop, data: JSONBody[StartScheduler | None] = None
     ) -> Success[SchedulerBody]:
         """Optional overrides: `interval` (minutes) or `intervalSeconds`, `failureRate`,
-        `batchSize`. They apply only when the scheduler was stopped."""
+        `batchSize`, for this run only: a start without a body uses the configured values.
+        A body sent to a running scheduler is refused (409): stop it to change its settings."""
         if isinstance(scheduler.dispatcher.sender, WebhookNotConfigured):
             raise SchedulerCannotStart("WEBHOOK_URL is not configured; nothing can be sent")
+        if data is not None and scheduler.running:
+            raise SchedulerCannotStart(
+                "Scheduler is already running; stop it to change its settings"
+            )
         overrides = data or StartScheduler()
         started = scheduler.start(
             interval_seconds=overrides.seconds,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
 from entrypoints.web.dto import Camel, Timestamp, optional_timestamp
-from insider_core import SchedulerStatus
+from insider_core import ReceiverStatus, SchedulerStatus
 
 # Litestar drops a bound of 0 from the OpenAPI document, so these say it again.
 ABOVE_ZERO = {"extra": {"exclusiveMinimum": 0}}
@@ -38,6 +38,26 @@ class StartScheduler(Camel, frozen=True, forbid_unknown_fields=True):
         return None if self.interval is None else self.interval * 60
 
 
+class ReceiverBody(Camel, frozen=True):
+    """The circuit breaker in front of the webhook receiver (SPEC §4 flow control)."""
+
+    state: Literal["closed", "open", "half-open"]
+    since: Timestamp | None
+    reason: str | None
+    paused_until: Timestamp | None
+    next_probe_at: Timestamp | None
+
+    @classmethod
+    def of(cls, status: ReceiverStatus) -> ReceiverBody:
+        return cls(
+            state=status.state.value,
+            since=optional_timestamp(status.since),
+            reason=status.reason,
+            paused_until=optional_timestamp(status.paused_until),
+            next_probe_at=optional_timestamp(status.next_probe_at),
+        )
+
+
 class SchedulerBody(Camel, frozen=True):
     running: bool
     last_run_at: Timestamp | None
@@ -50,6 +70,7 @@ class SchedulerBody(Camel, frozen=True):
     messages_failed: int
     consecutive_all_fail_count: int
     last_alert_sent_at: Timestamp | None
+    receiver: ReceiverBody
 
     @classmethod
     def of(cls, status: SchedulerStatus) -> SchedulerBody:
@@ -65,4 +86,5 @@ class SchedulerBody(Camel, frozen=True):
             messages_failed=status.messages_failed,
             consecutive_all_fail_count=status.consecutive_all_fail_count,
             last_alert_sent_at=optional_timestamp(status.last_alert_sent_at),
+            receiver=ReceiverBody.of(status.receiver),
         )

@@ -21,7 +21,11 @@ async def test_health_is_ok_with_redis_disabled_when_no_redis_is_configured(clie
     body = response.json()
     assert body["status"] == "ok"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", body["timestamp"])
-    assert body["components"] == {"database": {"status": "up"}, "redis": {"status": "disabled"}}
+    assert body["components"] == {
+        "database": {"status": "up"},
+        "redis": {"status": "disabled"},
+        "webhook": {"status": "up"},
+    }
 
 
 async def test_health_reports_redis_up_when_redis_is_configured_and_answers(
@@ -47,6 +51,7 @@ async def test_health_is_degraded_with_200_when_the_cache_is_down(
     assert response.json()["components"] == {
         "database": {"status": "up"},
         "redis": {"status": "down"},
+        "webhook": {"status": "up"},
     }
 
 

@@ -27,6 +27,7 @@ STATUS_KEYS = {
     "messagesFailed",
     "consecutiveAllFailCount",
     "lastAlertSentAt",
+    "receiver",
 }
 
 
@@ -73,6 +74,47 @@ async def test_stopping_answers_stopped_then_already_stopped(client: Client) -> 
     assert first.json()["message"] == "Scheduler stopped successfully"
     assert second.json()["message"] == "Scheduler is already stopped"
     assert first.json()["data"]["running"] is False
+
+
+async def test_the_status_shows_the_receiver_breaker_closed_at_first(client: Client) -> None:
+    response = await client.get("/api/v1/scheduler/status", headers=SCHEDULER_AUTH)
+
+    assert response.json()["data"]["receiver"] == {
+        "state": "closed",
+        "since": None,
+        "reason": None,
+        "pausedUntil": None,
+        "nextProbeAt": None,
+    }
+
+
+async def test_a_body_sent_to_a_running_scheduler_is_refused_with_409(client: Client) -> None:
+    await start(client)
+
+    response = await start(client, {"batchSize": 7})
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "success": False,
+        "error": "Scheduler is already running; stop it to change its settings",
+    }
+    status = await client.get("/api/v1/scheduler/status", headers=SCHEDULER_AUTH)
+    assert status.json()["data"]["batchSize"] != 7
+
+
+async def test_a_start_without_a_body_after_a_stop_forgets_the_last_overrides(
+    client: Client,
+) -> None:
+    configured = (await client.get("/api/v1/scheduler/status", headers=SCHEDULER_AUTH)).json()
+    await start(client, {"failureRate": 1, "batchSize": 7})
+    await client.post("/api/v1/scheduler/stop", headers=SCHEDULER_AUTH)
+
+    data = (await start(client)).json()["data"]
+
+    assert (data["failureRate"], data["batchSize"]) == (
+        configured["data"]["failureRate"],
+        configured["data"]["batchSize"],
+    )
 
 
 async def test_start_options_override_interval_batch_size_and_failure_rate(client: Client) -> None:
