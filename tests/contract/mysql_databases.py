@@ -76,6 +76,7 @@ class ScratchDatabase(msgspec.Struct, frozen=True, kw_only=True):
     async def empty(self) -> None:
         for table in ("messages", "delivery_attempts", "message_counts"):
             await self.query(f"TRUNCATE TABLE {table}")
+        await self.query("UPDATE send_slots SET next_free = NULL")
 
     def drop(self) -> None:
         connection = pymysql.connect(

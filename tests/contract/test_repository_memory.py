@@ -5,10 +5,15 @@ import pytest
 from adapters.memory import InMemoryMessageRepository
 from contract.repository_contract import MessageRepositoryContract
 from contract.revisions_contract import RevisionedMessagesContract
+from contract.send_slots_contract import SendSlotLedgerContract
 from insider_core import MessageRepository
 
 
-class TestInMemoryMessageRepository(MessageRepositoryContract, RevisionedMessagesContract):
+class TestInMemoryMessageRepository(
+    MessageRepositoryContract,
+    RevisionedMessagesContract,
+    SendSlotLedgerContract,
+):
     @pytest.fixture
     async def repository(self) -> MessageRepository:
         return InMemoryMessageRepository()

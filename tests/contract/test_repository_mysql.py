@@ -18,6 +18,7 @@ from contract.repository_contract import (
     outcome_of,
 )
 from contract.revisions_contract import RevisionedMessagesContract
+from contract.send_slots_contract import SendSlotLedgerContract
 from e2e.tcp_proxy import TcpProxy, free_port
 from insider_core import MessageRepository, PageRequest, StoreUnavailable
 
@@ -38,7 +39,11 @@ async def mysql_repository(scratch: ScratchDatabase) -> AsyncIterator[MySqlMessa
     await repository.close()
 
 
-class TestMySqlMessageRepository(MessageRepositoryContract, RevisionedMessagesContract):
+class TestMySqlMessageRepository(
+    MessageRepositoryContract,
+    RevisionedMessagesContract,
+    SendSlotLedgerContract,
+):
     @pytest.fixture
     def repository(self, mysql_repository: MySqlMessageRepository) -> MessageRepository:
         return mysql_repository

@@ -13,6 +13,8 @@ from adapters.memory import (
     ScriptedSender,
 )
 from insider_core import (
+    CircuitBreaker,
+    ClusterRateLimit,
     DispatchConfig,
     Dispatcher,
     MessageService,
@@ -31,6 +33,8 @@ class Harness:
         policy: RetryPolicy | None = None,
         dispatch: DispatchConfig | None = None,
         scheduler: SchedulerConfig | None = None,
+        breaker: CircuitBreaker | None = None,
+        rate_limit: float = 0,
     ) -> None:
         self.clock = ManualClock()
         self.repository = repository or InMemoryMessageRepository()
@@ -46,6 +50,10 @@ class Harness:
             policy or RetryPolicy(),
             dispatch or DispatchConfig(),
             rng=Random(7),
+            breaker=breaker,
+            send_rate=(
+                ClusterRateLimit(self.repository, self.clock, rate_limit) if rate_limit else None
+            ),
         )
         self.scheduler = Scheduler(
             self.dispatcher,
