@@ -4,15 +4,18 @@ Idempotency-Key, and injects failures, latency and dropped connections on reques
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from random import Random
+from typing import Annotated
 
 import msgspec
 from aiohttp import web
 
 DUPLICATE_KEYS_SHOWN = 100
+ARRIVALS_KEPT = 1_000_000
 
 
 class ReceiverOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -52,6 +55,8 @@ class ReceiverStats:
         self.without_key = 0
         self.by_key: Counter[str] = Counter()
         self.accepted_by_key: Counter[str] = Counter()
+        self.arrivals: list[float] = []
+        """When each request arrived (Unix time), the first ARRIVALS_KEPT of them."""
 
     @property
     def unique(self) -> int:
@@ -86,11 +91,28 @@ class ReceiverStats:
 RECEIVER_STATS = web.AppKey("receiver_stats", ReceiverStats)
 
 
+class ReceiverControl(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """What `POST /control` may change while the receiver runs (an outage on demand)."""
+
+    always_status: Annotated[int, msgspec.Meta(ge=100, le=599)] | None = None
+
+
 class WebhookReceiver:
     def __init__(self, options: ReceiverOptions, stats: ReceiverStats) -> None:
         self.options = options
         self.stats = stats
         self.rng = Random(options.seed)
+
+    async def control(self, request: web.Request) -> web.Response:
+        try:
+            change = msgspec.json.decode(await request.read(), type=ReceiverControl)
+            self.options = msgspec.structs.replace(self.options, always_status=change.always_status)
+        except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as error:
+            return web.json_response({"error": str(error)}, status=422)
+        return web.json_response({"alwaysStatus": self.options.always_status})
+
+    async def arrivals(self, request: web.Request) -> web.Response:
+        return web.json_response(self.stats.arrivals)
 
     async def receive(self, request: web.Request) -> web.StreamResponse:
         key = request.headers.get("Idempotency-Key")
@@ -113,6 +135,8 @@ class WebhookReceiver:
 
     def _count(self, key: str | None) -> None:
         self.stats.requests += 1
+        if len(self.stats.arrivals) < ARRIVALS_KEPT:
+            self.stats.arrivals.append(time.time())
         if key:
             self.stats.by_key[key] += 1
         else:
@@ -140,11 +164,15 @@ class WebhookReceiver:
 
 
 def build_receiver_app(options: ReceiverOptions | None = None) -> web.Application:
-    """POST on any path receives a message; GET /stats reports what was received."""
+    """POST on any path receives a message; GET /stats reports what was received, GET
+    /arrivals when each request arrived; POST /control `{"alwaysStatus": 503}` answers every
+    request with that status until `{"alwaysStatus": null}`."""
     app = web.Application()
     app[RECEIVER_STATS] = stats = ReceiverStats()
     receiver = WebhookReceiver(options or ReceiverOptions(), stats)
     app.router.add_get("/stats", receiver.report)
+    app.router.add_get("/arrivals", receiver.arrivals)
+    app.router.add_post("/control", receiver.control)
     app.router.add_post("/{path:.*}", receiver.receive)
     return app
 

@@ -3,8 +3,9 @@
 Under a limit of R messages a second, the receiver gets one message per slot, and slots are
 1/R seconds apart. The store keeps a single time, the start of the next free slot, for every
 process sharing it. A process books consecutive slots from there (never more than it can use
-within `horizon`, and only when the first starts within `horizon`), claims that many messages,
-and sends each at its slot. Whatever the number of processes, no two slots overlap, so any
+within `horizon`, and only when the first starts within `horizon`, but never sooner than `lead`
+from now, so the claim is done before the first slot), claims that many messages, and sends
+each at its slot. Whatever the number of processes, no two slots overlap, so any
 1-second window at the receiver holds at most R (+1) slots' sends. The booking's arithmetic is
 here; the store only applies it atomically (see SendSlotLedger).
 """
@@ -20,6 +21,9 @@ import msgspec
 from insider_core.ports import Clock, SendSlotLedger
 
 BOOKING_HORIZON = timedelta(seconds=1)
+BOOKING_LEAD = timedelta(milliseconds=250)
+"""The first slot of a booking is never sooner than this: the time to claim the messages.
+A slot whose message is not ready in time is sent late, into the next slots' second."""
 
 
 class SlotGrant(msgspec.Struct, frozen=True, kw_only=True):
@@ -43,12 +47,15 @@ class SlotBooking(msgspec.Struct, frozen=True, kw_only=True):
     now: datetime
     spacing: timedelta
     horizon: timedelta = BOOKING_HORIZON
+    lead: timedelta = BOOKING_LEAD
 
     def apply(self, next_free: datetime | None) -> tuple[SlotGrant, datetime | None]:
         """The grant, and the next free slot it leaves."""
-        start = self.now if next_free is None else max(next_free, self.now)
-        if start > self.now + self.horizon or self.wanted <= 0:
-            return SlotGrant(start=start - self.horizon, count=0, spacing=self.spacing), next_free
+        soonest = self.now + self.lead
+        start = soonest if next_free is None else max(next_free, soonest)
+        if start > soonest + self.horizon or self.wanted <= 0:
+            ready = start - self.horizon - self.lead
+            return SlotGrant(start=ready, count=0, spacing=self.spacing), next_free
         within = max(1, math.floor(self.horizon / self.spacing))
         grant = SlotGrant(start=start, count=min(self.wanted, within), spacing=self.spacing)
         return grant, grant.end

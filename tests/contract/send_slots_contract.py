@@ -17,8 +17,11 @@ START = datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
 SPACING = timedelta(milliseconds=10)  # 100 a second
 
 
+LEAD = timedelta(milliseconds=250)
+
+
 def booking(wanted: int, now: datetime = START) -> SlotBooking:
-    return SlotBooking(wanted=wanted, now=now, spacing=SPACING)
+    return SlotBooking(wanted=wanted, now=now, spacing=SPACING, lead=LEAD)
 
 
 class SendSlotLedgerContract:
@@ -27,10 +30,12 @@ class SendSlotLedgerContract:
         ledger: SendSlotLedger = repository
         return ledger
 
-    async def test_the_first_booking_starts_now(self, ledger: SendSlotLedger) -> None:
+    async def test_the_first_booking_starts_as_soon_as_a_claim_can_be_made(
+        self, ledger: SendSlotLedger
+    ) -> None:
         grant = await ledger.book_slots(booking(30))
 
-        assert grant == SlotGrant(start=START, count=30, spacing=SPACING)
+        assert grant == SlotGrant(start=START + LEAD, count=30, spacing=SPACING)
 
     async def test_a_booking_never_takes_more_than_a_second_of_slots(
         self, ledger: SendSlotLedger
@@ -45,7 +50,7 @@ class SendSlotLedgerContract:
         first = await ledger.book_slots(booking(30))
         second = await ledger.book_slots(booking(30))
 
-        assert second.start == first.end == START + SPACING * 30
+        assert second.start == first.end == START + LEAD + SPACING * 30
 
     async def test_slots_more_than_a_second_ahead_are_not_booked_yet(
         self, ledger: SendSlotLedger
@@ -66,7 +71,7 @@ class SendSlotLedgerContract:
 
         grant = await ledger.book_slots(booking(10, later))
 
-        assert grant.start == later
+        assert grant.start == later + LEAD
 
     async def test_unused_slots_at_the_end_go_back_to_the_next_booking(
         self, ledger: SendSlotLedger
@@ -76,7 +81,7 @@ class SendSlotLedgerContract:
 
         after = await ledger.book_slots(booking(5))
 
-        assert after.start == START + SPACING * 10
+        assert after.start == START + LEAD + SPACING * 10
 
     async def test_slots_go_back_only_if_nobody_booked_after_them(
         self, ledger: SendSlotLedger

@@ -175,3 +175,17 @@ async def test_run_receiver_serves_until_cancelled_and_returns_the_stats() -> No
     received = await task
 
     assert (received.requests, received.unique, received.duplicates) == (2, 1, 1)
+
+
+async def test_control_starts_and_ends_an_outage_and_arrivals_are_timestamped() -> None:
+    async with receiver() as client:
+        assert (await client.post("/control", json={"alwaysStatus": 503})).status == 200
+        down = await post(client, "k1")
+        assert (await client.post("/control", json={"alwaysStatus": None})).status == 200
+        up = await post(client, "k1")
+        refused = await client.post("/control", json={"alwaysStatus": 42})
+        arrivals = await (await client.get("/arrivals")).json()
+
+    assert (down.status, up.status, refused.status) == (503, 202, 422)
+    assert len(arrivals) == 2
+    assert arrivals[0] <= arrivals[1]
