@@ -88,16 +88,17 @@ async def deliver(
     workdir: Path,
     db: BenchDatabase,
     while_delivering: Callable[[int], Awaitable[Callable[[], Awaitable[None]]]] | None = None,
+    settings: dict[str, str] | None = None,
 ) -> DeliveryRun:
     """`while_delivering(pid)` starts something beside the service (a profiler) and returns
-    the coroutine function that stops it."""
+    the coroutine function that stops it; `settings` add to (or change) the service's."""
     await mariadb.recreate(db)
     await mariadb.insert_pending(db, count)
     cache = "redis" if redis_reachable() else "memory"
     if cache == "redis":
         await flush_redis(BENCH_REDIS_URL)
-    settings = service_settings(db, receiver, cache)
-    async with running_service(settings, workdir / f"service-{count}.log") as (child, _):
+    environment = service_settings(db, receiver, cache) | (settings or {})
+    async with running_service(environment, workdir / f"service-{count}.log") as (child, _):
         stop_extra = await while_delivering(child.pid) if while_delivering else None
         started = time.monotonic()
         cpu_before = _cpu(child.pid, receiver.pid)

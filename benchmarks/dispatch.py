@@ -1,10 +1,11 @@
 """Dispatch throughput against the raw limit, side by side in one run: the raw client before
 and after the service, both against the same receiver, and the service's memory meanwhile.
 
-Batches never overlap in one process (the spec), so each batch's database time (claim, then
-record) adds to its sending time. The run also times the database's share of a batch alone
-and reports the ceiling that leaves: the rate of a process that sent at the raw limit and
-spent that time in the database per batch."""
+The service runs twice: as configured by default (DISPATCH_PIPELINE=2: the next batch is
+claimed while the previous one sends or is recorded) and with DISPATCH_PIPELINE=1, where
+batches never overlap and each batch's database time (claim, then record) adds to its
+sending time. The run also times the database's share of a batch alone and reports the
+ceiling that leaves to non-overlapping batches."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ NAME = "dispatch"
 TITLE = "Dispatch throughput: 50,000 messages, one service process vs the raw limit"
 COUNT = 50_000
 DATABASE = "insider_bench"
-THROUGHPUT_TARGET = Target(">=", 0.5)
+THROUGHPUT_TARGET = Target(">=", 0.65)
 RSS_LIMIT = Target("<=", 200)
 GROWTH_LIMIT = Target("<=", 1.1)
 
@@ -38,6 +39,10 @@ async def run(workdir: Path) -> Result:
         print(f"  raw limit ({before.loop}): {before.rate:,.0f} msg/s", flush=True)
         service = await delivery.deliver(COUNT, receiver, workdir, db)
         print(f"  service: {service.rate:,.0f} msg/s", flush=True)
+        serial = await delivery.deliver(
+            COUNT, receiver, workdir, db, settings={"DISPATCH_PIPELINE": "1"}
+        )
+        print(f"  service, batches never overlapping: {serial.rate:,.0f} msg/s", flush=True)
         after = await measure_raw_limit(receiver.url, COUNT, delivery.CONCURRENCY, raw_log)
         plain = None
         if before.loop != "asyncio":
@@ -51,6 +56,8 @@ async def run(workdir: Path) -> Result:
     _check_complete(result, service, [raw for raw in (before, after, plain) if raw])
     raw = statistics.fmean([before.rate, after.rate])
     result.check("dispatch / raw limit (msg/s)", service.rate / raw, THROUGHPUT_TARGET)
+    result.figure("dispatch with DISPATCH_PIPELINE=1 / raw limit", serial.rate / raw, "x")
+    result.figure("pipelined / non-overlapping batches", service.rate / serial.rate, "x")
     result.check("peak RSS of the service (VmHWM)", service.peak_rss_mib, RSS_LIMIT, "MiB")
     growth = service.rss_at(1.0) / max(service.rss_at(0.2), 1e-9)
     result.check("RSS at 100% / at 20% delivered", growth, GROWTH_LIMIT)
@@ -65,7 +72,7 @@ async def run(workdir: Path) -> Result:
     result.figure(
         "ceiling: raw limit plus the database time per batch / raw limit", ceiling / raw, "x"
     )
-    result.figure("dispatch / that ceiling", service.rate / ceiling, "x")
+    result.figure("DISPATCH_PIPELINE=1 dispatch / that ceiling", serial.rate / ceiling, "x")
     if plain is not None:
         result.figure("raw limit, aiohttp on asyncio's own loop", plain.rate, "msg/s")
     _cpu_figures(result, service)
@@ -81,6 +88,7 @@ async def run(workdir: Path) -> Result:
         "receiver": {"kind": receiver.kind, "version": receiver.version},
         "sentCache": service.cache,
         "service": _run_details(service),
+        "serviceWithoutPipeline": _run_details(serial),
         "rawLimit": {"before": before, "after": after, "asyncioLoop": plain},
         "databaseSecondsPerBatch": batch_seconds,
     }

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.http import AiohttpAlertNotifier, AlertNotDelivered, create_client_session
 from contract.webhook_server import ScriptedWebhook, answer, closed_port_url
-from insider_core import Alert
+from insider_core import Alert, ReceiverAlert
 
 ALERT = Alert(
     alert="consecutive_all_fail",
@@ -51,6 +51,30 @@ async def test_an_alert_is_posted_as_camel_case_json(
         "messagesInBatch": 2,
         "timestamp": "2026-02-03T04:05:06.000789Z",
         "message": "Every message failed in 3 consecutive runs",
+    }
+
+
+async def test_a_receiver_alert_is_posted_with_the_breaker_state(
+    session: aiohttp.ClientSession, webhook: ScriptedWebhook
+) -> None:
+    alert = ReceiverAlert(
+        alert="receiver_down",
+        state="open",
+        since=datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC),
+        reason="5 of the last 5 sends failed: HTTP 503",
+        timestamp=datetime(2026, 2, 3, 4, 5, 7, tzinfo=UTC),
+        message="The webhook receiver looks down",
+    )
+
+    await AiohttpAlertNotifier(session, webhook.url).notify(alert)
+
+    assert msgspec.json.decode(webhook.received[0].body) == {
+        "alert": "receiver_down",
+        "state": "open",
+        "since": "2026-02-03T04:05:06.000000Z",
+        "reason": "5 of the last 5 sends failed: HTTP 503",
+        "timestamp": "2026-02-03T04:05:07.000000Z",
+        "message": "The webhook receiver looks down",
     }
 
 

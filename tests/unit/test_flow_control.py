@@ -21,6 +21,8 @@ from insider_core import (
     Dispatcher,
     Message,
     MessageStatus,
+    ReceiverAlert,
+    ReceiverAlerts,
     RetryPolicy,
     SendOutcome,
 )
@@ -187,3 +189,28 @@ def test_a_released_message_keeps_the_attempt_count_it_had_before_the_claim(atte
     assert released.attempts == attempts
     assert released.next_attempt_at == pending.next_attempt_at
     assert (released.lease_until, released.claim_token) == (None, None)
+
+
+async def test_the_alert_webhook_hears_when_the_breaker_opens_and_when_it_closes():
+    harness = Harness()
+    alerts = ReceiverAlerts(harness.notifier, harness.clock)
+    breaker = CircuitBreaker(BreakerConfig(min_sends=1), listeners=[alerts])
+    permit = breaker.permit(harness.clock.now())
+    assert permit is not None
+    breaker.observe(permit, SendOutcome.http(503), harness.clock.now())
+    await settle()
+    breaker.allowance(1, harness.clock.now() + timedelta(seconds=1))
+    probe = breaker.permit(harness.clock.now() + timedelta(seconds=1))
+    assert probe is not None
+    breaker.observe(probe, SendOutcome.http(202, message_id="m"), harness.clock.now())
+    await settle()
+
+    down, up = harness.notifier.alerts
+    assert isinstance(down, ReceiverAlert)
+    assert isinstance(up, ReceiverAlert)
+    assert (down.alert, down.state, down.reason) == (
+        "receiver_down",
+        "open",
+        "1 of the last 1 sends failed: HTTP 503",
+    )
+    assert (up.alert, up.state) == ("receiver_up", "closed")

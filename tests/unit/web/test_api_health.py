@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
-from adapters.memory import InMemoryMessageRepository, InMemorySentCache
-from conftest import Client, settings_with
+from adapters.memory import InMemoryMessageRepository, InMemorySentCache, ScriptedSender
+from adapters.memory.sender import respond
+from conftest import SCHEDULER_AUTH, Client, settings_with
 from entrypoints.container import Container
 from entrypoints.web.app import create_app
 
@@ -83,3 +85,27 @@ async def test_a_ping_that_raises_counts_as_down_not_as_a_crash(
 
     assert response.status_code == 503
     assert response.json()["status"] == "down"
+
+
+async def test_health_is_degraded_while_the_breaker_holds_sending_and_metrics_say_why(
+    client: Client,
+    sender: ScriptedSender,
+    create_message: Callable[..., Awaitable[dict[str, Any]]],
+    run_batch: Callable[[], Awaitable[list[Any]]],
+) -> None:
+    sender.script = respond(503)
+    for _ in range(5):
+        await create_message()
+    for _ in range(3):
+        await run_batch()
+
+    health = await client.get("/health")
+    status = await client.get("/api/v1/scheduler/status", headers=SCHEDULER_AUTH)
+    metrics = (await client.get("/metrics")).text
+
+    assert (health.status_code, health.json()["status"]) == (200, "degraded")
+    assert health.json()["components"]["webhook"] == {"status": "down"}
+    receiver = status.json()["data"]["receiver"]
+    assert receiver["state"] == "open"
+    assert receiver["reason"] == "5 of the last 5 sends failed: HTTP 503"
+    assert 'receiver_breaker{receiver_breaker="open"} 1.0' in metrics
