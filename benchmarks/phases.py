@@ -20,12 +20,15 @@ from benchmarks.delivery import BATCH_SIZE, CONCURRENCY
 from benchmarks.mariadb import BenchDatabase, content_for, phone_for
 from benchmarks.service import BENCH_REDIS_URL, redis_reachable
 from insider_core import (
+    CircuitBreaker,
     DeliveryResult,
     DispatchConfig,
     Dispatcher,
     Message,
     MessageStatus,
     RetryPolicy,
+    SendOutcome,
+    SendPermit,
     SystemClock,
 )
 
@@ -109,16 +112,36 @@ class NoStore:
         return len(results)
 
 
-async def no_store_rate(webhook_url: str, count: int) -> float:
-    """Messages per second of the dispatcher over NoStore, with the same sender and cache."""
+class NoBreaker(CircuitBreaker):
+    """A breaker that never looks at an answer: the dispatcher without the breaker's work."""
+
+    def allowance(self, wanted: int, now: datetime) -> int:
+        return wanted
+
+    def permit(self, now: datetime) -> SendPermit | None:
+        return PERMIT
+
+    def observe(self, permit: SendPermit, outcome: SendOutcome, now: datetime) -> None:
+        return None
+
+
+PERMIT = SendPermit(0)
+
+
+async def no_store_rate(webhook_url: str, count: int, *, breaker: bool = True) -> float:
+    """Messages per second of the dispatcher over NoStore, with the same sender and cache;
+    without `breaker`, over NoBreaker."""
     cache, close_cache = await _sent_cache()
     try:
-        return count / await _dispatch_all(NoStore(count), cache, webhook_url)
+        chosen = CircuitBreaker() if breaker else NoBreaker()
+        return count / await _dispatch_all(NoStore(count), cache, webhook_url, chosen)
     finally:
         await close_cache()
 
 
-async def _dispatch_all(repository: Any, cache: Any, webhook_url: str) -> float:
+async def _dispatch_all(
+    repository: Any, cache: Any, webhook_url: str, breaker: CircuitBreaker | None = None
+) -> float:
     """Seconds the product's Dispatcher takes to dispatch every due message of `repository`,
     in batches back to back, with the real sender."""
     session = create_client_session(concurrency=CONCURRENCY)
@@ -129,6 +152,7 @@ async def _dispatch_all(repository: Any, cache: Any, webhook_url: str) -> float:
         clock=SystemClock(),
         policy=RetryPolicy(),
         config=DispatchConfig(concurrency=CONCURRENCY),
+        breaker=breaker,
     )
     try:
         started = time.perf_counter()

@@ -5,6 +5,7 @@ The collapsed stacks are kept in results/dispatch-profile.txt (speedscope opens 
 from __future__ import annotations
 
 import signal
+import statistics
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -66,14 +67,35 @@ async def run(workdir: Path) -> Result:
             _profile_figures(result, profile)
         shares = await phase_shares(db, receiver.url, COUNT)
         without_store = await no_store_rate(receiver.url, COUNT)
+        flow_control = await _flow_control_cost(receiver.url)
     with_mysql = shares.pop("rate")
     result.figure("in-process dispatcher rate (phases run)", with_mysql, "msg/s")
     result.figure("in-process dispatcher rate, no store at all", without_store, "msg/s")
     result.figure("in-process rate with MySQL / with no store", with_mysql / without_store, "x")
+    result.figure(
+        "in-process rate, closed breaker and unlimited rate / neither (no store, median of "
+        f"{FLOW_CONTROL_PAIRS} alternating pairs)",
+        flow_control,
+        "x",
+    )
     for phase, share in shares.items():
         result.figure(f"wall time in {phase}", share * 100, "%")
     result.details["phaseShares"] = shares
     return result
+
+
+FLOW_CONTROL_PAIRS = 5
+
+
+async def _flow_control_cost(webhook_url: str) -> float:
+    """What a closed breaker and an unlimited rate cost: the dispatcher over no store, with
+    the breaker and without it, alternating; the median of the pairs' ratios."""
+    ratios = []
+    for _ in range(FLOW_CONTROL_PAIRS):
+        with_breaker = await no_store_rate(webhook_url, COUNT)
+        without = await no_store_rate(webhook_url, COUNT, breaker=False)
+        ratios.append(with_breaker / without)
+    return statistics.median(ratios)
 
 
 def sampling(

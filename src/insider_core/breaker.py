@@ -97,6 +97,7 @@ class CircuitBreaker:
         self._probe_at: datetime | None = None
         self._probe_taken = False
         self._probing = False
+        self._closed_permit = SendPermit(0)
 
     def status(self) -> ReceiverStatus:
         return ReceiverStatus(
@@ -144,7 +145,7 @@ class CircuitBreaker:
         if self.paused(now):
             return None
         if self.state is BreakerState.CLOSED:
-            return SendPermit(self._generation)
+            return self._closed_permit
         if self.state is BreakerState.HALF_OPEN and not self._probing:
             self._probing = True
             return SendPermit(self._generation, probe=True)
@@ -191,6 +192,7 @@ class CircuitBreaker:
         self._probing = False
         self.state = state
         self.reason = reason
+        self._closed_permit = SendPermit(self._generation)
         if state is BreakerState.CLOSED:
             self._probe_at = None
         if BreakerState.CLOSED in (previous, state):
