@@ -101,7 +101,7 @@ def breaker_config(settings: Settings) -> BreakerConfig:
         max_probe_delay_seconds=max(
             settings.breaker_max_probe_delay_seconds, settings.breaker_probe_delay_seconds
         ),
-        max_pause_seconds=settings.webhook_max_pause_seconds,
+        max_pause_seconds=min(settings.webhook_max_pause_seconds, settings.retry_max_seconds),
     )
 
 

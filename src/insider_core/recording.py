@@ -71,7 +71,9 @@ class ResultRecorder:
     """A batch whose results cannot be written because the store is unreachable has already
     reached the receiver; dropping its results would leave its messages `sending` until the
     lease expires and then send them again. So they are held and written once the store
-    answers; their claim tokens still fence them against a worker that re-claimed since."""
+    answers; their claim tokens still fence them against a worker that re-claimed since.
+    Results stay held until they are written, so batches running side by side all see them
+    and claim nothing new meanwhile; one batch at a time writes them."""
 
     def __init__(
         self,
@@ -83,6 +85,7 @@ class ResultRecorder:
         self.cache = cache
         self.observers = observers
         self._held: list[DeliveryResult] = []
+        self._writing_held = asyncio.Lock()
 
     @property
     def holding(self) -> int:
@@ -109,23 +112,24 @@ class ResultRecorder:
     async def record_held(self) -> BatchReport:
         """To the store only: the sent cache took these results when their batch was first
         recorded."""
-        if not self._held:
-            return BatchReport()
-        results = self._held
-        self._held = []
-        report = self._report(results, await self._store(results))
-        log.info("%d held results written after the store came back", report.recorded)
+        async with self._writing_held:
+            if not self._held:
+                return BatchReport()
+            results = list(self._held)
+            recorded = await self.repository.record(results)
+            del self._held[: len(results)]
+        report = self._report(results, recorded)
+        log.info("%d held results written after the store came back", len(results))
         return report
 
     async def _store(self, results: Sequence[DeliveryResult]) -> int:
         try:
-            recorded = await self.repository.record(results)
+            return await self.repository.record(results)
         except StoreUnavailable:
             if not self._held:
                 log.warning("store unavailable: %d results held until it answers", len(results))
             self._held.extend(results)
             raise
-        return recorded
 
     def _report(self, results: Sequence[DeliveryResult], recorded: int) -> BatchReport:
         report = BatchReport(results=results, recorded=recorded)

@@ -13,10 +13,10 @@ from e2e.launcher import Launcher
 from e2e.processes import wait_until
 
 
-def test_sigterm_mid_batch_records_the_batch_in_flight_and_exits_0_with_nothing_left_sending(
+def test_sigterm_mid_batch_records_every_batch_in_flight_and_exits_0_with_nothing_left_sending(
     launch: Launcher, stores: dict[str, str], mysql_database: ScratchDatabase
 ) -> None:
-    launch.seed(stores, 8)
+    launch.seed(stores, 12)
     receiver = launch.receiver("--latency", "1.5")
     service = launch.service(
         {
@@ -28,18 +28,18 @@ def test_sigterm_mid_batch_records_the_batch_in_flight_and_exits_0_with_nothing_
             "WEBHOOK_URL": receiver.webhook_url,
         }
     )
-    wait_until(lambda: receiver.stats()["requests"] == 5, 15, "the first batch in flight")
+    wait_until(lambda: receiver.stats()["requests"] == 10, 15, "both batches of the pipeline")
 
     service.signal(signal.SIGTERM)
 
     assert service.wait(15) == 0, service.output()
-    assert "the batch in flight was recorded" in service.output()
-    assert count_by_status(mysql_database) == {"sent": 5, "pending": 3}
+    assert "the batches in flight were recorded" in service.output()
+    assert count_by_status(mysql_database) == {"sent": 10, "pending": 2}
     [(attempts,)] = asyncio.run(mysql_database.query("SELECT COUNT(*) FROM delivery_attempts"))
-    assert attempts == 5
-    assert (receiver.stats()["requests"], receiver.stats()["accepted"]) == (5, 5)
+    assert attempts == 10
+    assert (receiver.stats()["requests"], receiver.stats()["accepted"]) == (10, 10)
     cache = redis.Redis.from_url(stores["REDIS_URL"])
     try:
-        assert len(cache.keys("sent_message:*")) == 5
+        assert len(cache.keys("sent_message:*")) == 10
     finally:
         cache.close()

@@ -46,8 +46,9 @@ def test_a_database_outage_answers_503_keeps_the_scheduler_alive_and_loses_nothi
             "WEBHOOK_URL": receiver.webhook_url,
         }
     )
-    # Cut while the second batch is at the receiver: claimed, about to be accepted, not recorded.
-    wait_until(lambda: receiver.stats()["requests"] == 10, 10, "the second batch in flight")
+    # Cut while both batches of the pipeline are at the receiver: claimed, about to be
+    # accepted, not recorded.
+    wait_until(lambda: receiver.stats()["requests"] == 10, 10, "both batches in flight")
     mysql_proxy.cut()
 
     status, health = service.health()
@@ -73,7 +74,7 @@ def test_a_database_outage_answers_503_keeps_the_scheduler_alive_and_loses_nothi
     wait_until(lambda: service.stats()["sent"] == 20, 20, f"every message sent ({service.log})")
 
     assert service.stats() == {"pending": 0, "sending": 0, "sent": 20, "failed": 0, "total": 20}
-    assert "5 held results written after the store came back" in service.output()
+    assert "10 held results written after the store came back" in service.output()
     received = receiver.stats()
     assert (received["unique"], received["duplicates"]) == (20, 0), received
 

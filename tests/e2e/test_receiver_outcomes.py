@@ -3,6 +3,7 @@ the service on MariaDB and Redis, and `insider receiver` told how to answer."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import pytest
@@ -94,10 +95,13 @@ def test_a_429_with_retry_after_keeps_the_message_pending_until_the_receiver_sai
     )
     [message] = service.create()
     wait_until(lambda: service.message(message["id"])["attempts"] == 1, 10, "the first attempt")
-    runs_later(service, 3)
+    time.sleep(1)  # nothing more is sent meanwhile: the whole process waits
 
     waiting = service.message(message["id"])
     [attempt] = service.attempts(message["id"])
+    paused_until = service.scheduler_status()["receiver"]["pausedUntil"]
+    pause = moment(paused_until) - moment(attempt["startedAt"])
+    assert expected_wait - 0.5 <= pause.total_seconds() <= expected_wait + 2
     assert (waiting["status"], waiting["attempts"]) == ("pending", 1)
     assert waiting["lastError"].startswith("HTTP 429")
     assert (attempt["attemptNumber"], attempt["httpStatus"]) == (1, 429)

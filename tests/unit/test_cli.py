@@ -184,7 +184,7 @@ def test_serve_answers_health_and_stops_cleanly_on_sigterm(tmp_path: Path) -> No
     assert process.returncode == 0
     events = [json.loads(line)["event"] for line in logs.splitlines() if line.startswith("{")]
     assert "scheduler started" in events
-    assert "scheduler stopped; the batch in flight was recorded" in events
+    assert "scheduler stopped; the batches in flight were recorded" in events
     assert "seeded 5 sample messages (SEED_DATA=true)" in events
 
 

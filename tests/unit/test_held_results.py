@@ -3,6 +3,8 @@ so a batch the receiver already accepted is never sent again by the same worker.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from harness import Harness, settle
 
@@ -18,6 +20,7 @@ class StoreThatGoesDown(InMemoryMessageRepository):
         self.down = False
 
     async def record(self, results):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0)  # a real store answers later: others may run meanwhile
         if self.down:
             raise StoreUnavailable("database down")
         return await super().record(results)
@@ -145,3 +148,34 @@ async def test_a_cache_outage_while_the_store_is_down_still_holds_the_results() 
 
     assert (report.recorded, harness.dispatcher.recorder.holding) == (2, 0)
     assert (await store.stats()).sent == 2
+
+
+async def test_batches_side_by_side_claim_nothing_while_one_of_them_writes_the_held_results():
+    store = StoreThatGoesDown()
+    harness = Harness(repository=store, dispatch=LEASE)
+    await a_batch_lost_to_an_outage(harness, store)
+    store.down = False
+
+    writing, beside = await asyncio.gather(
+        harness.dispatcher.dispatch_batch(2), harness.dispatcher.dispatch_batch(2)
+    )
+
+    assert (writing.recorded, beside.claimed) == (2, 0)
+    assert len(harness.sender.sent) == 2
+    assert harness.dispatcher.recorder.holding == 0
+
+
+async def test_results_of_batches_lost_side_by_side_are_all_held():
+    store = StoreThatGoesDown()
+    harness = Harness(repository=store, dispatch=LEASE)
+    await harness.create(4)
+    store.down = True
+
+    lost = await asyncio.gather(
+        harness.dispatcher.dispatch_batch(2),
+        harness.dispatcher.dispatch_batch(2),
+        return_exceptions=True,
+    )
+
+    assert all(isinstance(error, StoreUnavailable) for error in lost)
+    assert sorted(harness.dispatcher.recorder.held_message_ids) == [1, 2, 3, 4]

@@ -38,7 +38,7 @@ def lifespan_of(container: Container) -> Callable[[Litestar], AbstractAsyncConte
             yield
         finally:
             if scheduler is not None and await scheduler.stop():
-                log.info("scheduler stopped; the batch in flight was recorded")
+                log.info("scheduler stopped; the batches in flight were recorded")
             await close_container(container)
 
     return lifespan
