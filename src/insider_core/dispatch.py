@@ -122,15 +122,21 @@ class Dispatcher:
         self, claimed: Sequence[Message], token: str, failure_rate: float, grant: SlotGrant
     ) -> list[DeliveryResult]:
         """A fixed pool of `concurrency` workers taking the claimed messages in order, each
-        sent at its send slot; the results come back in the order of `claimed`."""
+        sent at its send slot (or released, if no worker was free in time for it); the
+        results come back in the order of `claimed`."""
         results: dict[int, DeliveryResult] = {}
         indexes = iter(range(len(claimed)))
-        paced = grant.spacing > timedelta(0)
+        paced = bool(grant.spacing)
 
         async def worker() -> None:
             for index in indexes:
                 if paced:
                     await self._sleep_until(grant.slot(index))
+                    if grant.missed(index, self.clock.now()):
+                        results[index] = DeliveryResult.released(
+                            claimed[index], token, self.clock.now()
+                        )
+                        continue
                 results[index] = await self._deliver(claimed[index], token, failure_rate)
 
         workers = max(1, min(self.config.concurrency, len(claimed)))

@@ -22,6 +22,9 @@ from insider_core.ports import Clock, SendSlotLedger
 
 BOOKING_HORIZON = timedelta(seconds=1)
 BOOKING_LEAD = timedelta(milliseconds=250)
+LATENESS_ALLOWED = timedelta(milliseconds=5)
+"""A send may start this much after its slot (or one slot's spacing, if longer); later, it
+would crowd the slots after it, so its message is released for a later slot instead."""
 """The first slot of a booking is never sooner than this: the time to claim the messages.
 A slot whose message is not ready in time is sent late, into the next slots' second."""
 
@@ -40,6 +43,12 @@ class SlotGrant(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def end(self) -> datetime:
         return self.slot(self.count)
+
+    def missed(self, index: int, now: datetime) -> bool:
+        """Too late to send in slot `index`: sending now would crowd the slots after it."""
+        if not self.spacing:
+            return False
+        return now - self.slot(index) > max(self.spacing, LATENESS_ALLOWED)
 
 
 class SlotBooking(msgspec.Struct, frozen=True, kw_only=True):

@@ -214,3 +214,19 @@ async def test_the_alert_webhook_hears_when_the_breaker_opens_and_when_it_closes
         "1 of the last 1 sends failed: HTTP 503",
     )
     assert (up.alert, up.state) == ("receiver_up", "closed")
+
+
+async def test_a_message_whose_slot_passed_while_no_worker_was_free_is_released_not_sent_late():
+    harness = Harness(ScriptedSender(), rate_limit=100, dispatch=DispatchConfig(concurrency=1))
+    sent_at = stamp_sends(harness)
+    await harness.create(5)
+
+    batch = asyncio.ensure_future(harness.dispatcher.dispatch_batch(5))
+    await settle()
+    await harness.advance(0.25)  # slot 0: sent
+    await harness.advance(0.05)  # slots 1 to 4 (10 ms apart) are 40 down to 10 ms late
+    report = await batch
+
+    assert sent_at == [LEAD, LEAD + timedelta(milliseconds=50)]
+    assert (report.attempted, report.released) == (2, 3)  # slot 4 was still in time
+    assert (await harness.service.stats()).pending == 3
