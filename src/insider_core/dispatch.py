@@ -13,6 +13,7 @@ from random import Random
 import msgspec
 
 from insider_core.breaker import CircuitBreaker, ReceiverStatus
+from insider_core.errors import StoreUnavailable
 from insider_core.message import Message
 from insider_core.outcome import ErrorKind, SendOutcome
 from insider_core.ports import Clock, MessageRepository, MessageSender, SentCache
@@ -73,6 +74,23 @@ class Dispatcher:
 
     def receiver_status(self) -> ReceiverStatus:
         return self.breaker.status()
+
+    async def write_held_results(self) -> None:
+        """One last try, before the process goes, to write results held through a store
+        outage; logs what stays unwritten."""
+        recorder = self.recorder
+        if not recorder.holding:
+            return
+        try:
+            await recorder.record_held()
+        except StoreUnavailable:
+            log.error(
+                "store still unavailable at shutdown: %d results not recorded; their messages "
+                "stay sending until the lease expires, then are sent again with the same "
+                "Idempotency-Key (message ids %s)",
+                recorder.holding,
+                recorder.held_message_ids,
+            )
 
     def ready_at(self) -> datetime | None:
         """When a batch can next send something, if not now: the breaker's next probe, the

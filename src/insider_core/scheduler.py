@@ -127,25 +127,9 @@ class Scheduler:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self._flush_held_results()
+        await self.dispatcher.write_held_results()
         self.next_run_at = None
         return True
-
-    async def _flush_held_results(self) -> None:
-        """One last try to write results held through a store outage before the process goes."""
-        recorder = self.dispatcher.recorder
-        if not recorder.holding:
-            return
-        try:
-            await recorder.record_held()
-        except StoreUnavailable:
-            log.error(
-                "store still unavailable at shutdown: %d results not recorded; their messages "
-                "stay sending until the lease expires, then are sent again with the same "
-                "Idempotency-Key (message ids %s)",
-                recorder.holding,
-                recorder.held_message_ids,
-            )
 
     async def run_once(self) -> BatchReport:
         """Dispatch one batch now and account for it."""
