@@ -132,12 +132,15 @@ class CircuitBreaker:
             self._probe_taken = False
 
     def ready_at(self, now: datetime) -> datetime | None:
-        """When sending may start again; None when it may now."""
+        """When claiming may start again; None when it may now. While the probe is out, its
+        answer is what will change that: the caller looks again after a probe delay."""
         waits = []
         if self.paused(now):
             waits.append(self.paused_until)
         if self.state is BreakerState.OPEN and self._probe_at is not None and self._probe_at > now:
             waits.append(self._probe_at)
+        if self.state is BreakerState.HALF_OPEN and self._probe_taken:
+            waits.append(now + timedelta(seconds=self._probe_delay))
         return max((w for w in waits if w is not None), default=None)
 
     def permit(self, now: datetime) -> SendPermit | None:

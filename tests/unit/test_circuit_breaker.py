@@ -103,6 +103,13 @@ def test_after_the_probe_delay_one_probe_is_claimed_and_sent():
     assert breaker.permit(at(1)) is None
 
 
+def test_while_the_probe_is_out_claims_wait_a_probe_delay_before_looking_again():
+    breaker = opened()
+    breaker.allowance(1, at(1))
+
+    assert breaker.ready_at(at(1)) == at(2)
+
+
 def test_a_successful_probe_closes_the_breaker():
     changes: list[ReceiverStatus] = []
     breaker = opened(changes)

@@ -247,3 +247,24 @@ async def test_failure_rate_one_dead_letters_everything_through_the_loop():
 def test_a_scheduler_config_out_of_range_is_refused(bad):
     with pytest.raises(ValueError, match="must be"):
         SchedulerConfig(**bad)
+
+
+async def test_while_the_breaker_is_open_the_loop_waits_for_the_probe_instead_of_spinning():
+    sender = ScriptedSender(respond(503))
+    config = SchedulerConfig(interval_seconds=0.001, batch_size=10, pipeline=2)
+    harness = Harness(sender, scheduler=config, policy=RetryPolicy(base_seconds=60))
+    await harness.create(20)
+    harness.scheduler.start()
+    await settle()
+    assert harness.scheduler.status().receiver.state == "open"
+    runs = harness.scheduler.status().runs_count
+
+    for _ in range(50):
+        await harness.advance(0.01)
+
+    assert harness.scheduler.status().runs_count == runs
+    assert harness.scheduler.status().next_run_at == harness.dispatcher.ready_at()
+    await harness.advance(0.5)
+    assert harness.scheduler.status().runs_count == runs + 1  # the probe
+    assert len(sender.sent) == 6  # five opened it, one probe
+    await harness.scheduler.stop()
