@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Enum, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 from insider_core import BatchReport, BreakerState, DispatchObserver, ErrorKind, ReceiverStatus
 
@@ -51,10 +51,9 @@ class DispatchMetrics(DispatchObserver):
             registry=registry,
         )
 
-        self.receiver = Enum(
-            "receiver_breaker",
-            "The circuit breaker in front of the webhook receiver",
-            states=[state.value for state in BreakerState],
+        self.receiver_down = Gauge(
+            "receiver_breaker_open",
+            "1 while the circuit breaker holds sending (open or half-open), else 0",
             registry=registry,
         )
         self.breaker_opened = Counter(
@@ -68,7 +67,7 @@ class DispatchMetrics(DispatchObserver):
         return DispatchMetrics(REGISTRY)
 
     def receiver_changed(self, status: ReceiverStatus) -> None:
-        self.receiver.state(status.state.value)
+        self.receiver_down.set(0 if status.up else 1)
         if status.state is BreakerState.OPEN:
             self.breaker_opened.inc()
 

@@ -108,4 +108,4 @@ async def test_health_is_degraded_while_the_breaker_holds_sending_and_metrics_sa
     receiver = status.json()["data"]["receiver"]
     assert receiver["state"] == "open"
     assert receiver["reason"] == "5 of the last 5 sends failed: HTTP 503"
-    assert 'receiver_breaker{receiver_breaker="open"} 1.0' in metrics
+    assert "receiver_breaker_open 1.0" in metrics
