@@ -6,9 +6,10 @@ from __future__ import annotations
 import bisect
 import time
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from e2e.launcher import Launcher
-from e2e.processes import call, wait_until
+from e2e.processes import Service, call, wait_until
 
 OUTAGE_SECONDS = 20
 
@@ -70,57 +71,54 @@ def test_a_20_second_receiver_outage_dead_letters_nothing_and_everything_is_sent
     assert service.health()[1]["components"]["webhook"] == {"status": "up"}
 
 
-def test_three_processes_share_a_rate_limit_of_100_a_second_measured_at_the_receiver(
-    launch: Launcher, stores: dict[str, str]
-) -> None:
-    database_only = {"DATABASE_URL": stores["DATABASE_URL"]}  # no Redis: the limit lives in SQL
+class RateLimitedRun(NamedTuple):
+    services: list[Service]
+    arrivals: list[float]
+    received: dict[str, Any]
+
+
+def send_rate_limited(
+    launch: Launcher, database: dict[str, str], *, messages: int, processes: int, limit: int
+) -> RateLimitedRun:
+    """`processes` services on `database` (and no Redis) send `messages` under `limit`."""
     receiver = launch.receiver()
     receiver.ready()
-    launch.seed(database_only, 1500)
-    services = launch.services(
-        {
-            **database_only,
-            "AUTO_START_SCHEDULER": "true",
-            "MESSAGE_SEND_INTERVAL_SECONDS": "0.05",
-            "MESSAGE_BATCH_SIZE": "500",
-            "WEBHOOK_RATE_LIMIT": "100",
-            "WEBHOOK_URL": receiver.webhook_url,
-        },
-        count=3,
-    )
-
-    wait_until(lambda: services[0].stats()["sent"] == 1500, 40, "every message to be sent")
-
-    arrivals = list(call(receiver.url, "GET", "/arrivals")[1])
-    received = receiver.stats()
-    assert (received["accepted"], received["duplicates"]) == (1500, 0)
-    busiest = busiest_second(arrivals)
-    print(f"busiest 1-second window at the receiver: {busiest} (limit 100)")
-    assert busiest <= 105
-    assert max(arrivals) - min(arrivals) >= 14  # 1,500 at 100 a second
-    shares = [service.scheduler_status()["messagesSent"] for service in services]
-    assert all(shares), f"every process took part: {shares}"
-
-
-def test_processes_on_one_sqlite_file_share_its_rate_limit(launch: Launcher, tmp_path: Path):
-    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}"}
-    receiver = launch.receiver()
-    receiver.ready()
-    launch.seed(database, 300)
+    launch.seed(database, messages)
     services = launch.services(
         {
             **database,
             "AUTO_START_SCHEDULER": "true",
             "MESSAGE_SEND_INTERVAL_SECONDS": "0.05",
-            "MESSAGE_BATCH_SIZE": "100",
-            "WEBHOOK_RATE_LIMIT": "50",
+            "MESSAGE_BATCH_SIZE": "500",
+            "WEBHOOK_RATE_LIMIT": str(limit),
             "WEBHOOK_URL": receiver.webhook_url,
         },
-        count=2,
+        count=processes,
     )
-
-    wait_until(lambda: services[0].stats()["sent"] == 300, 30, "every message to be sent")
-
+    expected = messages / limit + 20
+    wait_until(lambda: services[0].stats()["sent"] == messages, expected, "every message sent")
     arrivals = list(call(receiver.url, "GET", "/arrivals")[1])
-    assert receiver.stats()["accepted"] == 300
-    assert busiest_second(arrivals) <= 52
+    return RateLimitedRun(services, arrivals, receiver.stats())
+
+
+def test_three_processes_share_a_rate_limit_of_100_a_second_measured_at_the_receiver(
+    launch: Launcher, stores: dict[str, str]
+) -> None:
+    database_only = {"DATABASE_URL": stores["DATABASE_URL"]}  # no Redis: the limit lives in SQL
+    run = send_rate_limited(launch, database_only, messages=1500, processes=3, limit=100)
+
+    assert (run.received["accepted"], run.received["duplicates"]) == (1500, 0)
+    busiest = busiest_second(run.arrivals)
+    print(f"busiest 1-second window at the receiver: {busiest} (limit 100)")
+    assert busiest <= 105
+    assert max(run.arrivals) - min(run.arrivals) >= 14  # 1,500 at 100 a second
+    shares = [service.scheduler_status()["messagesSent"] for service in run.services]
+    assert all(shares), f"every process took part: {shares}"
+
+
+def test_processes_on_one_sqlite_file_share_its_rate_limit(launch: Launcher, tmp_path: Path):
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}"}
+    run = send_rate_limited(launch, database, messages=300, processes=2, limit=50)
+
+    assert (run.received["accepted"], run.received["duplicates"]) == (300, 0)
+    assert busiest_second(run.arrivals) <= 52
