@@ -173,13 +173,10 @@ class CircuitBreaker:
         if self.state is not BreakerState.CLOSED:
             return
         self._recent.append(failed)
-        failures = sum(self._recent)
-        if (
-            failed
-            and len(self._recent) >= self.config.min_sends
-            and failures >= self.config.failure_ratio * len(self._recent)
-        ):
-            recent = len(self._recent)
+        if not failed or len(self._recent) < self.config.min_sends:
+            return
+        failures, recent = sum(self._recent), len(self._recent)
+        if failures >= self.config.failure_ratio * recent:
             self._open(now, f"{failures} of the last {recent} sends failed: {_describe(outcome)}")
 
     def _open(self, now: datetime, reason: str) -> None:
