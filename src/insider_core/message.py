@@ -22,6 +22,11 @@ class NewMessage(msgspec.Struct, frozen=True, kw_only=True):
     phone_number: str
     idempotency_key: str
     created_at: datetime
+    send_at: datetime | None = None  # first due then; None: at creation
+
+    @property
+    def due_at(self) -> datetime:
+        return self.created_at if self.send_at is None else self.send_at
 
 
 class Message(msgspec.Struct, frozen=True, kw_only=True):
@@ -50,7 +55,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
             idempotency_key=new.idempotency_key,
             created_at=new.created_at,
             updated_at=new.created_at,
-            next_attempt_at=new.created_at,
+            next_attempt_at=new.due_at,
         )
 
     def is_claimable(self, now: datetime) -> bool:

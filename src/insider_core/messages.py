@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from insider_core.errors import MessageNotFound, NotReplayable
 from insider_core.message import Message, NewMessage
@@ -27,22 +28,43 @@ class MessageService:
         self.max_content_length = max_content_length
 
     def prepare(
-        self, content: str, phone_number: str, idempotency_key: str | None = None
+        self,
+        content: str,
+        phone_number: str,
+        idempotency_key: str | None = None,
+        *,
+        send_at: datetime | None = None,
     ) -> NewMessage:
-        """Validate a message and give it its idempotency key (a fresh UUID unless given)."""
-        validate_new_message(content, phone_number, self.max_content_length)
+        """Validate a message and give it its idempotency key (a fresh UUID unless given).
+        `send_at` (timezone-aware, at most a year ahead) delays its first send; a past time
+        means now."""
+        now = self.clock.now()
+        validate_new_message(
+            content, phone_number, self.max_content_length, send_at=send_at, now=now
+        )
         return NewMessage(
             content=content,
             phone_number=phone_number,
             idempotency_key=idempotency_key or str(uuid.uuid4()),
-            created_at=self.clock.now(),
+            created_at=now,
+            send_at=None if send_at is None else max(send_at, now).astimezone(UTC),
         )
 
     async def create(
-        self, content: str, phone_number: str, idempotency_key: str | None = None
+        self,
+        content: str,
+        phone_number: str,
+        idempotency_key: str | None = None,
+        *,
+        send_at: datetime | None = None,
     ) -> tuple[Message, bool]:
-        """Returns the message and whether it is new; a repeated key returns the original."""
-        return await self.repository.add(self.prepare(content, phone_number, idempotency_key))
+        """Returns the message and whether it is new; a repeated key returns the original
+        (with its own `send_at`)."""
+        return await self.add(self.prepare(content, phone_number, idempotency_key, send_at=send_at))
+
+    async def add(self, new: NewMessage) -> tuple[Message, bool]:
+        """Store a prepared message; a repeated key returns the original."""
+        return await self.repository.add(new)
 
     async def get(self, message_id: int) -> Message:
         message = await self.repository.get(message_id)
@@ -74,8 +96,12 @@ class MessageService:
         current = await self.get(message_id)
         raise NotReplayable(message_id, current.status)
 
-    async def replay_all(self) -> int:
-        return await self.repository.replay_all(self.clock.now())
+    async def replay_all(self, since: datetime | None = None, dry_run: bool = False) -> int:
+        """Replay every failed message, or only those that failed at or after `since`; a dry
+        run counts them and changes nothing. Returns how many (would have been) replayed."""
+        if dry_run:
+            return await self.repository.count_failed(since)
+        return await self.repository.replay_all(self.clock.now(), since)
 
     async def cached(self) -> Mapping[int, CachedSend]:
         return await self.cache.get_all()

@@ -40,12 +40,19 @@ REJECTED = SendOutcome.http(400, body="bad number", duration_seconds=0.1)
 TIMED_OUT = SendOutcome.failure(ErrorKind.TIMEOUT, "timed out", duration_seconds=30.0)
 
 
-def new_message(at: datetime, *, key: str | None = None, content: str = "Hello") -> NewMessage:
+def new_message(
+    at: datetime,
+    *,
+    key: str | None = None,
+    content: str = "Hello",
+    send_at: datetime | None = None,
+) -> NewMessage:
     return NewMessage(
         content=content,
         phone_number=PHONE,
         idempotency_key=key or str(uuid.uuid4()),
         created_at=at,
+        send_at=send_at,
     )
 
 
@@ -282,6 +289,101 @@ class MessageRepositoryContract:
         assert stored is not None
         assert stored.created_at == created
         assert stored.next_attempt_at == created
+
+    # Scheduled messages (created with a send time)
+
+    async def test_a_scheduled_message_is_stored_due_at_its_send_time(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        send_at = clock.now() + timedelta(hours=2, microseconds=3)
+        new = new_message(clock.now(), send_at=send_at)
+
+        message, created = await repository.add(new)
+
+        assert created is True
+        assert message == Message.from_new(message.id, new)
+        assert message.next_attempt_at == send_at
+        assert message.created_at == clock.now()
+        assert await repository.get(message.id) == message
+
+    async def test_a_scheduled_message_is_not_claimed_before_its_send_time(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        send_at = now + timedelta(minutes=10)
+        [due] = await self.add_at(repository, now)
+        scheduled, _ = await repository.add(new_message(now, send_at=send_at))
+
+        assert ids(await self.claim(repository, now)) == [due.id]
+        just_before = send_at - timedelta(microseconds=1)
+        assert scheduled.id not in ids(await self.claim(repository, just_before))
+        assert await repository.get(scheduled.id) == scheduled
+        assert ids(await self.claim(repository, send_at)) == [scheduled.id]
+
+    async def test_scheduled_and_unscheduled_messages_are_claimed_in_due_order(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        later, _ = await repository.add(new_message(now, send_at=now + timedelta(seconds=30)))
+        sooner, _ = await repository.add(new_message(now, send_at=now + timedelta(seconds=10)))
+        [unscheduled] = await self.add_at(repository, now + timedelta(seconds=20))
+
+        claimed = await self.claim(repository, now + timedelta(minutes=1))
+
+        assert ids(claimed) == [sooner.id, unscheduled.id, later.id]
+
+    async def test_messages_scheduled_at_once_each_keep_their_own_send_time(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        news = [
+            new_message(now, send_at=None if n % 3 == 0 else now + timedelta(minutes=n))
+            for n in range(30)
+        ]
+
+        created = await asyncio.gather(*(repository.add(new) for new in news))
+
+        for (message, is_new), new in zip(created, news, strict=True):
+            assert is_new is True
+            assert message.next_attempt_at == new.due_at
+            assert await repository.get(message.id) == message
+        assert len(await self.claim(repository, now)) == 10
+
+    async def test_add_many_keeps_each_send_time(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        send_at = now + timedelta(days=1)
+        batch = [new_message(now, content=f"bulk {n}", send_at=send_at) for n in range(5)]
+
+        assert await repository.add_many([*batch, new_message(now, content="now")]) == 6
+
+        assert [m.content for m in await self.claim(repository, now)] == ["now"]
+        page = await repository.list_page(PageRequest(status=MessageStatus.PENDING))
+        assert [m.next_attempt_at for m in page.items] == [send_at] * 5
+        claimed_when_due = {m.content for m in await self.claim(repository, send_at)}
+        assert claimed_when_due >= {new.content for new in batch}
+
+    async def test_a_repeated_key_with_another_send_time_returns_the_original(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        first, _ = await repository.add(
+            new_message(now, key="scheduled", send_at=now + timedelta(hours=1))
+        )
+
+        again, created = await repository.add(
+            new_message(now, key="scheduled", send_at=now + timedelta(hours=5))
+        )
+        at_once = await asyncio.gather(
+            repository.add(new_message(now, key="scheduled")),
+            repository.add(new_message(now)),
+        )
+
+        assert created is False
+        assert again == first
+        assert at_once[0] == (first, False)
+        assert (await repository.stats()).pending == 2
 
     # Listing and statistics
 
@@ -663,6 +765,64 @@ class MessageRepositoryContract:
             assert await repository.get(message.id) == message.replay(later)
         assert await repository.get(sent.id) == sent
         assert await repository.replay_all(later) == 0
+
+    async def test_replaying_since_a_moment_replays_only_messages_failed_at_or_after_it(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        start = clock.now()
+        [early] = await self.settle(repository, start, REJECTED)
+        [on_time] = await self.settle(repository, start + timedelta(minutes=1), REJECTED)
+        [late] = await self.settle(repository, start + timedelta(minutes=2), REJECTED)
+        [sent] = await self.settle(repository, start + timedelta(minutes=3), ACCEPTED)
+        later = start + timedelta(hours=1)
+
+        replayed = await repository.replay_all(later, since=on_time.updated_at)
+
+        assert replayed == 2
+        assert await repository.get(on_time.id) == on_time.replay(later)
+        assert await repository.get(late.id) == late.replay(later)
+        assert await repository.get(early.id) == early
+        assert await repository.get(sent.id) == sent
+        assert await repository.stats() == MessageStats(pending=2, sent=1, failed=1)
+
+    async def test_replaying_since_the_earliest_time_replays_every_failed_message(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        await self.settle(repository, clock.now(), REJECTED, REJECTED)
+        earliest = datetime.min.replace(tzinfo=UTC)
+
+        assert await repository.count_failed(since=datetime(999, 1, 1, tzinfo=UTC)) == 2
+        assert await repository.replay_all(clock.now() + LEASE, since=earliest) == 2
+        assert await repository.stats() == MessageStats(pending=2)
+
+    async def test_replaying_since_a_moment_after_every_failure_replays_nothing(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        [failed] = await self.settle(repository, clock.now(), REJECTED)
+        after = failed.updated_at + timedelta(microseconds=1)
+
+        assert await repository.replay_all(after + LEASE, since=after) == 0
+        assert await repository.get(failed.id) == failed
+        assert await repository.stats() == MessageStats(failed=1)
+
+    async def test_counting_failed_messages_counts_what_a_replay_would_replay(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        start = clock.now()
+        await self.settle(repository, start, REJECTED, REJECTED, ACCEPTED, UNAVAILABLE)
+        [recent] = await self.settle(repository, start + timedelta(minutes=1), REJECTED)
+        before = await repository.list_page(PageRequest(page_size=100))
+
+        counts = (
+            await repository.count_failed(),
+            await repository.count_failed(since=recent.updated_at),
+            await repository.count_failed(since=recent.updated_at + timedelta(microseconds=1)),
+        )
+
+        assert counts == (3, 1, 0)
+        assert await repository.list_page(PageRequest(page_size=100)) == before
+        assert await repository.replay_all(start + LEASE, since=recent.updated_at) == 1
+        assert await repository.count_failed() == 2
 
     # Attempts
 

@@ -13,6 +13,7 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
 from random import Random
 
 from hypothesis import strategies as st
@@ -72,7 +73,7 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
             self._context = open_repository()
             self.repository = self.run(self._context.__aenter__())
             self.clock = ManualClock()
-            self.webhook = RandomWebhook(on_send=self.check_no_live_lease)
+            self.webhook = RandomWebhook(on_send=self.check_send)
             cache = InMemorySentCache(self.clock)
             self.service = MessageService(self.repository, cache, self.clock)
             self.dispatcher = Dispatcher(
@@ -91,9 +92,15 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
             self.sent_forever: dict[int, Message] = {}
             self.failed_before: set[int] = set()
             self.replayed_now: set[int] = set()
+            self.send_times: dict[int, datetime] = {}
 
         def run(self, coroutine):  # type: ignore[no-untyped-def]
             return self.loop.run_until_complete(coroutine)
+
+        def check_send(self, message: Message) -> None:
+            self.check_no_live_lease(message)
+            send_at = self.send_times.get(message.id, self.clock.now())
+            assert send_at <= self.clock.now(), "sent before its send time"
 
         def check_no_live_lease(self, message: Message) -> None:
             """A message is sent again only after the lease of the worker that vanished expired."""
@@ -117,6 +124,14 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
             message, created = self.run(self.service.create(content, "+905551234567"))
             assert created
             self.keys.append(message.idempotency_key)
+
+        @rule(minutes=st.integers(1, 30))
+        def create_scheduled(self, minutes: int) -> None:
+            send_at = self.clock.now() + timedelta(minutes=minutes)
+            message, _ = self.run(self.service.create("later", "+905551234567", send_at=send_at))
+            assert message.next_attempt_at == send_at
+            self.keys.append(message.idempotency_key)
+            self.send_times[message.id] = send_at
 
         @precondition(lambda self: self.keys)
         @rule(data=st.data())
@@ -207,6 +222,17 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
             failed = {m.id for m in self.all_messages() if m.status is MessageStatus.FAILED}
             assert self.run(self.service.replay_all()) == len(failed)
             self.replayed_now |= failed
+
+        @rule(data=st.data())
+        def replay_failed_since(self, data: st.DataObject) -> None:
+            """After an outage: a dry run first, then only what failed since a moment."""
+            failed = [m for m in self.all_messages() if m.status is MessageStatus.FAILED]
+            moments = sorted({m.updated_at for m in failed})
+            since = data.draw(st.sampled_from([*moments, self.clock.now() + timedelta(seconds=1)]))
+            expected = {m.id for m in failed if m.updated_at >= since}
+            assert self.run(self.service.replay_all(since=since, dry_run=True)) == len(expected)
+            assert self.run(self.service.replay_all(since=since)) == len(expected)
+            self.replayed_now |= expected
 
         def all_messages(self) -> list[Message]:
             page = self.run(self.repository.list_page(PageRequest(page=1, page_size=1000)))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -92,3 +94,22 @@ def test_content_with_a_lone_surrogate_is_refused_before_it_reaches_a_store():
     with pytest.raises(InvalidMessage) as error:
         validate_new_message("hello \ud800", "+905551234567", 100)
     assert error.value.details == {"content": "must be valid Unicode text (no lone surrogates)"}
+
+
+def test_a_send_time_is_checked_against_now_and_named_with_the_other_fields():
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    too_far = now + timedelta(days=366)
+
+    with pytest.raises(InvalidMessage) as error:
+        validate_new_message("", "+905551234567", 10, send_at=too_far, now=now)
+
+    assert error.value.details == {
+        "content": "must not be empty",
+        "sendAt": "must be at most a year (365 days) ahead",
+    }
+
+
+@given(st.timedeltas(min_value=timedelta(days=-3650), max_value=timedelta(days=365)))
+def test_any_send_time_up_to_a_year_ahead_passes(ahead):
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    validate_new_message("Hi", "+905551234567", 10, send_at=now + ahead, now=now)

@@ -125,11 +125,21 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
             return None
         return self._store(stored.replay(now))
 
-    async def replay_all(self, now: datetime) -> int:
-        failed = [m for m in self._messages.values() if m.status is MessageStatus.FAILED]
+    async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
+        failed = self._failed_since(since)
         for message in failed:
             self._store(message.replay(now))
         return len(failed)
+
+    async def count_failed(self, since: datetime | None = None) -> int:
+        return len(self._failed_since(since))
+
+    def _failed_since(self, since: datetime | None) -> list[Message]:
+        return [
+            m
+            for m in self._messages.values()
+            if m.status is MessageStatus.FAILED and (since is None or m.updated_at >= since)
+        ]
 
     async def list_attempts(self, message_id: int) -> list[DeliveryAttempt]:
         return [a for a in self._attempts if a.message_id == message_id]

@@ -94,6 +94,10 @@ REPLAY_SET = (
     "last_error = NULL, next_attempt_at = %s, updated_at = %s WHERE status = 'failed'"
 )
 REPLAY_ONE = REPLAY_SET + " AND id = %s"
+# Failed since a moment: when the message became failed, its last change.
+REPLAY_SINCE = REPLAY_SET + " AND updated_at >= %s"
+COUNT_FAILED = "SELECT COUNT(*) FROM messages WHERE status = 'failed'"
+COUNT_FAILED_SINCE = COUNT_FAILED + " AND updated_at >= %s"
 
 
 def placeholders(count: int) -> str:

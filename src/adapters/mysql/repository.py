@@ -277,14 +277,30 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
             await cursor.execute(sql.SELECT_BY_ID, (message_id,))
             return message_from_row(await cursor.fetchone())
 
-    async def replay_all(self, now: datetime) -> int:
+    async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
         moment = to_db_text(now)
+        params: tuple[str, ...]
+        statement, params = sql.REPLAY_SET, (moment, moment)
+        if since is not None:
+            statement, params = sql.REPLAY_SINCE, (*params, to_db_text(since))
         async with self._database.transaction() as cursor:
-            replayed = int(await cursor.execute(sql.REPLAY_SET, (moment, moment)))
+            replayed = int(await cursor.execute(statement, params))
             await counts.change_counts(
                 cursor, {status: n * replayed for status, n in REPLAYED.items()}
             )
         return replayed
+
+    async def count_failed(self, since: datetime | None = None) -> int:
+        """Counted from the messages, not `message_counts`: exactly the rows a replay with
+        this `since` would change."""
+        params: tuple[str, ...]
+        statement, params = sql.COUNT_FAILED, ()
+        if since is not None:
+            statement, params = sql.COUNT_FAILED_SINCE, (to_db_text(since),)
+        async with self._database.cursor() as cursor:
+            await cursor.execute(statement, params)
+            (failed,) = await cursor.fetchone()
+        return int(failed)
 
     async def list_attempts(self, message_id: int) -> list[DeliveryAttempt]:
         async with self._database.cursor() as cursor:

@@ -62,7 +62,7 @@ class RowMapper(Generic[Stored]):
             new.content,
             new.phone_number,
             MessageStatus.PENDING.value,
-            created,
+            created if new.send_at is None else self.to_db(new.send_at),
             new.idempotency_key,
             created,
             created,

@@ -46,6 +46,10 @@ REPLAY_SET = (
     "last_error = NULL, next_attempt_at = ?, updated_at = ? WHERE status = 'failed'"
 )
 REPLAY_ONE = REPLAY_SET + " AND id = ?"
+# Failed since a moment: when the message became failed, its last change.
+REPLAY_SINCE = REPLAY_SET + " AND updated_at >= ?"
+COUNT_FAILED = "SELECT COUNT(*) FROM messages WHERE status = 'failed'"
+COUNT_FAILED_SINCE = COUNT_FAILED + " AND updated_at >= ?"
 
 
 def placeholders(count: int) -> str:

@@ -124,11 +124,24 @@ class SqliteMessageRepository(MessageRepository, SendSlotLedger):
             rows = await connection.execute_fetchall(sql.SELECT_BY_ID, (message_id,))
             return message_from_row(next(iter(rows)))
 
-    async def replay_all(self, now: datetime) -> int:
+    async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
         moment = to_db_time(now)
+        params: tuple[str, ...]
+        statement, params = sql.REPLAY_SET, (moment, moment)
+        if since is not None:
+            statement, params = sql.REPLAY_SINCE, (*params, to_db_time(since))
         async with self._session() as connection:
-            cursor = await connection.execute(sql.REPLAY_SET, (moment, moment))
+            cursor = await connection.execute(statement, params)
             return cursor.rowcount
+
+    async def count_failed(self, since: datetime | None = None) -> int:
+        params: tuple[str, ...]
+        statement, params = sql.COUNT_FAILED, ()
+        if since is not None:
+            statement, params = sql.COUNT_FAILED_SINCE, (to_db_time(since),)
+        async with self._session() as connection:
+            rows = await connection.execute_fetchall(statement, params)
+        return int(next(iter(rows))[0])
 
     async def list_attempts(self, message_id: int) -> list[DeliveryAttempt]:
         async with self._session() as connection:

@@ -20,13 +20,12 @@ __all__ = [
     "to_db_time",
 ]
 
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
-
 
 def to_db_time(moment: datetime) -> str:
-    """Naive UTC text with microseconds: fixed width, so text order is time order."""
+    """Naive UTC text with microseconds: fixed width (a four-digit year even before 1000,
+    unlike strftime's), so text order is time order."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime(TIME_FORMAT)
+    return aware.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def from_db_time(text: str) -> datetime:

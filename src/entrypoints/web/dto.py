@@ -125,3 +125,10 @@ class CachedBody(Camel, frozen=True):
 
 class ReplayedBody(Camel, frozen=True):
     replayed: int
+
+
+class ReplayPreviewBody(Camel, frozen=True):
+    """What a replay would do: a dry run changes nothing."""
+
+    dry_run: Annotated[bool, msgspec.Meta(extra_json_schema={"extra": {"const": True}})]
+    would_replay: int

@@ -7,6 +7,8 @@ from typing import Annotated
 import msgspec
 
 from entrypoints.web.dto import Camel
+from entrypoints.web.time_input import read_time, time_field
+from insider_core import InvalidMessage, MessageService, NewMessage
 
 # The rules of the core's validation, said in the OpenAPI document for
 # clients and fuzzers. They are documentation only: the core enforces them and names each
@@ -35,6 +37,37 @@ PhoneNumber = Annotated[
 ]
 
 
+SendAt = Annotated[
+    str,
+    time_field(
+        "When to send the message first (its nextAttemptAt): at most a year ahead; a past time "
+        "means now."
+    ),
+]
+
+
 class CreateMessage(Camel, frozen=True, forbid_unknown_fields=True):
     content: Content
     phone_number: PhoneNumber
+    send_at: SendAt | None = None
+
+
+def prepare_new_message(
+    messages: MessageService, data: CreateMessage, idempotency_key: str | None
+) -> NewMessage:
+    """The message to store. InvalidMessage names every bad field at once, a sendAt that is
+    not a time among them."""
+    unreadable: dict[str, str] = {}
+    send_at = None
+    if data.send_at is not None:
+        try:
+            send_at = read_time(data.send_at)
+        except ValueError as error:
+            unreadable["sendAt"] = str(error)
+    try:
+        new = messages.prepare(data.content, data.phone_number, idempotency_key, send_at=send_at)
+    except InvalidMessage as error:
+        raise InvalidMessage({**error.details, **unreadable}) from None
+    if unreadable:
+        raise InvalidMessage(unreadable)
+    return new

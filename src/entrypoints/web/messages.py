@@ -13,11 +13,13 @@ from entrypoints.web.dto import (
     CachedBody,
     MessageBody,
     ReplayedBody,
+    ReplayPreviewBody,
     StatsBody,
 )
 from entrypoints.web.envelopes import PageOf, Success, ok
 from entrypoints.web.guards import require_messages_key
-from entrypoints.web.message_input import CreateMessage
+from entrypoints.web.message_input import CreateMessage, prepare_new_message
+from entrypoints.web.replay_input import ReplayFailed
 from entrypoints.web.responses import also, guarded
 from insider_core import MessageNotFound, MessageStatus, PageRequest
 
@@ -66,7 +68,7 @@ class MessagesController(Controller):
         data: JSONBody[CreateMessage],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Success[MessageBody]]:
-        message, created = await messages.create(data.content, data.phone_number, idempotency_key)
+        message, created = await messages.add(prepare_new_message(messages, data, idempotency_key))
         if created:
             return Response(
                 ok(MessageBody.of(message), "Message created successfully"), status_code=201
@@ -104,10 +106,23 @@ class MessagesController(Controller):
         entries = await messages.cached()
         return ok({str(key): CachedBody.of(entry) for key, entry in sorted(entries.items())})
 
-    @post(["/replay/all", "/replay"], status_code=200, responses=guarded(), summary="Replay DLQ")
-    async def replay_all(self, messages: Messages) -> Success[ReplayedBody]:
-        replayed = await messages.replay_all()
-        return ok(ReplayedBody(replayed=replayed), f"{replayed} failed messages replayed")
+    @post(
+        ["/replay/all", "/replay"],
+        status_code=200,
+        responses=guarded(400, 413, 422),
+        summary="Replay DLQ",
+    )
+    async def replay_all(
+        self, messages: Messages, data: JSONBody[ReplayFailed | None] = None
+    ) -> Success[ReplayedBody | ReplayPreviewBody]:
+        """Every failed message, or with `since` only those that failed at or after it. With
+        `dryRun` the answer is `{"dryRun": true, "wouldReplay": n}` and nothing changes."""
+        since, dry_run = (data or ReplayFailed()).checked()
+        count = await messages.replay_all(since=since, dry_run=dry_run)
+        if dry_run:
+            preview = ReplayPreviewBody(dry_run=True, would_replay=count)
+            return ok(preview, f"Dry run: {count} failed messages would be replayed")
+        return ok(ReplayedBody(replayed=count), f"{count} failed messages replayed")
 
     @get("/{message_id:int}", responses=guarded(400, 404), summary="One message")
     async def get_message(self, messages: Messages, message_id: MessageId) -> Success[MessageBody]:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from litestar.openapi.spec import OpenAPI, Operation, RequestBody, Schema
 
 # Request bodies decoded with `forbid_unknown_fields`: an unknown field is a 422.
-CLOSED_BODIES = ("CreateMessage", "StartScheduler")
-OPTIONAL_BODY_ROUTES = ("/api/v1/scheduler/start",)
+CLOSED_BODIES = ("CreateMessage", "StartScheduler", "ReplayFailed")
+OPTIONAL_BODY_ROUTES = (
+    "/api/v1/scheduler/start",
+    "/api/v1/messages/replay/all",
+    "/api/v1/messages/replay",
+)
 
 
 def refine(document: OpenAPI, max_content_length: int) -> None:

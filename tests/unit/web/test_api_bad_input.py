@@ -12,6 +12,7 @@ from entrypoints.web.bodies import request_body_limit
 
 CREATE = "/api/v1/messages"
 START = "/api/v1/scheduler/start"
+REPLAY = "/api/v1/messages/replay/all"
 JSON_HEADERS = {"Content-Type": "application/json"}
 PHONE = "+905551112233"
 LIMIT = request_body_limit(50)  # the test settings allow 50 characters of content
@@ -38,7 +39,7 @@ def test_the_body_limit_fits_the_longest_message_and_is_never_below_64_kib() -> 
     assert request_body_limit(100_000) == 12 * 100_000 + 4096
 
 
-@pytest.mark.parametrize("path", [CREATE, START])
+@pytest.mark.parametrize("path", [CREATE, START, REPLAY])
 async def test_a_body_over_the_limit_is_refused_with_413_in_the_error_envelope(
     client: Client, path: str
 ) -> None:
@@ -122,7 +123,7 @@ async def test_invalid_utf8_inside_a_string_is_a_400(client: Client) -> None:
     assert error_of(response) == (400, "Invalid JSON body", {"body": "is not valid UTF-8"})
 
 
-@pytest.mark.parametrize("path", [CREATE, START])
+@pytest.mark.parametrize("path", [CREATE, START, REPLAY])
 async def test_json_nested_deeper_than_the_decoder_allows_is_a_400(
     client: Client, path: str
 ) -> None:

@@ -79,7 +79,11 @@ async def test_the_document_describes_request_bodies_and_validation_errors(
     assert "404" in ops[("get", "/api/v1/messages/{message_id}")]["responses"]
     assert "503" in ops[("get", "/health")]["responses"]
     schemas = openapi["components"]["schemas"]
-    assert set(schemas["CreateMessage"]["properties"]) == {"content", "phoneNumber"}
+    assert set(schemas["CreateMessage"]["properties"]) == {"content", "phoneNumber", "sendAt"}
+    assert set(schemas["ReplayFailed"]["properties"]) == {"since", "dryRun"}
+    for path in ("/api/v1/messages/replay/all", "/api/v1/messages/replay"):
+        assert ops[("post", path)]["requestBody"]["required"] is False, path
+        assert {"400", "422"} <= set(ops[("post", path)]["responses"]), path
     assert set(schemas["StartScheduler"]["properties"]) == {
         "interval",
         "intervalSeconds",
@@ -110,7 +114,12 @@ async def test_routes_that_read_a_body_document_the_413_for_one_too_large(
     ops = operations(openapi)
     readers = {key for key, operation in ops.items() if "requestBody" in operation}
 
-    assert readers == {("post", "/api/v1/messages"), ("post", "/api/v1/scheduler/start")}
+    assert readers == {
+        ("post", "/api/v1/messages"),
+        ("post", "/api/v1/scheduler/start"),
+        ("post", "/api/v1/messages/replay/all"),
+        ("post", "/api/v1/messages/replay"),
+    }
     for key in readers:
         assert "413" in ops[key]["responses"], key
 

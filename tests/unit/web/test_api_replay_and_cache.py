@@ -9,7 +9,12 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
-from adapters.memory import InMemoryMessageRepository, InMemorySentCache, ScriptedSender
+from adapters.memory import (
+    InMemoryMessageRepository,
+    InMemorySentCache,
+    ManualClock,
+    ScriptedSender,
+)
 from adapters.memory.sender import respond
 from conftest import MESSAGES_AUTH, Client
 from entrypoints.container import Container
@@ -84,6 +89,136 @@ async def test_replaying_all_with_nothing_failed_replays_zero(client: Client) ->
 
     assert response.status_code == 200
     assert response.json()["data"] == {"replayed": 0}
+
+
+async def dead_letter_minutes_apart(
+    create_message: Create, run_batch: RunBatch, sender: ScriptedSender, clock: ManualClock
+) -> list[int]:
+    """Three messages refused for good at 00:01, 00:02 and 00:03 (the clock starts at
+    2026-01-01T00:00:00Z); returns their ids."""
+    ids = []
+    for _ in range(3):
+        clock.advance(60)
+        ids.append(await dead_letter(create_message, run_batch, sender))
+    return ids
+
+
+async def replay_all(client: Client, body: Any) -> Any:
+    return await client.post("/api/v1/messages/replay/all", json=body, headers=MESSAGES_AUTH)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/messages/replay/all", "/api/v1/messages/replay"])
+async def test_replaying_all_since_a_time_replays_only_what_failed_at_or_after_it(
+    client: Client,
+    create_message: Create,
+    run_batch: RunBatch,
+    sender: ScriptedSender,
+    clock: ManualClock,
+    repository: InMemoryMessageRepository,
+    path: str,
+) -> None:
+    first, second, third = await dead_letter_minutes_apart(create_message, run_batch, sender, clock)
+
+    response = await client.post(
+        path, json={"since": "2026-01-01T03:02:00+03:00"}, headers=MESSAGES_AUTH
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "success": True,
+        "message": "2 failed messages replayed",
+        "data": {"replayed": 2},
+    }
+    stored = [await repository.get(n) for n in (first, second, third)]
+    assert [m.status.value for m in stored if m] == ["failed", "pending", "pending"]
+
+
+async def test_a_dry_run_answers_the_count_and_changes_nothing(
+    client: Client,
+    create_message: Create,
+    run_batch: RunBatch,
+    sender: ScriptedSender,
+    clock: ManualClock,
+    repository: InMemoryMessageRepository,
+) -> None:
+    await dead_letter_minutes_apart(create_message, run_batch, sender, clock)
+
+    everything = await replay_all(client, {"dryRun": True})
+    recent = await replay_all(client, {"dryRun": True, "since": "2026-01-01T00:03:00Z"})
+
+    assert everything.status_code == recent.status_code == 200
+    assert everything.json() == {
+        "success": True,
+        "message": "Dry run: 3 failed messages would be replayed",
+        "data": {"dryRun": True, "wouldReplay": 3},
+    }
+    assert recent.json()["data"] == {"dryRun": True, "wouldReplay": 1}
+    assert await repository.stats() == MessageStats(failed=3)
+
+
+@pytest.mark.parametrize("body", [{}, None, {"dryRun": False}, {"since": None}])
+async def test_an_empty_replay_body_replays_every_failed_message(
+    client: Client,
+    create_message: Create,
+    run_batch: RunBatch,
+    sender: ScriptedSender,
+    clock: ManualClock,
+    body: Any,
+) -> None:
+    await dead_letter_minutes_apart(create_message, run_batch, sender, clock)
+
+    response = await replay_all(client, body)
+
+    assert response.status_code == 200
+    assert response.json()["data"] == {"replayed": 3}
+
+
+MALFORMED = "must be an ISO 8601 time with a UTC offset or Z, such as 2026-06-01T09:30:00Z"
+
+
+@pytest.mark.parametrize(
+    ("body", "details"),
+    [
+        ({"since": "yesterday"}, {"since": MALFORMED}),
+        ({"since": "2026-01-01T00:00:00"}, {"since": "must have a UTC offset or Z"}),
+        ({"dryRun": 0}, {"dryRun": "must be true or false"}),
+        ({"dryRun": "yes"}, {"dryRun": "must be true or false"}),
+        (
+            {"since": "", "dryRun": 1},
+            {"since": MALFORMED, "dryRun": "must be true or false"},
+        ),
+        ({"since": 5}, {"since": "must be a string"}),
+        ({"sinse": "2026-01-01T00:00:00Z"}, {"sinse": "unknown field"}),
+        ([], {"body": "must be a JSON object"}),
+    ],
+)
+async def test_a_bad_replay_body_is_refused_with_422_naming_each_field(
+    client: Client,
+    create_message: Create,
+    run_batch: RunBatch,
+    sender: ScriptedSender,
+    repository: InMemoryMessageRepository,
+    body: Any,
+    details: dict[str, str],
+) -> None:
+    await dead_letter(create_message, run_batch, sender)
+
+    response = await replay_all(client, body)
+
+    assert response.status_code == 422
+    assert response.json() == {"success": False, "error": "Validation failed", "details": details}
+    assert await repository.stats() == MessageStats(failed=1)
+
+
+async def test_a_replay_body_that_is_not_json_is_refused_with_400(client: Client) -> None:
+    response = await client.post(
+        "/api/v1/messages/replay/all",
+        content=b'{"dryRun": tru',
+        headers={**MESSAGES_AUTH, "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "Invalid JSON body"
 
 
 async def test_replaying_one_failed_message_resets_it_to_pending(
