@@ -17,7 +17,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     SERVER_PORT=8080
 COPY --from=build /dist/*.whl /tmp/wheels/
 RUN wheel="$(ls /tmp/wheels/*.whl)" \
-    && pip install "${wheel}[speed]" \
+    && pip install "${wheel}" \
     && rm -rf /tmp/wheels \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin insider
 USER insider

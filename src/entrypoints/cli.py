@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 
 import click
@@ -11,6 +12,29 @@ import click
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 INVALID_SETTINGS = 2
+CANNOT_LISTEN = 3
+MAX_WORKERS = 256
+
+
+class WorkerCount(click.ParamType):
+    name = "N|auto"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        from entrypoints.workers import available_cores
+
+        if isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "auto":
+            return available_cores()
+        try:
+            count = int(str(value))
+        except ValueError:
+            count = 0
+        if not 1 <= count <= MAX_WORKERS:
+            self.fail(f"{value!r} is not a number of workers (1 to {MAX_WORKERS}, or auto)")
+        return count
 
 
 def settings_or_exit() -> Settings:
@@ -30,24 +54,43 @@ def main() -> None:
 @main.command()
 @click.option("--host", help="Interface to bind [default: SERVER_HOST or 0.0.0.0]")
 @click.option("--port", type=click.IntRange(1, 65535), help="[default: SERVER_PORT or 8080]")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=WorkerCount(),
+    default="1",
+    envvar="SERVER_WORKERS",
+    show_envvar=True,
+    help="Processes sharing the port, each with its own scheduler; auto: one per core [default: 1]",
+)
+def serve(host: str | None, port: int | None, workers: int) -> None:
     """Run the REST API and the scheduler until SIGINT or SIGTERM."""
-    from entrypoints.container import Container
     from entrypoints.logging import configure_logging
-    from entrypoints.serving import build_server, run
-    from entrypoints.web.app import create_app
+    from entrypoints.serving import CannotListen, listen
 
     settings = settings_or_exit()
     configure_logging(settings.log_format, settings.log_level)
+    try:
+        sock = listen(host or settings.server_host, port or settings.server_port)
+    except CannotListen as error:
+        click.echo(str(error), err=True)
+        sys.exit(CANNOT_LISTEN)
+    if workers == 1:
+        sys.exit(serve_on(sock, settings))
+    from entrypoints.workers import serve_in_workers
+
+    sys.exit(serve_in_workers(workers, lambda: serve_on(sock, settings)))
+
+
+def serve_on(sock: socket.socket, settings: Settings) -> int:
+    """The app and its scheduler on a socket already listening; the process's exit code."""
+    from entrypoints.container import Container
+    from entrypoints.serving import build_server, run
+    from entrypoints.web.app import create_app
+
     app = create_app(Container(settings=settings))
-    server = build_server(
-        app,
-        host or settings.server_host,
-        port or settings.server_port,
-        graceful_seconds=settings.shutdown_timeout_seconds,
-    )
-    if not run(server):
-        sys.exit(1)
+    host, port = sock.getsockname()[:2]
+    server = build_server(app, host, port, graceful_seconds=settings.shutdown_timeout_seconds)
+    return 0 if run(server, sock) else 1
 
 
 @main.command()

@@ -21,13 +21,14 @@ class Launcher:
         self.started.append(receiver)
         return receiver
 
-    def service(self, env: Mapping[str, str]) -> Service:
-        [service] = self.services(env, 1)
+    def service(self, env: Mapping[str, str], *options: str) -> Service:
+        """`insider serve` with `options` (such as `--workers 2`)."""
+        [service] = self.services(env, 1, *options)
         return service
 
-    def services(self, env: Mapping[str, str], count: int) -> list[Service]:
+    def services(self, env: Mapping[str, str], count: int, *options: str) -> list[Service]:
         """`count` services on the same settings, booted at once, each on a port of its own."""
-        services = [Service(self.log_dir, env, wait=False) for _ in range(count)]
+        services = [Service(self.log_dir, env, *options, wait=False) for _ in range(count)]
         self.started.extend(services)
         self.ready()
         return services

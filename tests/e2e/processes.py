@@ -141,7 +141,9 @@ class Receiver(Process):
 
 
 class Service(Process):
-    def __init__(self, log_dir: Path, env: Mapping[str, str], *, wait: bool = True) -> None:
+    def __init__(
+        self, log_dir: Path, env: Mapping[str, str], *options: str, wait: bool = True
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         settings = {
@@ -152,7 +154,7 @@ class Service(Process):
             **env,
         }
         super().__init__(
-            ["serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            ["serve", "--host", "127.0.0.1", "--port", str(self.port), *options],
             settings,
             log_dir / f"service-{self.port}.log",
         )

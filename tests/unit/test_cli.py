@@ -294,3 +294,41 @@ def test_recount_over_a_store_that_counts_on_every_read_has_nothing_to_do(tmp_pa
 
     assert result.exit_code == 0, result.output
     assert "nothing to recount" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "env"),
+    [
+        (["--workers", "0"], {}),
+        (["--workers", "many"], {}),
+        (["--workers", "257"], {}),
+        ([], {"SERVER_WORKERS": "-2"}),
+    ],
+)
+def test_serve_refuses_a_number_of_workers_that_is_not_1_to_256_or_auto(
+    option: list[str], env: dict[str, str]
+) -> None:
+    result = CliRunner().invoke(main, ["serve", *option], env=env)
+
+    assert result.exit_code == 2
+    assert "is not a number of workers (1 to 256, or auto)" in result.output
+
+
+def test_auto_workers_means_one_worker_per_core_this_process_may_use() -> None:
+    from entrypoints.cli import WorkerCount
+    from entrypoints.workers import available_cores
+
+    assert WorkerCount().convert("auto", None, None) == available_cores() >= 1
+
+
+def test_workers_that_cannot_start_stop_the_service_with_their_exit_code() -> None:
+    env = clean_env(
+        DATABASE_URL="mysql://root@127.0.0.1:1/unreachable",
+        SERVER_PORT=str(free_port()),
+        SERVER_HOST="127.0.0.1",
+    )
+    completed = subprocess.run(
+        [*INSIDER, "serve", "--workers", "2"], env=env, capture_output=True, timeout=60
+    )
+
+    assert completed.returncode not in (0, -signal.SIGKILL)

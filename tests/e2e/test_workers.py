@@ -1,0 +1,81 @@
+"""`insider serve --workers 2`: two processes on one port, each with its own scheduler, send
+every message once, add up their metrics, and stop together on one SIGTERM."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import urllib.request
+
+from contract.mysql_databases import ScratchDatabase
+from e2e.conftest import count_by_status
+from e2e.launcher import Launcher
+from e2e.processes import Service, wait_until
+
+COUNT = 2000
+SENT_METRIC = re.compile(r"^messages_sent_total (\S+)$", re.MULTILINE)
+
+
+def sent_in_metrics(service: Service) -> float:
+    with urllib.request.urlopen(service.url + "/metrics", timeout=10) as response:
+        text = response.read().decode()
+    [value] = SENT_METRIC.findall(text)
+    return float(value)
+
+
+def test_two_workers_on_one_port_send_each_message_exactly_once_and_report_one_total(
+    launch: Launcher, stores: dict[str, str]
+) -> None:
+    receiver = launch.receiver()
+    service = launch.service(
+        {
+            **stores,
+            "AUTO_START_SCHEDULER": "true",
+            "MESSAGE_SEND_INTERVAL_SECONDS": "0.2",
+            "MESSAGE_BATCH_SIZE": "50",
+            "WEBHOOK_URL": receiver.webhook_url,
+        },
+        "--workers",
+        "2",
+    )
+
+    launch.seed(stores, COUNT)
+    wait_until(lambda: service.stats()["sent"] == COUNT, 60, "every message to be sent")
+
+    received = receiver.stats()
+    assert (received["requests"], received["unique"], received["duplicates"]) == (COUNT, COUNT, 0)
+    assert service.output().count('"scheduler started"') == 2, "each worker runs a scheduler"
+    # Each scrape may reach either worker; every one must report both workers' sends.
+    assert [sent_in_metrics(service) for _ in range(6)] == [COUNT] * 6
+    assert service.stop() == 0, service.output()
+
+
+def test_one_sigterm_stops_every_worker_gracefully_with_nothing_left_sending(
+    launch: Launcher, stores: dict[str, str], mysql_database: ScratchDatabase
+) -> None:
+    launch.seed(stores, 40)
+    receiver = launch.receiver("--latency", "1.5")
+    service = launch.service(
+        {
+            **stores,
+            "AUTO_START_SCHEDULER": "true",
+            "MESSAGE_SEND_INTERVAL_SECONDS": "0.1",
+            "MESSAGE_BATCH_SIZE": "5",
+            "WEBHOOK_TIMEOUT_SECONDS": "5",
+            "WEBHOOK_URL": receiver.webhook_url,
+        },
+        "--workers",
+        "2",
+    )
+    wait_until(lambda: receiver.stats()["requests"] >= 10, 15, "both workers' batches in flight")
+
+    service.signal(signal.SIGTERM)
+
+    assert service.wait(20) == 0, service.output()
+    statuses = count_by_status(mysql_database)
+    assert "sending" not in statuses, statuses
+    assert statuses.get("sent", 0) == receiver.stats()["accepted"] >= 10
+    assert service.output().count("the batch in flight was recorded") == 2
+    with socket.socket() as probe:  # no worker outlived the supervisor holding the port
+        probe.bind(("127.0.0.1", service.port))
