@@ -26,13 +26,15 @@ from benchmarks import (
     profile_api,
     profiling,
     report,
+    workers,
 )
 from benchmarks.machine import describe_machine
 
 QUIET_SHARE = 0.15
 QUIET_WAIT_SECONDS = 30.0
 BENCHMARKS: dict[str, ModuleType] = {
-    module.NAME: module for module in (dispatch, memory, profiling, claim_scaling, api, profile_api)
+    module.NAME: module
+    for module in (dispatch, memory, profiling, claim_scaling, api, profile_api, workers)
 }
 
 

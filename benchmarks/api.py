@@ -146,11 +146,11 @@ async def _measure_stack(
         }
         for name in (BARE, LIST, CREATE, BARE_AGAIN):
             request = requests[BARE if name == BARE_AGAIN else name]
-            loads[name], cores[name] = await _measure(generator, request, workdir, name, server.pid)
+            loads[name], cores[name] = await measure(generator, request, workdir, name, server.pid)
     return loads, cores
 
 
-async def _measure(
+async def measure(
     generator: Generator, request: Request, workdir: Path, name: str, server_pid: int
 ) -> tuple[Load, dict[str, float]]:
     """The load, and the CPU (in cores) the server and MariaDB used meanwhile."""

@@ -14,7 +14,7 @@ import msgspec
 from benchmarks import mariadb, procfs
 from benchmarks.mariadb import BenchDatabase
 from benchmarks.receiver_nginx import Receiver
-from benchmarks.service import BENCH_REDIS_URL, redis_reachable, running_service
+from benchmarks.service import BENCH_REDIS_URL, redis_reachable, running_service, serve_command
 
 BATCH_SIZE = 500
 CONCURRENCY = 64
@@ -89,16 +89,20 @@ async def deliver(
     db: BenchDatabase,
     while_delivering: Callable[[int], Awaitable[Callable[[], Awaitable[None]]]] | None = None,
     settings: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> DeliveryRun:
     """`while_delivering(pid)` starts something beside the service (a profiler) and returns
-    the coroutine function that stops it; `settings` add to (or change) the service's."""
+    the coroutine function that stops it; `settings` add to (or change) the service's. With
+    `workers` > 1, memory is the supervisor's only and CPU all the service's processes'."""
     await mariadb.recreate(db)
     await mariadb.insert_pending(db, count)
     cache = "redis" if redis_reachable() else "memory"
     if cache == "redis":
         await flush_redis(BENCH_REDIS_URL)
     environment = service_settings(db, receiver, cache) | (settings or {})
-    async with running_service(environment, workdir / f"service-{count}.log") as (child, _):
+    argv = [*serve_command(), "--workers", str(workers)]
+    log = workdir / f"service-{count}-{workers}.log"
+    async with running_service(environment, log, argv) as (child, _):
         stop_extra = await while_delivering(child.pid) if while_delivering else None
         started = time.monotonic()
         cpu_before = _cpu(child.pid, receiver.pid)
@@ -126,7 +130,7 @@ async def deliver(
 
 def _cpu(service_pid: int, receiver_pid: int) -> dict[str, float]:
     return {
-        "service": procfs.cpu_seconds(service_pid),
+        "service": procfs.cpu_seconds_with_children(service_pid),
         "receiver": procfs.cpu_seconds_with_children(receiver_pid),
         "mariadb": sum(procfs.cpu_seconds(pid) for pid in procfs.pids_named("mariadbd")),
         "redis": sum(procfs.cpu_seconds(pid) for pid in procfs.pids_named("redis-server")),

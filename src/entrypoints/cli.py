@@ -9,32 +9,11 @@ import sys
 
 import click
 
-from entrypoints.settings import Settings, SettingsError, load_settings
+from entrypoints.settings import MemoryTarget, Settings, SettingsError, load_settings
 
 INVALID_SETTINGS = 2
 CANNOT_LISTEN = 3
 MAX_WORKERS = 256
-
-
-class WorkerCount(click.ParamType):
-    name = "N|auto"
-
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> int:
-        from entrypoints.workers import available_cores
-
-        if isinstance(value, int):
-            return value
-        if str(value).strip().lower() == "auto":
-            return available_cores()
-        try:
-            count = int(str(value))
-        except ValueError:
-            count = 0
-        if not 1 <= count <= MAX_WORKERS:
-            self.fail(f"{value!r} is not a number of workers (1 to {MAX_WORKERS}, or auto)")
-        return count
 
 
 def settings_or_exit() -> Settings:
@@ -43,6 +22,23 @@ def settings_or_exit() -> Settings:
     except SettingsError as error:
         click.echo(str(error), err=True)
         sys.exit(INVALID_SETTINGS)
+
+
+def worker_count(_context: click.Context | None, _option: object, value: str) -> int:
+    """`--workers`: 1 to MAX_WORKERS, or `auto` for one per core this process may use."""
+    from entrypoints.workers import available_cores
+
+    if value.strip().lower() == "auto":
+        return available_cores()
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_WORKERS:
+        raise click.BadParameter(
+            f"{value!r} is not a number of workers (1 to {MAX_WORKERS}, or auto)"
+        )
+    return count
 
 
 @click.group()
@@ -56,8 +52,9 @@ def main() -> None:
 @click.option("--port", type=click.IntRange(1, 65535), help="[default: SERVER_PORT or 8080]")
 @click.option(
     "--workers",
-    type=WorkerCount(),
     default="1",
+    callback=worker_count,
+    metavar="N|auto",
     envvar="SERVER_WORKERS",
     show_envvar=True,
     help="Processes sharing the port, each with its own scheduler; auto: one per core [default: 1]",
@@ -68,6 +65,13 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     from entrypoints.serving import CannotListen, listen
 
     settings = settings_or_exit()
+    if workers > 1 and isinstance(settings.database, MemoryTarget):
+        click.echo(
+            f"--workers {workers}: the workers need a store they share; memory:// would give "
+            "each its own messages (use SQLite or MySQL)",
+            err=True,
+        )
+        sys.exit(INVALID_SETTINGS)
     configure_logging(settings.log_format, settings.log_level)
     try:
         sock = listen(host or settings.server_host, port or settings.server_port)

@@ -314,11 +314,20 @@ def test_serve_refuses_a_number_of_workers_that_is_not_1_to_256_or_auto(
     assert "is not a number of workers (1 to 256, or auto)" in result.output
 
 
+def test_workers_refuse_an_in_memory_store_they_could_not_share() -> None:
+    result = CliRunner().invoke(
+        main, ["serve", "--workers", "2"], env={"DATABASE_URL": "memory://"}
+    )
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith("--workers 2: the workers need a store they share")
+
+
 def test_auto_workers_means_one_worker_per_core_this_process_may_use() -> None:
-    from entrypoints.cli import WorkerCount
+    from entrypoints.cli import worker_count
     from entrypoints.workers import available_cores
 
-    assert WorkerCount().convert("auto", None, None) == available_cores() >= 1
+    assert worker_count(None, None, "auto") == available_cores() >= 1
 
 
 def test_workers_that_cannot_start_stop_the_service_with_their_exit_code() -> None:
