@@ -68,7 +68,7 @@ def test_one_sigterm_stops_every_worker_gracefully_with_nothing_left_sending(
         "--workers",
         "2",
     )
-    wait_until(lambda: receiver.stats()["requests"] >= 10, 15, "both workers' batches in flight")
+    wait_until(lambda: receiver.stats()["requests"] >= 10, 15, "batches in flight")
 
     service.signal(signal.SIGTERM)
 
@@ -76,6 +76,6 @@ def test_one_sigterm_stops_every_worker_gracefully_with_nothing_left_sending(
     statuses = count_by_status(mysql_database)
     assert "sending" not in statuses, statuses
     assert statuses.get("sent", 0) == receiver.stats()["accepted"] >= 10
-    assert service.output().count("the batch in flight was recorded") == 2
+    assert service.output().count("the batches in flight were recorded") == 2
     with socket.socket() as probe:  # no worker outlived the supervisor holding the port
         probe.bind(("127.0.0.1", service.port))
