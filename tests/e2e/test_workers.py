@@ -3,10 +3,14 @@ every message once, add up their metrics, and stop together on one SIGTERM."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import signal
 import socket
 import urllib.request
+
+import pytest
 
 from contract.mysql_databases import ScratchDatabase
 from e2e.conftest import count_by_status
@@ -79,3 +83,20 @@ def test_one_sigterm_stops_every_worker_gracefully_with_nothing_left_sending(
     assert service.output().count("the batches in flight were recorded") == 2
     with socket.socket() as probe:  # no worker outlived the supervisor holding the port
         probe.bind(("127.0.0.1", service.port))
+
+
+def test_a_worker_that_dies_stops_the_others_and_the_service_fails_for_its_supervisor(
+    launch: Launcher, stores: dict[str, str]
+) -> None:
+    service = launch.service(stores, "--workers", "2")
+    [started] = [
+        json.loads(line) for line in service.output().splitlines() if "serving with" in line
+    ]
+    dead, survivor = started["pids"]
+
+    os.kill(dead, signal.SIGKILL)
+
+    assert service.wait(30) == 128 + signal.SIGKILL, service.output()
+    assert f"worker {dead} exited with -9; stopping the others" in service.output()
+    with pytest.raises(ProcessLookupError):
+        os.kill(survivor, 0)
