@@ -81,7 +81,8 @@ def test_one_sigterm_stops_every_worker_gracefully_with_nothing_left_sending(
     assert "sending" not in statuses, statuses
     assert statuses.get("sent", 0) == receiver.stats()["accepted"] >= 10
     assert service.output().count("the batches in flight were recorded") == 2
-    with socket.socket() as probe:  # no worker outlived the supervisor holding the port
+    with socket.socket() as probe:  # no worker outlived the supervisor, listening on the port
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past TIME_WAIT, not LISTEN
         probe.bind(("127.0.0.1", service.port))
 
 
