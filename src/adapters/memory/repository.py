@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from insider_core.message import Message, NewMessage
-from insider_core.ports import MessageRepository, RevisionedMessages, SendSlotLedger, SlotChange
 from insider_core.outcome import ACCEPTED
+from insider_core.ports import MessageRepository, RevisionedMessages, SendSlotLedger, SlotChange
 from insider_core.records import (
     AttemptsInMinute,
     DeliveryAttempt,
@@ -56,8 +56,7 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
         selected = [
             m
             for m in self._messages.values()
-            if request.status in (None, m.status)
-            and request.phone_number in (None, m.phone_number)
+            if request.status in (None, m.status) and request.phone_number in (None, m.phone_number)
         ]
         if request.newest_sent_first:
             selected.sort(key=lambda m: (m.sent_at or m.created_at, m.id), reverse=True)

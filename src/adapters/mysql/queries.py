@@ -213,9 +213,7 @@ def messages_with_revision(count: int) -> str:
     return f"SELECT {MESSAGE_READ}, id, revision FROM messages WHERE id IN ({placeholders(count)})"
 
 
-def _listing(
-    *, filtered: bool, newest_sent_first: bool, by_phone: bool = False
-) -> tuple[str, str]:
+def _listing(*, filtered: bool, newest_sent_first: bool, by_phone: bool = False) -> tuple[str, str]:
     conditions = [
         condition
         for condition, wanted in (("status = %s", filtered), ("phone_number = %s", by_phone))

@@ -165,9 +165,7 @@ class SqliteMessageRepository(MessageRepository, SendSlotLedger):
 
     async def attempts_per_minute(self, since: datetime) -> list[AttemptsInMinute]:
         async with self._session() as connection:
-            rows = await connection.execute_fetchall(
-                sql.ATTEMPTS_PER_MINUTE, (to_db_time(since),)
-            )
+            rows = await connection.execute_fetchall(sql.ATTEMPTS_PER_MINUTE, (to_db_time(since),))
         return [
             AttemptsInMinute(minute=from_db_time(minute), accepted=accepted, failed=failed)
             for minute, accepted, failed in rows

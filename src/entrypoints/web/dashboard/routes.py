@@ -1,0 +1,252 @@
+"""The dashboard's routes: the page, the parts it refreshes, and the operator's actions. Every
+route but the page and the sign-in answers 401 without the session cookie and the
+DASHBOARD_HEADER (see session.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import Body, PathParameter, QueryParameter
+from litestar.response import Template
+
+from entrypoints.container import WebhookNotConfigured
+from entrypoints.web.dashboard import views
+from entrypoints.web.dashboard.search import parse_search
+from entrypoints.web.dashboard.session import (
+    COOKIE,
+    COOKIE_PATH,
+    DASHBOARD_HEADER,
+    SESSION_LIFETIME,
+    Grants,
+    grants_of,
+    sign_in,
+)
+from entrypoints.web.dependencies import AnyClock, Messages, Repository, SchedulerLoop
+from entrypoints.web.errors import INVALID_API_KEY
+from insider_core import (
+    Clock,
+    DeliveryActivity,
+    MessageNotFound,
+    MessageRepository,
+    MessageService,
+    MessageStatus,
+    NotReplayable,
+    Scheduler,
+)
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+MessageId = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
+PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000_000)]
+# The form's "All" sends an empty status.
+StatusChoice = Annotated[
+    Literal["", "pending", "sending", "sent", "failed"], QueryParameter(description="status")
+]
+SearchText = Annotated[str, QueryParameter(max_length=200)]
+# Tells the page which parts to load again after an action.
+REFRESH_HEADER = "x-dashboard-refresh"
+RELOAD_HEADER = "x-dashboard-reload"
+
+
+def grants(request: Request[Any, Any, Any], clock: Clock) -> Grants:
+    return grants_of(request.app.state.settings, request.cookies.get(COOKIE), clock.now())
+
+
+def granted(request: Request[Any, Any, Any], clock: Clock, group: str | None = None) -> Grants:
+    """The operator's grants, or 401: without the header a form on another site cannot send,
+    without a live session, or without the key of the group the action belongs to."""
+    if request.headers.get(DASHBOARD_HEADER) != "1":
+        raise NotAuthorizedException(INVALID_API_KEY)
+    found = grants(request, clock)
+    if not found.any or (group is not None and not getattr(found, group)):
+        raise NotAuthorizedException(INVALID_API_KEY)
+    return found
+
+
+def session_cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
+    return Cookie(
+        key=COOKIE,
+        value=value,
+        path=COOKIE_PATH,
+        max_age=max_age,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+async def overview_part(
+    request: Request[Any, Any, Any],
+    clock: Clock,
+    messages: MessageService,
+    repository: MessageRepository,
+    scheduler: Scheduler,
+    notice: str | None = None,
+) -> Template:
+    found = granted(request, clock)
+    overview = await views.overview(found, messages, DeliveryActivity(repository, clock), scheduler)
+    return Template(
+        "overview.html.j2",
+        context={"overview": overview, "grants": found, "now": clock.now(), "notice": notice},
+    )
+
+
+class DashboardController(Controller):
+    path = ""
+    include_in_schema = False
+
+    @get("")
+    async def page(self, request: Request[Any, Any, Any], clock: AnyClock) -> Template:
+        found = grants(request, clock)
+        if not found.any:
+            return Template("sign_in.html.j2", context={"errors": {}})
+        return Template("dashboard.html.j2", context={"grants": found})
+
+    @post("/session", status_code=200)
+    async def sign_in(
+        self, request: Request[Any, Any, Any], clock: AnyClock, data: Form
+    ) -> Template:
+        if request.headers.get(DASHBOARD_HEADER) != "1":
+            raise NotAuthorizedException(INVALID_API_KEY)
+        given = {group: data.get(f"{group}_key", "") for group in ("messages", "scheduler")}
+        signed = sign_in(request.app.state.settings, given, clock.now())
+        if signed.cookie is None:
+            return Template(
+                "sign_in_form.html.j2", context={"errors": signed.errors}, status_code=401
+            )
+        lifetime = int(SESSION_LIFETIME.total_seconds())
+        return Template(
+            "signed_in.html.j2",
+            headers={RELOAD_HEADER: "1"},
+            cookies=[session_cookie(request, signed.cookie, lifetime)],
+        )
+
+    @post("/session/end", status_code=200)
+    async def sign_out(self, request: Request[Any, Any, Any]) -> Template:
+        if request.headers.get(DASHBOARD_HEADER) != "1":
+            raise NotAuthorizedException(INVALID_API_KEY)
+        return Template(
+            "signed_in.html.j2",
+            headers={RELOAD_HEADER: "1"},
+            cookies=[session_cookie(request, "", 0)],
+        )
+
+    @get("/overview")
+    async def overview(
+        self,
+        request: Request[Any, Any, Any],
+        clock: AnyClock,
+        messages: Messages,
+        repository: Repository,
+        scheduler: SchedulerLoop,
+    ) -> Template:
+        return await overview_part(request, clock, messages, repository, scheduler)
+
+    @post("/scheduler/start", status_code=200)
+    async def start(
+        self,
+        request: Request[Any, Any, Any],
+        clock: AnyClock,
+        messages: Messages,
+        repository: Repository,
+        scheduler: SchedulerLoop,
+    ) -> Template:
+        granted(request, clock, "scheduler")
+        if isinstance(scheduler.dispatcher.sender, WebhookNotConfigured):
+            notice = "WEBHOOK_URL is not configured; nothing can be sent"
+        elif scheduler.start():
+            notice = "Scheduler started"
+        else:
+            notice = "Scheduler is already running"
+        return await overview_part(request, clock, messages, repository, scheduler, notice)
+
+    @post("/scheduler/stop", status_code=200)
+    async def stop(
+        self,
+        request: Request[Any, Any, Any],
+        clock: AnyClock,
+        messages: Messages,
+        repository: Repository,
+        scheduler: SchedulerLoop,
+    ) -> Template:
+        granted(request, clock, "scheduler")
+        stopped = await scheduler.stop()
+        notice = "Scheduler stopped" if stopped else "Scheduler is already stopped"
+        return await overview_part(request, clock, messages, repository, scheduler, notice)
+
+    @get("/messages")
+    async def messages(
+        self,
+        request: Request[Any, Any, Any],
+        clock: AnyClock,
+        messages: Messages,
+        status: StatusChoice = "",
+        q: SearchText = "",
+        page: PageNumber = 1,
+    ) -> Template:
+        granted(request, clock, "messages")
+        chosen = MessageStatus(status) if status else None
+        listing = await views.listing(messages, chosen, parse_search(q), page)
+        return Template("messages.html.j2", context={"listing": listing})
+
+    @get("/messages/{message_id:int}")
+    async def message(
+        self,
+        request: Request[Any, Any, Any],
+        clock: AnyClock,
+        messages: Messages,
+        message_id: MessageId,
+    ) -> Template:
+        granted(request, clock, "messages")
+        return await detail_part(messages, message_id)
+
+    @post("/messages/{message_id:int}/replay", status_code=200)
+    async def replay_one(
+        self,
+        request: Request[Any, Any, Any],
+        clock: AnyClock,
+        messages: Messages,
+        message_id: MessageId,
+    ) -> Template:
+        granted(request, clock, "messages")
+        try:
+            await messages.replay_one(message_id)
+            notice = f"Message {message_id} replayed: it is pending again"
+        except NotReplayable as refused:
+            notice = str(refused)
+        return await detail_part(messages, message_id, notice)
+
+    @post("/replay/preview", status_code=200)
+    async def replay_preview(
+        self, request: Request[Any, Any, Any], clock: AnyClock, messages: Messages
+    ) -> Template:
+        """The dry run: how many messages a replay of all would send again."""
+        granted(request, clock, "messages")
+        failed = (await messages.stats()).failed
+        return Template("replay_confirm.html.j2", context={"failed": failed})
+
+    @post("/replay/all", status_code=200)
+    async def replay_all(
+        self, request: Request[Any, Any, Any], clock: AnyClock, messages: Messages
+    ) -> Template:
+        granted(request, clock, "messages")
+        replayed = await messages.replay_all()
+        return Template(
+            "replay_done.html.j2",
+            context={"replayed": replayed},
+            headers={REFRESH_HEADER: "overview messages"},
+        )
+
+
+async def detail_part(
+    messages: MessageService, message_id: int, notice: str | None = None
+) -> Template:
+    try:
+        detail = await views.detail(messages, message_id)
+    except MessageNotFound:
+        return Template("not_found.html.j2", context={"message_id": message_id}, status_code=404)
+    headers = {REFRESH_HEADER: "overview messages"} if notice else {}
+    return Template("detail.html.j2", context={"detail": detail, "notice": notice}, headers=headers)
