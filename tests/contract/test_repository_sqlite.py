@@ -54,6 +54,7 @@ async def test_opening_a_new_file_applies_every_migration_and_reopening_applies_
         "0001_messages",
         "0002_delivery_attempts",
         "0005_send_rate",
+        "0009_dashboard_reads",
     ]
 
 

@@ -84,9 +84,11 @@ SENT_ASSIGNMENTS = (
 INSERT_ATTEMPTS = f"INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES {{rows}}"
 SELECT_ATTEMPTS = f"SELECT {ATTEMPT_READ} FROM delivery_attempts WHERE message_id = %s ORDER BY id"
 PRUNE_ATTEMPTS = "DELETE FROM delivery_attempts WHERE started_at < %s ORDER BY started_at LIMIT %s"
-# A range of the started_at index, whatever the session's time zone (DATETIME is zone-free).
+# A range of the (started_at, http_status) index, read from the index alone. A DATETIME is
+# zone-free, and as a number YYYYMMDDhhmmss.ffffff: DIV 100 names its minute, YYYYMMDDhhmm,
+# several times cheaper to group by than a formatted text.
 ATTEMPTS_PER_MINUTE = (
-    "SELECT DATE_FORMAT(started_at, '%%Y-%%m-%%d %%H:%%i') AS minute, "
+    "SELECT started_at DIV 100 AS minute, "
     "CAST(SUM(http_status <=> 202) AS SIGNED), CAST(SUM(NOT http_status <=> 202) AS SIGNED) "
     "FROM delivery_attempts WHERE started_at >= %s GROUP BY minute ORDER BY minute"
 )

@@ -24,6 +24,7 @@ from adapters.mysql.rows import (
     attempt_from_row,
     from_db_text,
     message_from_row,
+    minute_of,
     new_message_params,
     to_db_text,
 )
@@ -336,7 +337,7 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
             await cursor.execute(sql.ATTEMPTS_PER_MINUTE, (to_db_text(since),))
             rows = await cursor.fetchall()
         return [
-            AttemptsInMinute(minute=from_db_text(minute), accepted=accepted, failed=failed)
+            AttemptsInMinute(minute=minute_of(minute), accepted=accepted, failed=failed)
             for minute, accepted, failed in rows
         ]
 
