@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from browser.conftest import CHROMIUM, create  # noqa: E402
-from e2e.launcher import Launcher  # noqa: E402
-from e2e.processes import MESSAGES_KEY, SCHEDULER_KEY, Service  # noqa: E402
+from browser.conftest import CHROMIUM, create
+from e2e.launcher import Launcher
+from e2e.processes import MESSAGES_KEY, SCHEDULER_KEY, Service
 
 PHONES = ["+905551110001", "+905551110002", "+14155550123", "+447700900123", "+4915112345678"]
 TEXTS = [
