@@ -239,3 +239,22 @@ def test_a_form_on_another_page_cannot_act_with_a_signed_in_session(
         assert service.message(failed["id"])["status"] == "failed"
     finally:
         context.close()
+
+
+UNNAMED_CONTROLS = """() => [...document.querySelectorAll("input, select, textarea, button, a[href]")]
+    .filter((el) => el.offsetParent !== null)
+    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+                    && !el.textContent.trim())
+    .map((el) => el.outerHTML)"""
+
+
+def test_every_control_has_an_accessible_name(page: Any, service: Service) -> None:
+    assert page.evaluate(UNNAMED_CONTROLS) == []
+    sign_in(page)
+    page.locator("tr[data-message] a").first.click()
+    page.locator("table.attempts, #detail .empty").first.wait_for()
+    page.get_by_role("button", name="Replay all failed…").click()
+    page.locator(".confirm").wait_for()
+
+    assert page.evaluate(UNNAMED_CONTROLS) == []
+    assert page.locator("svg.chart[role=img] > title").count() == 1

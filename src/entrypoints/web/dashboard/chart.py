@@ -11,6 +11,7 @@ from insider_core import AttemptsInMinute
 WIDTH = 560
 HEIGHT = 220
 LEFT = 52  # room for the y labels
+RIGHT = 24  # room for the last time label
 BOTTOM = 30  # room for the x labels
 TOP = 10
 GAP = 0.2  # of a bar's slot
@@ -38,6 +39,7 @@ class Chart(NamedTuple):
     width: int
     height: int
     left: int
+    plot_right: int
     plot_bottom: float
     bars: list[Bar]
     y_ticks: list[Tick]
@@ -66,7 +68,7 @@ def visible(height: float) -> float:
 def activity_chart(minutes: Sequence[AttemptsInMinute]) -> Chart:
     plot_height = HEIGHT - TOP - BOTTOM
     plot_bottom = float(HEIGHT - BOTTOM)
-    slot = (WIDTH - LEFT) / max(len(minutes), 1)
+    slot = (WIDTH - LEFT - RIGHT) / max(len(minutes), 1)
     top = nice_ceiling(max((m.total for m in minutes), default=0))
     scale = plot_height / top
     bars = []
@@ -100,6 +102,7 @@ def activity_chart(minutes: Sequence[AttemptsInMinute]) -> Chart:
         width=WIDTH,
         height=HEIGHT,
         left=LEFT,
+        plot_right=WIDTH - RIGHT,
         plot_bottom=plot_bottom,
         bars=bars,
         y_ticks=y_ticks,
