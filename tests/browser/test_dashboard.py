@@ -241,7 +241,7 @@ def test_a_form_on_another_page_cannot_act_with_a_signed_in_session(
         context.close()
 
 
-UNNAMED_CONTROLS = """() => [...document.querySelectorAll("input, select, textarea, button, a[href]")]
+UNNAMED_CONTROLS = """() => [...document.querySelectorAll("input, select, button, a[href]")]
     .filter((el) => el.offsetParent !== null)
     .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
                     && !el.textContent.trim())

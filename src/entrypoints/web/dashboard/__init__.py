@@ -12,7 +12,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from entrypoints.web.dashboard.routes import DashboardController
+from entrypoints.web.dashboard.access import SessionController
+from entrypoints.web.dashboard.parts import DashboardController
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
@@ -37,7 +38,7 @@ def dashboard_router() -> Router:
     )
     return Router(
         path="/dashboard",
-        route_handlers=[DashboardController, assets],
+        route_handlers=[SessionController, DashboardController, assets],
         after_request=with_security_headers,
         include_in_schema=False,
     )

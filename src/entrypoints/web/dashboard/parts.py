@@ -1,32 +1,19 @@
-"""The dashboard's routes: the page, the parts it refreshes, and the operator's actions. Every
-route but the page and the sign-in answers 401 without the session cookie and the
-DASHBOARD_HEADER (see session.py)."""
+"""The dashboard's parts, which the page loads and refreshes, and the operator's actions.
+Every one answers 401 unless `granted` (see access.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import Cookie
-from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotAuthorizedException
-from litestar.params import Body, PathParameter, QueryParameter
+from litestar.params import PathParameter, QueryParameter
 from litestar.response import Template
 
 from entrypoints.container import WebhookNotConfigured
 from entrypoints.web.dashboard import views
+from entrypoints.web.dashboard.access import granted
 from entrypoints.web.dashboard.search import parse_search
-from entrypoints.web.dashboard.session import (
-    COOKIE,
-    COOKIE_PATH,
-    DASHBOARD_HEADER,
-    SESSION_LIFETIME,
-    Grants,
-    grants_of,
-    sign_in,
-)
 from entrypoints.web.dependencies import AnyClock, Messages, Repository, SchedulerLoop
-from entrypoints.web.errors import INVALID_API_KEY
 from insider_core import (
     Clock,
     DeliveryActivity,
@@ -38,7 +25,6 @@ from insider_core import (
     Scheduler,
 )
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 MessageId = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
 PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000_000)]
 # The form's "All" sends an empty status.
@@ -48,34 +34,6 @@ StatusChoice = Annotated[
 SearchText = Annotated[str, QueryParameter(max_length=200)]
 # Tells the page which parts to load again after an action.
 REFRESH_HEADER = "x-dashboard-refresh"
-RELOAD_HEADER = "x-dashboard-reload"
-
-
-def grants(request: Request[Any, Any, Any], clock: Clock) -> Grants:
-    return grants_of(request.app.state.settings, request.cookies.get(COOKIE), clock.now())
-
-
-def granted(request: Request[Any, Any, Any], clock: Clock, group: str | None = None) -> Grants:
-    """The operator's grants, or 401: without the header a form on another site cannot send,
-    without a live session, or without the key of the group the action belongs to."""
-    if request.headers.get(DASHBOARD_HEADER) != "1":
-        raise NotAuthorizedException(INVALID_API_KEY)
-    found = grants(request, clock)
-    if not found.any or (group is not None and not getattr(found, group)):
-        raise NotAuthorizedException(INVALID_API_KEY)
-    return found
-
-
-def session_cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
-    return Cookie(
-        key=COOKIE,
-        value=value,
-        path=COOKIE_PATH,
-        max_age=max_age,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
 
 
 async def overview_part(
@@ -97,42 +55,6 @@ async def overview_part(
 class DashboardController(Controller):
     path = ""
     include_in_schema = False
-
-    @get("")
-    async def page(self, request: Request[Any, Any, Any], clock: AnyClock) -> Template:
-        found = grants(request, clock)
-        if not found.any:
-            return Template("sign_in.html.j2", context={"errors": {}})
-        return Template("dashboard.html.j2", context={"grants": found})
-
-    @post("/session", status_code=200)
-    async def sign_in(
-        self, request: Request[Any, Any, Any], clock: AnyClock, data: Form
-    ) -> Template:
-        if request.headers.get(DASHBOARD_HEADER) != "1":
-            raise NotAuthorizedException(INVALID_API_KEY)
-        given = {group: data.get(f"{group}_key", "") for group in ("messages", "scheduler")}
-        signed = sign_in(request.app.state.settings, given, clock.now())
-        if signed.cookie is None:
-            return Template(
-                "sign_in_form.html.j2", context={"errors": signed.errors}, status_code=401
-            )
-        lifetime = int(SESSION_LIFETIME.total_seconds())
-        return Template(
-            "signed_in.html.j2",
-            headers={RELOAD_HEADER: "1"},
-            cookies=[session_cookie(request, signed.cookie, lifetime)],
-        )
-
-    @post("/session/end", status_code=200)
-    async def sign_out(self, request: Request[Any, Any, Any]) -> Template:
-        if request.headers.get(DASHBOARD_HEADER) != "1":
-            raise NotAuthorizedException(INVALID_API_KEY)
-        return Template(
-            "signed_in.html.j2",
-            headers={RELOAD_HEADER: "1"},
-            cookies=[session_cookie(request, "", 0)],
-        )
 
     @get("/overview")
     async def overview(
