@@ -12,7 +12,12 @@ from conftest import MESSAGES_KEY, SCHEDULER_KEY, Client, settings_with
 from entrypoints.web.dashboard.session import COOKIE, SESSION_LIFETIME, grants_of, sign_in
 
 DASHBOARD = {"x-dashboard": "1"}
-PARTS = ["/dashboard/overview", "/dashboard/messages", "/dashboard/messages/1"]
+PARTS = [
+    "/dashboard/overview",
+    "/dashboard/activity",
+    "/dashboard/messages",
+    "/dashboard/messages/1",
+]
 ACTIONS = [
     "/dashboard/replay/preview",
     "/dashboard/replay/all",
@@ -128,9 +133,13 @@ async def test_the_scheduler_key_alone_cannot_read_or_replay_messages(client: Cl
     await signed_in(client, messages="", scheduler=SCHEDULER_KEY)
 
     assert await answers(client, "/dashboard/messages", DASHBOARD) == 401
+    assert await answers(client, "/dashboard/activity", DASHBOARD) == 401
     assert await answers(client, "/dashboard/replay/all", DASHBOARD) == 401
     overview = await client.get("/dashboard/overview", headers=DASHBOARD)
     assert "Sign in with the messages API key" in overview.text
+    page = await client.get("/dashboard")
+    assert "/dashboard/activity" not in page.text
+    assert "/dashboard/messages" not in page.text
 
 
 @pytest.mark.parametrize(

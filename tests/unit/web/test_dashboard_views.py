@@ -84,7 +84,7 @@ async def test_the_chart_draws_the_attempts_of_the_last_minutes_from_the_store(
     await create_message()
     await run_batch()
 
-    html = await part(operator, "/dashboard/overview")
+    html = await part(operator, "/dashboard/activity")
 
     assert "15 minutes: 2 accepted, 1 failed" in html
     assert html.count('<rect class="accepted"') == 15

@@ -18,7 +18,6 @@ from insider_core import (
     Clock,
     DeliveryActivity,
     MessageNotFound,
-    MessageRepository,
     MessageService,
     MessageStatus,
     NotReplayable,
@@ -40,12 +39,11 @@ async def overview_part(
     request: Request[Any, Any, Any],
     clock: Clock,
     messages: MessageService,
-    repository: MessageRepository,
     scheduler: Scheduler,
     notice: str | None = None,
 ) -> Template:
     found = granted(request, clock)
-    overview = await views.overview(found, messages, DeliveryActivity(repository, clock), scheduler)
+    overview = await views.overview(found, messages, scheduler)
     return Template(
         "overview.html.j2",
         context={"overview": overview, "grants": found, "now": clock.now(), "notice": notice},
@@ -62,10 +60,19 @@ class DashboardController(Controller):
         request: Request[Any, Any, Any],
         clock: AnyClock,
         messages: Messages,
-        repository: Repository,
         scheduler: SchedulerLoop,
     ) -> Template:
-        return await overview_part(request, clock, messages, repository, scheduler)
+        return await overview_part(request, clock, messages, scheduler)
+
+    @get("/activity")
+    async def activity(
+        self, request: Request[Any, Any, Any], clock: AnyClock, repository: Repository
+    ) -> Template:
+        """The send-rate chart, refreshed less often than the overview: it reads the attempt
+        log of the last minutes (see docs/PERFORMANCE.md for its cost)."""
+        granted(request, clock, "messages")
+        chart = await views.activity(DeliveryActivity(repository, clock))
+        return Template("activity.html.j2", context={"chart": chart})
 
     @post("/scheduler/start", status_code=200)
     async def start(
@@ -73,7 +80,6 @@ class DashboardController(Controller):
         request: Request[Any, Any, Any],
         clock: AnyClock,
         messages: Messages,
-        repository: Repository,
         scheduler: SchedulerLoop,
     ) -> Template:
         granted(request, clock, "scheduler")
@@ -83,7 +89,7 @@ class DashboardController(Controller):
             notice = "Scheduler started"
         else:
             notice = "Scheduler is already running"
-        return await overview_part(request, clock, messages, repository, scheduler, notice)
+        return await overview_part(request, clock, messages, scheduler, notice)
 
     @post("/scheduler/stop", status_code=200)
     async def stop(
@@ -91,13 +97,12 @@ class DashboardController(Controller):
         request: Request[Any, Any, Any],
         clock: AnyClock,
         messages: Messages,
-        repository: Repository,
         scheduler: SchedulerLoop,
     ) -> Template:
         granted(request, clock, "scheduler")
         stopped = await scheduler.stop()
         notice = "Scheduler stopped" if stopped else "Scheduler is already stopped"
-        return await overview_part(request, clock, messages, repository, scheduler, notice)
+        return await overview_part(request, clock, messages, scheduler, notice)
 
     @get("/messages")
     async def messages(

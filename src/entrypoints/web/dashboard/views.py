@@ -30,7 +30,6 @@ RECEIVER_STATES = ("closed", "open", "half-open")
 
 class Overview(NamedTuple):
     stats: MessageStats | None
-    chart: Chart | None
     scheduler: dict[str, Any] | None
     receiver: dict[str, Any] | None
 
@@ -73,19 +72,17 @@ def receiver_of(status: dict[str, Any]) -> dict[str, Any] | None:
     return receiver
 
 
-async def overview(
-    grants: Grants,
-    messages: MessageService,
-    activity: DeliveryActivity,
-    scheduler: Scheduler,
-) -> Overview:
-    stats = chart = status = receiver = None
+async def overview(grants: Grants, messages: MessageService, scheduler: Scheduler) -> Overview:
+    stats = status = receiver = None
     if grants.messages:
         stats = await messages.stats()
-        chart = activity_chart(await activity.last_minutes(CHART_MINUTES))
     if grants.scheduler:
         status, receiver = scheduler_part(scheduler)
-    return Overview(stats, chart, status, receiver)
+    return Overview(stats, status, receiver)
+
+
+async def activity(activity: DeliveryActivity) -> Chart:
+    return activity_chart(await activity.last_minutes(CHART_MINUTES))
 
 
 async def listing(
