@@ -50,7 +50,9 @@ async def test_without_a_session_the_page_is_only_a_sign_in_form(client: Client)
     assert "overview" not in page.text
 
 
-@pytest.mark.parametrize("path", PARTS + ACTIONS)
+@pytest.mark.parametrize(
+    "path", PARTS + ACTIONS + ["/dashboard/messages/0", "/dashboard/messages?status=lost&page=0"]
+)
 async def test_every_part_and_action_answers_401_without_a_session(
     client: Client, path: str
 ) -> None:

@@ -22,7 +22,7 @@ from entrypoints.web.dashboard.session import (
     grants_of,
     sign_in,
 )
-from entrypoints.web.dependencies import AnyClock
+from entrypoints.web.dependencies import AnyClock, services_of
 from entrypoints.web.errors import INVALID_API_KEY
 from insider_core import Clock
 
@@ -43,6 +43,12 @@ def granted(request: Request[Any, Any, Any], clock: Clock, group: str | None = N
     if not found.any or (group is not None and not getattr(found, group)):
         raise NotAuthorizedException(INVALID_API_KEY)
     return found
+
+
+async def require_session(request: Request[Any, Any, Any]) -> None:
+    """`granted` before any parameter is read: without a session, a malformed request gets the
+    same 401 as any other. Async, so Litestar runs it on the loop."""
+    granted(request, services_of(request.app.state).clock)
 
 
 def session_cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:

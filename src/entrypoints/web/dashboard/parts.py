@@ -11,7 +11,7 @@ from litestar.response import Template
 
 from entrypoints.container import WebhookNotConfigured
 from entrypoints.web.dashboard import views
-from entrypoints.web.dashboard.access import granted
+from entrypoints.web.dashboard.access import granted, require_session
 from entrypoints.web.dashboard.search import parse_search
 from entrypoints.web.dependencies import AnyClock, Messages, Repository, SchedulerLoop
 from insider_core import (
@@ -53,6 +53,7 @@ async def overview_part(
 class DashboardController(Controller):
     path = ""
     include_in_schema = False
+    before_request = staticmethod(require_session)
 
     @get("/overview")
     async def overview(
