@@ -124,7 +124,7 @@ def test_replaying_all_shows_the_dry_run_count_first_and_replays_only_when_confi
     sign_in(page)
     failed = service.stats()["failed"]
 
-    page.get_by_role("button", name="Replay all failed…").click()
+    page.get_by_role("button", name="Replay failed…").click()
     dry_run = page.locator("[data-dry-run]")
     dry_run.wait_for()
 
@@ -133,7 +133,7 @@ def test_replaying_all_shows_the_dry_run_count_first_and_replays_only_when_confi
     page.get_by_role("button", name="Cancel").click()
     assert service.stats()["failed"] == failed
 
-    page.get_by_role("button", name="Replay all failed…").click()
+    page.get_by_role("button", name="Replay failed…").click()
     page.get_by_role("button", name=re.compile(r"^Replay [\d,]+ messages?$")).click()
     page.get_by_text(re.compile(r"failed messages? replayed")).wait_for()
     assert service.stats()["failed"] == 0
@@ -253,7 +253,7 @@ def test_every_control_has_an_accessible_name(page: Any, service: Service) -> No
     sign_in(page)
     page.locator("tr[data-message] a").first.click()
     page.locator("table.attempts, #detail .empty").first.wait_for()
-    page.get_by_role("button", name="Replay all failed…").click()
+    page.get_by_role("button", name="Replay failed…").click()
     page.locator(".confirm").wait_for()
 
     assert page.evaluate(UNNAMED_CONTROLS) == []

@@ -36,8 +36,8 @@ async def part(client: Client, path: str) -> str:
     return str(answer.text)
 
 
-async def act(client: Client, path: str) -> Any:
-    return await client.post(path, headers=DASHBOARD)
+async def act(client: Client, path: str, form: dict[str, str] | None = None) -> Any:
+    return await client.post(path, data=form or {}, headers=DASHBOARD)
 
 
 def shown_count(html: str, status: str) -> int:
@@ -247,6 +247,46 @@ async def test_replay_all_shows_the_dry_run_count_and_changes_nothing_until_conf
     overview = await part(operator, "/dashboard/overview")
     assert shown_count(overview, "failed") == 0
     assert shown_count(overview, "pending") == 2
+
+
+async def test_replay_of_what_failed_lately_counts_and_replays_only_those(
+    operator: Client,
+    create_message: Create,
+    run_batch: RunBatch,
+    sender: ScriptedSender,
+    clock: ManualClock,
+) -> None:
+    await fail(create_message, run_batch, sender)
+    clock.advance(2 * 3600)
+    lately = await fail(create_message, run_batch, sender)
+
+    preview = await act(operator, "/dashboard/replay/preview", {"since_minutes": "60"})
+
+    assert 'data-dry-run="1"' in preview.text
+    since = re.search(r'name="since" value="([^"]+)"', preview.text)
+    assert since, preview.text
+    done = await act(operator, "/dashboard/replay/all", {"since": since[1]})
+    assert "1 failed message replayed" in done.text
+    api = await operator.get(f"/api/v1/messages/{lately}", headers=MESSAGES_AUTH)
+    assert api.json()["data"]["status"] == "pending"
+    assert shown_count(await part(operator, "/dashboard/overview"), "failed") == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/dashboard/replay/preview", {"since_minutes": "7"}),
+        ("/dashboard/replay/all", {"since": "yesterday"}),
+        ("/dashboard/replay/all", {"since": "2026-01-01T00:00:00"}),
+    ],
+)
+async def test_a_replay_window_the_page_does_not_offer_is_a_422(
+    operator: Client, path: str, form: dict[str, str]
+) -> None:
+    answer = await act(operator, path, form)
+
+    assert answer.status_code == 422
+    assert list(answer.json()["details"]) == list(form)
 
 
 async def test_replay_all_with_nothing_failed_offers_nothing_to_confirm(operator: Client) -> None:

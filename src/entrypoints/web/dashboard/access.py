@@ -27,6 +27,13 @@ from entrypoints.web.errors import INVALID_API_KEY
 from insider_core import Clock
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+# What "Replay failed…" offers: minutes back (None: every failed message) and their label.
+REPLAY_WINDOWS = (
+    (None, "All failed"),
+    (15, "Failed in the last 15 min"),
+    (60, "Failed in the last hour"),
+    (24 * 60, "Failed in the last 24 h"),
+)
 # Tells the page to load itself again (after signing in or out).
 RELOAD_HEADER = "x-dashboard-reload"
 
@@ -77,7 +84,9 @@ class SessionController(Controller):
         found = grants(request, clock)
         if not found.any:
             return Template("sign_in.html.j2", context={"errors": {}})
-        return Template("dashboard.html.j2", context={"grants": found})
+        return Template(
+            "dashboard.html.j2", context={"grants": found, "replay_windows": REPLAY_WINDOWS}
+        )
 
     @post("/session", status_code=200)
     async def start_session(
