@@ -14,6 +14,7 @@ from litestar.template.config import TemplateConfig
 
 from entrypoints.web.dashboard.access import SessionController
 from entrypoints.web.dashboard.parts import DashboardController
+from entrypoints.web.dashboard.replaying import ReplayController
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
@@ -38,7 +39,7 @@ def dashboard_router() -> Router:
     )
     return Router(
         path="/dashboard",
-        route_handlers=[SessionController, DashboardController, assets],
+        route_handlers=[SessionController, DashboardController, ReplayController, assets],
         after_request=with_security_headers,
         include_in_schema=False,
     )

@@ -1,19 +1,18 @@
-"""The dashboard's parts, which the page loads and refreshes, and the operator's actions.
-Every one answers 401 unless `granted` (see access.py)."""
+"""The dashboard's parts, which the page loads and refreshes, and the actions on the scheduler
+and on one message (replaying many is in replaying.py). Every one answers 401 unless
+`granted` (see access.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get, post
-from litestar.exceptions import ValidationException
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Template
 
 from entrypoints.container import WebhookNotConfigured
 from entrypoints.web.dashboard import views
-from entrypoints.web.dashboard.access import REPLAY_WINDOWS, Form, granted, require_session
+from entrypoints.web.dashboard.access import granted, require_session
 from entrypoints.web.dashboard.search import parse_search
 from entrypoints.web.dependencies import AnyClock, Messages, Repository, SchedulerLoop
 from insider_core import (
@@ -148,54 +147,6 @@ class DashboardController(Controller):
         except NotReplayable as refused:
             notice = str(refused)
         return await detail_part(messages, message_id, notice)
-
-    @post("/replay/preview", status_code=200)
-    async def replay_preview(
-        self, request: Request[Any, Any, Any], clock: AnyClock, messages: Messages, data: Form
-    ) -> Template:
-        """The dry run: how many failed messages a replay would send again, with the moment
-        they failed since fixed now, so the confirmation replays what was counted."""
-        granted(request, clock, "messages")
-        minutes = replay_window(data.get("since_minutes", ""))
-        since = None if minutes is None else clock.now() - timedelta(minutes=minutes)
-        count = await messages.replay_all(since=since, dry_run=True)
-        return Template("replay_confirm.html.j2", context={"failed": count, "since": since})
-
-    @post("/replay/all", status_code=200)
-    async def replay_all(
-        self, request: Request[Any, Any, Any], clock: AnyClock, messages: Messages, data: Form
-    ) -> Template:
-        granted(request, clock, "messages")
-        replayed = await messages.replay_all(since=moment(data.get("since", "")))
-        return Template(
-            "replay_done.html.j2",
-            context={"replayed": replayed},
-            headers={REFRESH_HEADER: "overview messages"},
-        )
-
-
-def replay_window(text: str) -> int | None:
-    """Minutes back, one of REPLAY_WINDOWS, or None for every failed message."""
-    offered = {str(minutes): minutes for minutes, _ in REPLAY_WINDOWS if minutes is not None}
-    if text and text not in offered:
-        raise ValidationException(
-            extra=[{"key": "since_minutes", "message": "must be one of the offered windows"}]
-        )
-    return offered.get(text)
-
-
-def moment(text: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        found = datetime.fromisoformat(text)
-    except ValueError:
-        found = None
-    if found is None or found.tzinfo is None:
-        raise ValidationException(
-            extra=[{"key": "since", "message": "must be a time with its offset"}]
-        )
-    return found
 
 
 async def detail_part(
