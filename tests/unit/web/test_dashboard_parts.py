@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from entrypoints.web.dashboard import relative
 from entrypoints.web.dashboard.chart import HEIGHT, THINNEST, activity_chart, nice_ceiling
 from entrypoints.web.dashboard.search import parse_search
 from insider_core import AttemptsInMinute
@@ -83,3 +84,11 @@ def test_anything_else_is_a_problem_that_says_how_to_search(typed: str) -> None:
 
     assert (search.message_id, search.phone_number) == (None, None)
     assert "E.164" in (search.problem or "")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [(0, "just now"), (0.4, "just now"), (42, "in 42 s"), (-180, "3 min ago"), (7200, "in 2 h")],
+)
+def test_times_are_told_relative_to_now(seconds: float, said: str) -> None:
+    assert relative(START + timedelta(seconds=seconds), START) == said

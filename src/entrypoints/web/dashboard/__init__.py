@@ -56,6 +56,8 @@ def relative(moment: datetime | None, now: datetime) -> str:
     if moment is None:
         return "—"
     seconds = round((moment - now).total_seconds())
+    if seconds == 0:
+        return "just now"
     size = abs(seconds)
     if size < 90:
         amount = f"{size} s"
