@@ -124,6 +124,7 @@ async def serve_demo(
 def print_banner(api: str, webhook_url: str, options: DemoOptions) -> None:
     click.echo(
         f"""Insider demo (Ctrl-C to stop)
+  Dashboard:         {api}/dashboard   (sign in with the two keys below)
   API:               {api}/api/v1/messages
   Swagger UI:        {api}/swagger
   Health:            {api}/health

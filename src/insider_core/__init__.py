@@ -1,5 +1,6 @@
 """insider_core: the pure domain of insider-dispatch. No I/O library is imported here."""
 
+from insider_core.activity import DeliveryActivity
 from insider_core.breaker import (
     BreakerConfig,
     BreakerState,
@@ -34,6 +35,7 @@ from insider_core.receiver_alerts import ReceiverAlerts
 from insider_core.recording import BatchReport, DispatchObserver
 from insider_core.records import (
     Alert,
+    AttemptsInMinute,
     CachedSend,
     DeliveryAttempt,
     DeliveryResult,
@@ -52,6 +54,7 @@ from insider_core.validation import truncate_for_sending, validate_new_message
 __all__ = [
     "Alert",
     "AlertNotifier",
+    "AttemptsInMinute",
     "BatchReport",
     "BreakerConfig",
     "BreakerState",
@@ -60,6 +63,7 @@ __all__ = [
     "CircuitBreaker",
     "Clock",
     "ClusterRateLimit",
+    "DeliveryActivity",
     "DeliveryAttempt",
     "DeliveryResult",
     "DispatchConfig",

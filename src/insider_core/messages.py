@@ -73,10 +73,14 @@ class MessageService:
         return message
 
     async def list_page(
-        self, page: int = 1, page_size: int = 20, status: MessageStatus | None = None
+        self,
+        page: int = 1,
+        page_size: int = 20,
+        status: MessageStatus | None = None,
+        phone_number: str | None = None,
     ) -> Page[Message]:
         return await self.repository.list_page(
-            PageRequest(page=page, page_size=page_size, status=status)
+            PageRequest(page=page, page_size=page_size, status=status, phone_number=phone_number)
         )
 
     async def list_sent(self, page: int = 1, page_size: int = 20) -> Page[Message]:

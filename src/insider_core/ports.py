@@ -10,6 +10,7 @@ from insider_core.message import Message, NewMessage
 from insider_core.outcome import SendOutcome
 from insider_core.records import (
     Alert,
+    AttemptsInMinute,
     CachedSend,
     DeliveryAttempt,
     DeliveryResult,
@@ -51,7 +52,8 @@ class MessageRepository(Protocol):
     async def get(self, message_id: int) -> Message | None: ...
 
     async def list_page(self, request: PageRequest) -> Page[Message]:
-        """Newest first: by id, or by sentAt when `newest_sent_first`."""
+        """Newest first: by id, or by sentAt when `newest_sent_first`; only the messages to
+        `phone_number` when it is given."""
         ...
 
     async def stats(self) -> MessageStats: ...
@@ -84,6 +86,11 @@ class MessageRepository(Protocol):
     async def list_attempts(self, message_id: int) -> list[DeliveryAttempt]: ...
 
     async def prune_attempts(self, older_than: datetime) -> int: ...
+
+    async def attempts_per_minute(self, since: datetime) -> list[AttemptsInMinute]:
+        """The attempts of every process sharing the store that started at `since` or later,
+        counted per UTC minute, oldest minute first; a minute without attempts is left out."""
+        ...
 
     async def ping(self) -> bool: ...
 

@@ -71,6 +71,7 @@ class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
     page_size: int = 20
     status: MessageStatus | None = None
     newest_sent_first: bool = False
+    phone_number: str | None = None
 
     @classmethod
     def sent(cls, page: int = 1, page_size: int = 20) -> PageRequest:
@@ -82,6 +83,19 @@ class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.page_size
+
+
+class AttemptsInMinute(msgspec.Struct, frozen=True, kw_only=True):
+    """The delivery attempts that started in one UTC minute: those the receiver accepted (202)
+    and the rest."""
+
+    minute: datetime
+    accepted: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.accepted + self.failed
 
 
 class MessageStats(msgspec.Struct, frozen=True, kw_only=True):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.memory import InMemoryMessageRepository
+from contract.operator_reads_contract import OperatorReadsContract
 from contract.repository_contract import MessageRepositoryContract
 from contract.revisions_contract import RevisionedMessagesContract
 from contract.send_slots_contract import SendSlotLedgerContract
@@ -11,6 +12,7 @@ from insider_core import MessageRepository
 
 class TestInMemoryMessageRepository(
     MessageRepositoryContract,
+    OperatorReadsContract,
     RevisionedMessagesContract,
     SendSlotLedgerContract,
 ):

@@ -8,6 +8,7 @@ import pytest
 from adapters.mysql import MySqlMessageRepository
 from adapters.mysql.migrations import load_migrations
 from contract.mysql_databases import ScratchDatabase, scratch_database
+from contract.operator_reads_contract import OperatorReadsContract
 from contract.repository_contract import (
     ACCEPTED,
     LEASE,
@@ -41,6 +42,7 @@ async def mysql_repository(scratch: ScratchDatabase) -> AsyncIterator[MySqlMessa
 
 class TestMySqlMessageRepository(
     MessageRepositoryContract,
+    OperatorReadsContract,
     RevisionedMessagesContract,
     SendSlotLedgerContract,
 ):

@@ -9,13 +9,16 @@ import pytest
 
 from adapters.sqlite import SqliteMessageRepository
 from adapters.sqlite.migrations import load_migrations
+from contract.operator_reads_contract import OperatorReadsContract
 from contract.repository_contract import START, MessageRepositoryContract, new_message
 from contract.send_slots_contract import SendSlotLedgerContract
 from insider_core import MessageRepository, StoreUnavailable
 from insider_core.message import Message
 
 
-class TestSqliteMessageRepository(MessageRepositoryContract, SendSlotLedgerContract):
+class TestSqliteMessageRepository(
+    MessageRepositoryContract, OperatorReadsContract, SendSlotLedgerContract
+):
     @pytest.fixture
     async def repository(self, tmp_path: Path) -> AsyncIterator[MessageRepository]:
         repository = await SqliteMessageRepository.open(str(tmp_path / "messages.db"))
@@ -51,6 +54,7 @@ async def test_opening_a_new_file_applies_every_migration_and_reopening_applies_
         "0001_messages",
         "0002_delivery_attempts",
         "0005_send_rate",
+        "0009_dashboard_reads",
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -133,6 +134,7 @@ def test_the_demo_delivers_messages_to_its_own_receiver() -> None:
     assert completed.returncode == 0, completed.stderr
     output = completed.stdout
     assert "Swagger UI:" in output
+    assert re.search(r"Dashboard: +http://127\.0\.0\.1:\d+/dashboard", output)
     assert "demo-messages-key" in output
     assert "batch 1: 5 sent" in output
     assert "duplicates" in output

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from insider_core.message import Message, NewMessage
+from insider_core.outcome import ACCEPTED
 from insider_core.ports import MessageRepository, RevisionedMessages, SendSlotLedger, SlotChange
 from insider_core.records import (
+    AttemptsInMinute,
     DeliveryAttempt,
     DeliveryResult,
     MessageStats,
@@ -51,7 +53,11 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
         return self._messages.get(message_id)
 
     async def list_page(self, request: PageRequest) -> Page[Message]:
-        selected = [m for m in self._messages.values() if request.status in (None, m.status)]
+        selected = [
+            m
+            for m in self._messages.values()
+            if request.status in (None, m.status) and request.phone_number in (None, m.phone_number)
+        ]
         if request.newest_sent_first:
             selected.sort(key=lambda m: (m.sent_at or m.created_at, m.id), reverse=True)
         else:
@@ -149,6 +155,22 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
         pruned = len(self._attempts) - len(kept)
         self._attempts = kept
         return pruned
+
+    async def attempts_per_minute(self, since: datetime) -> list[AttemptsInMinute]:
+        counted: dict[datetime, tuple[int, int]] = {}
+        for attempt in self._attempts:
+            if attempt.started_at < since:
+                continue
+            minute = attempt.started_at.astimezone(UTC).replace(second=0, microsecond=0)
+            accepted, failed = counted.get(minute, (0, 0))
+            if attempt.http_status == ACCEPTED:
+                counted[minute] = (accepted + 1, failed)
+            else:
+                counted[minute] = (accepted, failed + 1)
+        return [
+            AttemptsInMinute(minute=minute, accepted=accepted, failed=failed)
+            for minute, (accepted, failed) in sorted(counted.items())
+        ]
 
     async def book_slots(self, change: SlotChange[T]) -> T:
         result, self._next_free_slot = change.apply(self._next_free_slot)

@@ -84,6 +84,14 @@ SENT_ASSIGNMENTS = (
 INSERT_ATTEMPTS = f"INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES {{rows}}"
 SELECT_ATTEMPTS = f"SELECT {ATTEMPT_READ} FROM delivery_attempts WHERE message_id = %s ORDER BY id"
 PRUNE_ATTEMPTS = "DELETE FROM delivery_attempts WHERE started_at < %s ORDER BY started_at LIMIT %s"
+# A range of the (started_at, http_status) index, read from the index alone. A DATETIME is
+# zone-free, and as a number YYYYMMDDhhmmss.ffffff: DIV 100 names its minute, YYYYMMDDhhmm,
+# several times cheaper to group by than a formatted text.
+ATTEMPTS_PER_MINUTE = (
+    "SELECT started_at DIV 100 AS minute, "
+    "CAST(SUM(http_status <=> 202) AS SIGNED), CAST(SUM(NOT http_status <=> 202) AS SIGNED) "
+    "FROM delivery_attempts WHERE started_at >= %s GROUP BY minute ORDER BY minute"
+)
 
 LOCK_SEND_SLOTS = "SELECT CAST(next_free AS CHAR) FROM send_slots WHERE id = 1 FOR UPDATE"
 KEEP_SEND_SLOTS = "UPDATE send_slots SET next_free = %s WHERE id = 1"
@@ -171,10 +179,21 @@ def record_under_token(rows: int, *, all_sent: bool) -> str:
     )
 
 
-def page_query(*, filtered: bool, newest_sent_first: bool) -> str:
-    """The page select for a listing (its total is read from the counts, see counts.py)."""
-    where, order = _listing(filtered=filtered, newest_sent_first=newest_sent_first)
+def page_query(*, filtered: bool, newest_sent_first: bool, by_phone: bool = False) -> str:
+    """The page select for a listing (its total is read from the counts, see counts.py, or
+    counted by `phone_count_query` when `by_phone`). Parameters: the status when `filtered`,
+    the phone number when `by_phone`, then the page size and offset."""
+    where, order = _listing(
+        filtered=filtered, newest_sent_first=newest_sent_first, by_phone=by_phone
+    )
     return f"SELECT {MESSAGE_READ} FROM messages{where} ORDER BY {order} LIMIT %s OFFSET %s"
+
+
+def phone_count_query(*, filtered: bool) -> str:
+    """How many messages to one phone number (of one status when `filtered`): the counts keep
+    no total per phone number, so these rows are counted."""
+    where, _ = _listing(filtered=filtered, newest_sent_first=False, by_phone=True)
+    return f"SELECT COUNT(*) FROM messages{where}"
 
 
 def revisions_query(*, filtered: bool, newest_sent_first: bool) -> str:
@@ -196,7 +215,12 @@ def messages_with_revision(count: int) -> str:
     return f"SELECT {MESSAGE_READ}, id, revision FROM messages WHERE id IN ({placeholders(count)})"
 
 
-def _listing(*, filtered: bool, newest_sent_first: bool) -> tuple[str, str]:
-    where = " WHERE status = %s" if filtered else ""
+def _listing(*, filtered: bool, newest_sent_first: bool, by_phone: bool = False) -> tuple[str, str]:
+    conditions = [
+        condition
+        for condition, wanted in (("status = %s", filtered), ("phone_number = %s", by_phone))
+        if wanted
+    ]
+    where = " WHERE " + " AND ".join(conditions) if conditions else ""
     order = "sent_order_at DESC, id DESC" if newest_sent_first else "id DESC"
     return where, order

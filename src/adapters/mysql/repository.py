@@ -24,12 +24,14 @@ from adapters.mysql.rows import (
     attempt_from_row,
     from_db_text,
     message_from_row,
+    minute_of,
     new_message_params,
     to_db_text,
 )
 from insider_core.message import Message, NewMessage
 from insider_core.ports import MessageRepository, RevisionedMessages, SendSlotLedger, SlotChange
 from insider_core.records import (
+    AttemptsInMinute,
     DeliveryAttempt,
     DeliveryResult,
     MessageStats,
@@ -180,14 +182,22 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
         return None if row is None else message_from_row(row)
 
     async def list_page(self, request: PageRequest) -> Page[Message]:
+        filtered = request.status is not None
         page_sql = sql.page_query(
-            filtered=request.status is not None, newest_sent_first=request.newest_sent_first
+            filtered=filtered,
+            newest_sent_first=request.newest_sent_first,
+            by_phone=request.phone_number is not None,
         )
         status = () if request.status is None else (request.status.value,)
+        phone = () if request.phone_number is None else (request.phone_number,)
+        if phone:
+            count_sql = sql.phone_count_query(filtered=filtered)
+        else:
+            count_sql = counts.TOTAL_OF_STATUS if filtered else counts.TOTAL
         async with self._database.cursor() as cursor:
-            await cursor.execute(counts.TOTAL_OF_STATUS if status else counts.TOTAL, status)
+            await cursor.execute(count_sql, (*status, *phone))
             (total,) = await cursor.fetchone()
-            await cursor.execute(page_sql, (*status, request.page_size, request.offset))
+            await cursor.execute(page_sql, (*status, *phone, request.page_size, request.offset))
             rows = await cursor.fetchall()
         return Page(
             items=[message_from_row(row) for row in rows],
@@ -197,6 +207,8 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
         )
 
     async def list_revisions(self, request: PageRequest) -> Page[Revision] | None:
+        if request.phone_number is not None:
+            return None  # a search: list_page counts its rows
         statement = sql.revisions_query(
             filtered=request.status is not None, newest_sent_first=request.newest_sent_first
         )
@@ -319,6 +331,15 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
                 pruned += deleted
                 if deleted < sql.PRUNE_ROWS_PER_STATEMENT:
                     return pruned
+
+    async def attempts_per_minute(self, since: datetime) -> list[AttemptsInMinute]:
+        async with self._database.cursor() as cursor:
+            await cursor.execute(sql.ATTEMPTS_PER_MINUTE, (to_db_text(since),))
+            rows = await cursor.fetchall()
+        return [
+            AttemptsInMinute(minute=minute_of(minute), accepted=accepted, failed=failed)
+            for minute, accepted, failed in rows
+        ]
 
     async def book_slots(self, change: SlotChange[T]) -> T:
         async with self._database.transaction() as cursor:

@@ -26,6 +26,7 @@ __all__ = [
     "message_columns",
     "message_from_columns",
     "message_from_row",
+    "minute_of",
     "new_message_params",
     "outcome_params",
     "to_db_text",
@@ -47,6 +48,11 @@ def to_db_text(moment: datetime) -> str:
 
 def from_db_text(stored: str) -> datetime:
     return datetime.fromisoformat(stored + "+00:00")
+
+
+def minute_of(number: int) -> datetime:
+    """The UTC minute a DATETIME names as the number YYYYMMDDhhmm."""
+    return datetime.strptime(str(number), "%Y%m%d%H%M").replace(tzinfo=UTC)
 
 
 MAPPER = RowMapper(to_db_text, from_db_text)

@@ -40,6 +40,13 @@ SELECT_ATTEMPTS = (
     f"SELECT {ATTEMPT_COLUMNS} FROM delivery_attempts WHERE message_id = ? ORDER BY id"
 )
 PRUNE_ATTEMPTS = "DELETE FROM delivery_attempts WHERE started_at < ?"
+# A range of the started_at index; times are fixed-width text, so the first 16 characters
+# name the minute ("2026-01-01 12:34").
+ATTEMPTS_PER_MINUTE = (
+    "SELECT substr(started_at, 1, 16) AS minute, "
+    "SUM(http_status IS 202), SUM(http_status IS NOT 202) "
+    "FROM delivery_attempts WHERE started_at >= ? GROUP BY minute ORDER BY minute"
+)
 
 REPLAY_SET = (
     "UPDATE messages SET status = 'pending', attempts = 0, message_id = NULL, sent_at = NULL, "
@@ -56,9 +63,17 @@ def placeholders(count: int) -> str:
     return ", ".join("?" * count)
 
 
-def page_query(*, filtered: bool, newest_sent_first: bool) -> tuple[str, str]:
-    """The count and the page select for a listing."""
-    where = " WHERE status = ?" if filtered else ""
+def page_query(
+    *, filtered: bool, newest_sent_first: bool, by_phone: bool = False
+) -> tuple[str, str]:
+    """The count and the page select for a listing. Parameters: the status when `filtered`,
+    then the phone number when `by_phone`."""
+    conditions = [
+        condition
+        for condition, wanted in (("status = ?", filtered), ("phone_number = ?", by_phone))
+        if wanted
+    ]
+    where = " WHERE " + " AND ".join(conditions) if conditions else ""
     order = "sent_order_at DESC, id DESC" if newest_sent_first else "id DESC"
     return (
         f"SELECT COUNT(*) FROM messages{where}",

@@ -22,7 +22,14 @@ from adapters.sqlite.rows import (
 from insider_core.errors import StoreUnavailable
 from insider_core.message import Message, NewMessage
 from insider_core.ports import MessageRepository, SendSlotLedger, SlotChange
-from insider_core.records import DeliveryAttempt, DeliveryResult, MessageStats, Page, PageRequest
+from insider_core.records import (
+    AttemptsInMinute,
+    DeliveryAttempt,
+    DeliveryResult,
+    MessageStats,
+    Page,
+    PageRequest,
+)
 from insider_core.status import MessageStatus
 
 T = TypeVar("T")
@@ -81,13 +88,16 @@ class SqliteMessageRepository(MessageRepository, SendSlotLedger):
 
     async def list_page(self, request: PageRequest) -> Page[Message]:
         count_sql, page_sql = sql.page_query(
-            filtered=request.status is not None, newest_sent_first=request.newest_sent_first
+            filtered=request.status is not None,
+            newest_sent_first=request.newest_sent_first,
+            by_phone=request.phone_number is not None,
         )
         status = () if request.status is None else (request.status.value,)
+        phone = () if request.phone_number is None else (request.phone_number,)
         async with self._session() as connection:
-            counted = await connection.execute_fetchall(count_sql, status)
+            counted = await connection.execute_fetchall(count_sql, (*status, *phone))
             rows = await connection.execute_fetchall(
-                page_sql, (*status, request.page_size, request.offset)
+                page_sql, (*status, *phone, request.page_size, request.offset)
             )
         return Page(
             items=[message_from_row(row) for row in rows],
@@ -152,6 +162,14 @@ class SqliteMessageRepository(MessageRepository, SendSlotLedger):
         async with self._session() as connection:
             cursor = await connection.execute(sql.PRUNE_ATTEMPTS, (to_db_time(older_than),))
             return cursor.rowcount
+
+    async def attempts_per_minute(self, since: datetime) -> list[AttemptsInMinute]:
+        async with self._session() as connection:
+            rows = await connection.execute_fetchall(sql.ATTEMPTS_PER_MINUTE, (to_db_time(since),))
+        return [
+            AttemptsInMinute(minute=from_db_time(minute), accepted=accepted, failed=failed)
+            for minute, accepted, failed in rows
+        ]
 
     async def book_slots(self, change: SlotChange[T]) -> T:
         async with self._session() as connection, transaction(connection):

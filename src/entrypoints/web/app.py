@@ -9,6 +9,7 @@ from litestar.datastructures import State
 
 from entrypoints.container import Container
 from entrypoints.web.bodies import JsonBodyRequest, request_body_limit
+from entrypoints.web.dashboard import dashboard_router, dashboard_templates
 from entrypoints.web.dependencies import provide_services
 from entrypoints.web.docs import SwaggerController, openapi_config, swagger_assets
 from entrypoints.web.errors import EXCEPTION_HANDLERS
@@ -37,12 +38,14 @@ def create_app(container: Container) -> Litestar:
             MetricsController,
             SwaggerController,
             swagger_assets(),
+            dashboard_router(),
         ],
         dependencies=provide_services(),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan_of(container)],
         middleware=[http_metrics.middleware],
         openapi_config=openapi_config(package_version()),
+        template_config=dashboard_templates(),
         state=State({"settings": settings}),
         request_class=JsonBodyRequest,
         request_max_body_size=request_body_limit(settings.message_max_content_length),
