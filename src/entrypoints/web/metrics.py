@@ -53,7 +53,9 @@ class DispatchMetrics(DispatchObserver):
 
         self.receiver_down = Gauge(
             "receiver_breaker_open",
-            "1 while the circuit breaker holds sending (open or half-open), else 0",
+            "1 while the circuit breaker holds sending (open or half-open), else 0; with "
+            "several workers, 1 while any live worker's breaker does",
+            multiprocess_mode="livemax",
             registry=registry,
         )
         self.breaker_opened = Counter(
