@@ -3,12 +3,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 
+import aiomysql
 import pytest
 
 from adapters.mysql import MySqlMessageRepository
 from adapters.mysql.migrations import load_migrations
 from contract.mysql_databases import ScratchDatabase, scratch_database
 from contract.operator_reads_contract import OperatorReadsContract
+from contract.outbox_contract import OutboxContract, OutsideWriter
 from contract.repository_contract import (
     ACCEPTED,
     LEASE,
@@ -245,3 +247,38 @@ async def _statements_sent(repository: MySqlMessageRepository) -> int:
         await cursor.execute("SHOW SESSION STATUS LIKE 'Questions'")
         (_, value) = await cursor.fetchone()
     return int(value)
+
+
+class NonUtcSession(OutsideWriter):
+    """Another system's connection, in a session whose clock reads three hours ahead of UTC."""
+
+    def __init__(self, scratch: ScratchDatabase) -> None:
+        self.scratch = scratch
+
+    async def execute(self, statement: str) -> None:
+        server = self.scratch.server
+        connection = await aiomysql.connect(
+            host=server.host,
+            port=server.port,
+            user=server.user,
+            password=server.password,
+            db=self.scratch.name,
+            charset="utf8mb4",
+            autocommit=True,
+        )
+        try:
+            async with connection.cursor() as cursor:
+                await cursor.execute("SET time_zone = '+03:00'")
+                await cursor.execute(statement)
+        finally:
+            connection.close()
+
+
+class TestMySqlOutbox(OutboxContract):
+    @pytest.fixture
+    def repository(self, mysql_repository: MySqlMessageRepository) -> MessageRepository:
+        return mysql_repository
+
+    @pytest.fixture
+    def outside(self, scratch: ScratchDatabase) -> OutsideWriter:
+        return NonUtcSession(scratch)

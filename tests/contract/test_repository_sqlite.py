@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from adapters.sqlite import SqliteMessageRepository
 from adapters.sqlite.migrations import load_migrations
 from contract.operator_reads_contract import OperatorReadsContract
+from contract.outbox_contract import OutboxContract, OutsideWriter
 from contract.repository_contract import START, MessageRepositoryContract, new_message
 from contract.send_slots_contract import SendSlotLedgerContract
 from insider_core import MessageRepository, StoreUnavailable
@@ -30,6 +32,36 @@ class TestSqliteMessageRepository(
         repository = await SqliteMessageRepository.open(str(tmp_path / "closed.db"))
         await repository.close()
         return repository
+
+
+class FileConnection(OutsideWriter):
+    """Another system's connection to the same file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    async def execute(self, statement: str) -> None:
+        await asyncio.to_thread(self._execute, statement)
+
+    def _execute(self, statement: str) -> None:
+        connection = sqlite3.connect(self.path, timeout=5)
+        try:
+            with connection:
+                connection.execute(statement)
+        finally:
+            connection.close()
+
+
+class TestSqliteOutbox(OutboxContract):
+    @pytest.fixture
+    async def repository(self, tmp_path: Path) -> AsyncIterator[MessageRepository]:
+        repository = await SqliteMessageRepository.open(str(tmp_path / "outbox.db"))
+        yield repository
+        await repository.close()
+
+    @pytest.fixture
+    def outside(self, tmp_path: Path) -> OutsideWriter:
+        return FileConnection(str(tmp_path / "outbox.db"))
 
 
 @pytest.fixture
@@ -54,6 +86,7 @@ async def test_opening_a_new_file_applies_every_migration_and_reopening_applies_
         "0001_messages",
         "0002_delivery_attempts",
         "0005_send_rate",
+        "0006_outbox",
         "0009_dashboard_reads",
     ]
 
@@ -95,3 +128,44 @@ async def test_two_repositories_on_one_file_never_claim_the_same_message(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_the_outbox_migration_keeps_every_row_and_every_id_given(
+    database_path: str,
+) -> None:
+    before = [m for m in load_migrations() if m.name < "0006"]
+    connection = sqlite3.connect(database_path)
+    with connection:
+        connection.execute(
+            "CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+        )
+        for migration in before:
+            for statement in migration.statements:
+                connection.execute(statement)
+            connection.execute("INSERT INTO schema_migrations VALUES (?, '')", (migration.name,))
+        for n, status in enumerate(("pending", "sent", "failed", "gone")):
+            connection.execute(
+                "INSERT INTO messages (content, phone_number, status, message_id, "
+                "next_attempt_at, idempotency_key, created_at, updated_at) "
+                "VALUES (?, '+905551112233', ?, ?, '2026-01-01 00:00:00.000000', ?, "
+                "'2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000')",
+                (f"m{n}", "sent" if status == "gone" else status, f"wh-{n}", f"key-{n}"),
+            )
+        connection.execute("DELETE FROM messages WHERE content = 'm3'")
+    connection.close()
+
+    repository = await SqliteMessageRepository.open(database_path)
+    try:
+        stats = await repository.stats()
+        kept = [await repository.get(message_id) for message_id in (1, 2, 3)]
+        created, _ = await repository.add(new_message(START))
+    finally:
+        await repository.close()
+
+    assert (stats.pending, stats.sent, stats.failed) == (1, 1, 1)
+    assert [(m.content, m.status.value, m.message_id, m.idempotency_key) for m in kept if m] == [
+        ("m0", "pending", "wh-0", "key-0"),
+        ("m1", "sent", "wh-1", "key-1"),
+        ("m2", "failed", "wh-2", "key-2"),
+    ]
+    assert created.id == 5  # never the id of the deleted row

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -12,7 +11,6 @@ from typing import Any, TypeVar
 import aiomysql
 
 from adapters.mysql import queries as sql
-from adapters.mysql.counts import change_counts, moved
 from adapters.mysql.rows import (
     attempt_params,
     holding_claim,
@@ -25,10 +23,8 @@ from adapters.mysql.rows import (
 )
 from insider_core.message import Message
 from insider_core.records import DeliveryResult
-from insider_core.status import MessageStatus
 
 T = TypeVar("T")
-STATUS_COLUMN = sql.MESSAGE_COLUMN_INDEX["status"]
 
 
 class NotAllHeld(Exception):
@@ -52,8 +48,6 @@ async def claim_due(
         (to_db_text(lease_until), claim_token, moment, *(row[0] for row in rows)),
         lambda: [message_from_columns(row).claim(now, lease_until, claim_token) for row in rows],
     )
-    before = [MessageStatus(row[STATUS_COLUMN]) for row in rows]
-    await change_counts(cursor, moved(before, [message.status for message in claimed]))
     return claimed
 
 
@@ -89,7 +83,6 @@ async def record_under_token(
         raise NotAllHeld
     if insert is not None:
         await cursor.execute(insert)
-    await change_counts(cursor, recorded(results))
     return len(results)
 
 
@@ -107,13 +100,7 @@ async def record_results(cursor: aiomysql.Cursor, results: Sequence[DeliveryResu
     )
     if (insert := attempts_insert(applied, cursor.mogrify)) is not None:
         await cursor.execute(insert)
-    await change_counts(cursor, recorded(applied))
     return len(applied)
-
-
-def recorded(results: Sequence[DeliveryResult]) -> Counter[MessageStatus]:
-    """Recorded results leave `sending` (only a held claim is recorded) for their new status."""
-    return moved([MessageStatus.SENDING] * len(results), [r.message.status for r in results])
 
 
 def attempts_insert(

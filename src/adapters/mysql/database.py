@@ -13,7 +13,6 @@ from typing import Any
 import aiomysql
 import msgspec
 import pymysql
-from pymysql.constants import CLIENT
 
 from insider_core.errors import StoreUnavailable
 
@@ -50,17 +49,12 @@ class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Database:
-    """Two pools: the main one, and one connection that also accepts several statements in one
-    query, used only for a whole transaction in one round trip (`script_cursor`). Values are
-    always bound as parameters on both."""
+    """The pool, and the rules every statement runs under. Values are always bound as
+    parameters."""
 
-    def __init__(
-        self, pool: aiomysql.Pool, settings: ServerSettings, script_pool: aiomysql.Pool
-    ) -> None:
+    def __init__(self, pool: aiomysql.Pool, settings: ServerSettings) -> None:
         self._pool = pool
-        self._script_pool = script_pool
         self._turns = Turns(pool)
-        self._script_turns = Turns(script_pool)
         self._closed = False
         self.name = settings.database
         self._ping_timeout = settings.connect_timeout
@@ -70,28 +64,16 @@ class Database:
         cls, settings: ServerSettings, *, minsize: int, maxsize: int, recycle: int
     ) -> Database:
         await ensure_database(settings)
-        pools: list[aiomysql.Pool] = []
-        try:
-            with unreachable_as_store_unavailable(connecting=True):
-                for size, flags in ((maxsize, 0), (1, CLIENT.MULTI_STATEMENTS)):
-                    pools.append(
-                        await aiomysql.create_pool(
-                            minsize=min(minsize, size),
-                            maxsize=size,
-                            pool_recycle=recycle,
-                            db=settings.database,
-                            init_command=SESSION_SETUP,
-                            client_flag=flags,
-                            **settings.connect_kwargs(),
-                        )
-                    )
-        except BaseException:
-            for opened in pools:
-                opened.close()
-                await opened.wait_closed()
-            raise
-        main, script = pools
-        return cls(main, settings, script)
+        with unreachable_as_store_unavailable(connecting=True):
+            pool = await aiomysql.create_pool(
+                minsize=min(minsize, maxsize),
+                maxsize=maxsize,
+                pool_recycle=recycle,
+                db=settings.database,
+                init_command=SESSION_SETUP,
+                **settings.connect_kwargs(),
+            )
+        return cls(pool, settings)
 
     @property
     def closed(self) -> bool:
@@ -100,9 +82,8 @@ class Database:
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
-            for pool in (self._pool, self._script_pool):
-                pool.close()
-                await pool.wait_closed()
+            self._pool.close()
+            await self._pool.wait_closed()
 
     async def ping(self) -> bool:
         try:
@@ -119,20 +100,6 @@ class Database:
     def cursor(self) -> CursorCheckout:
         """A cursor whose statements each commit on their own."""
         return CursorCheckout(self, self._turns)
-
-    @asynccontextmanager
-    async def script_cursor(self) -> AsyncIterator[aiomysql.Cursor]:
-        """A cursor that runs several `;`-separated statements as one query: for a whole
-        transaction (BEGIN; ...; COMMIT) in one round trip. When a statement fails the server
-        runs none after it, and the transaction it opened is rolled back here."""
-        async with Checkout(self, self._script_turns) as connection:
-            try:
-                async with connection.cursor() as cursor:
-                    yield cursor
-            except Exception:
-                with suppress(pymysql.err.Error, OSError):
-                    await connection.rollback()
-                raise
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiomysql.Cursor]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from adapters.mysql.counts import CHANGE, CHANGE_ROW, TOTAL, TOTAL_OF_STATUS
+from adapters.mysql.counts import TOTAL, TOTAL_OF_STATUS
 from adapters.mysql.rows import ATTEMPT_COLUMNS, MESSAGE_COLUMNS
 
 INSERT_ROWS_PER_STATEMENT = 1000
@@ -24,7 +24,6 @@ def times_as_text(columns: str) -> str:
 
 # A message as one column: the JSON array of MESSAGE_COLUMNS, times as text (see rows.py).
 MESSAGE_READ = f"JSON_ARRAY({MESSAGE_COLUMNS})"
-MESSAGE_COLUMN_INDEX = {column: index for index, column in enumerate(MESSAGE_COLUMNS.split(", "))}
 ATTEMPT_READ = times_as_text(ATTEMPT_COLUMNS)
 
 NEW_MESSAGE_COLUMNS = (
@@ -51,7 +50,7 @@ CLAIM_DUE = (
 # Recovering an expired lease re-runs the lost attempt, so only pending rows count one more.
 # Assignments run left to right, so `attempts` reads the status before it changes.
 CLAIM_UPDATE = (
-    "UPDATE messages SET revision = revision + 1, "
+    "UPDATE messages SET "
     "attempts = attempts + (status = 'pending'), status = 'sending', "
     "lease_until = %s, claim_token = %s, updated_at = %s WHERE id IN ({ids})"
 )
@@ -70,13 +69,11 @@ RECORDED_COLUMNS = (
     "claim_token",
     "updated_at",
 )
-RECORDED_ASSIGNMENTS = "m.revision = m.revision + 1, " + ", ".join(
-    f"m.{column} = r.{column}" for column in RECORDED_COLUMNS[1:]
-)
+RECORDED_ASSIGNMENTS = ", ".join(f"m.{column} = r.{column}" for column in RECORDED_COLUMNS[1:])
 # What a sent result writes beyond the constants of the sent state (see rows.is_plain_sent).
 SENT_COLUMNS = ("id", "message_id", "sent_at", "last_error")
 SENT_ASSIGNMENTS = (
-    "m.revision = m.revision + 1, m.status = 'sent', "
+    "m.status = 'sent', "
     "m.message_id = r.message_id, m.sent_at = r.sent_at, "
     "m.last_error = r.last_error, m.lease_until = NULL, m.claim_token = NULL, "
     "m.updated_at = r.sent_at"
@@ -97,7 +94,7 @@ LOCK_SEND_SLOTS = "SELECT CAST(next_free AS CHAR) FROM send_slots WHERE id = 1 F
 KEEP_SEND_SLOTS = "UPDATE send_slots SET next_free = %s WHERE id = 1"
 
 REPLAY_SET = (
-    "UPDATE messages SET revision = revision + 1, status = 'pending', attempts = 0, "
+    "UPDATE messages SET status = 'pending', attempts = 0, "
     "message_id = NULL, sent_at = NULL, "
     "last_error = NULL, next_attempt_at = %s, updated_at = %s WHERE status = 'failed'"
 )
@@ -119,12 +116,6 @@ def value_rows(rows: int, columns: int) -> str:
 def insert_new_messages(rows: int) -> str:
     """A multi-row insert that fails whole, inserting nothing, if any key is already known."""
     return f"INSERT INTO messages ({NEW_MESSAGE_COLUMNS}) VALUES {value_rows(rows, 7)}"
-
-
-def create_messages(rows: int) -> str:
-    """One transaction in one query: insert the rows, count them as pending, commit. The
-    parameters are the rows' values, then the counts' (see counts.py)."""
-    return "; ".join(("BEGIN", insert_new_messages(rows), CHANGE.format(rows=CHANGE_ROW), "COMMIT"))
 
 
 def ids_by_key(keys: int) -> str:

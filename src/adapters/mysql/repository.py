@@ -44,7 +44,6 @@ from insider_core.status import MessageStatus
 # At most this many concurrent creations share one INSERT.
 CREATIONS_PER_STATEMENT = 200
 REVISIONS = msgspec.json.Decoder(tuple[int, int, list[Revision]])
-REPLAYED = counts.moved([MessageStatus.FAILED], [MessageStatus.PENDING])
 
 
 T = TypeVar("T")
@@ -112,18 +111,12 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
         return await self._creations.submit(new)
 
     async def _add_group(self, group: Sequence[NewMessage]) -> list[tuple[Message, bool]]:
-        """The whole group in one round trip: BEGIN, the INSERT, the counts, COMMIT."""
+        """The whole group in one INSERT (the database counts the rows, see counts.py)."""
         params = [value for item in group for value in new_message_params(item)]
         try:
-            async with self._database.script_cursor() as cursor:
-                await cursor.execute(
-                    sql.create_messages(len(group)),
-                    [*params, MessageStatus.PENDING.value, len(group)],
-                )
-                await cursor.nextset()  # the INSERT's result
+            async with self._database.cursor() as cursor:
+                await cursor.execute(sql.insert_new_messages(len(group)), params)
                 first: int = cursor.lastrowid
-                while await cursor.nextset():  # the counts, then COMMIT
-                    pass
                 ids = await self._inserted_ids(cursor, first, group)
         except (pymysql.err.IntegrityError, pymysql.err.OperationalError) as error:
             if error.args[0] not in (sql.DUPLICATE_KEY, sql.DEADLOCK):
@@ -153,10 +146,9 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
 
     async def _add_one(self, new: NewMessage) -> tuple[Message, bool]:
         try:
-            async with self._database.transaction() as cursor:
+            async with self._database.cursor() as cursor:
                 await cursor.execute(sql.INSERT_MESSAGE, new_message_params(new))
                 message_id: int = cursor.lastrowid
-                await counts.change_counts(cursor, {MessageStatus.PENDING: 1})
         except pymysql.err.IntegrityError as error:
             if error.args[0] != sql.DUPLICATE_KEY:
                 raise
@@ -172,7 +164,6 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
                 chunk = new[start : start + sql.INSERT_ROWS_PER_STATEMENT]
                 params = [value for item in chunk for value in new_message_params(item)]
                 inserted += await cursor.execute(sql.insert_messages(len(chunk)), params)
-            await counts.change_counts(cursor, {MessageStatus.PENDING: inserted})
         return inserted
 
     async def get(self, message_id: int) -> Message | None:
@@ -246,8 +237,8 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
 
     async def recount(self) -> None:
         """Count the messages in each status afresh, holding writers off meanwhile: after
-        rows were added or changed outside this adapter (by hand, or by a version that kept
-        no counts)."""
+        something the counting triggers do not see (TRUNCATE, or a process of a version that
+        still wrote the counts itself, see counts.py)."""
         async with self._database.connection() as connection, connection.cursor() as cursor:
             try:
                 for statement in counts.RECOUNT:
@@ -285,7 +276,6 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
         async with self._database.transaction() as cursor:
             if await cursor.execute(sql.REPLAY_ONE, (moment, moment, message_id)) == 0:
                 return None
-            await counts.change_counts(cursor, REPLAYED)
             await cursor.execute(sql.SELECT_BY_ID, (message_id,))
             return message_from_row(await cursor.fetchone())
 
@@ -295,12 +285,8 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
         statement, params = sql.REPLAY_SET, (moment, moment)
         if since is not None:
             statement, params = sql.REPLAY_SINCE, (*params, to_db_text(since))
-        async with self._database.transaction() as cursor:
-            replayed = int(await cursor.execute(statement, params))
-            await counts.change_counts(
-                cursor, {status: n * replayed for status, n in REPLAYED.items()}
-            )
-        return replayed
+        async with self._database.cursor() as cursor:
+            return int(await cursor.execute(statement, params))
 
     async def count_failed(self, since: datetime | None = None) -> int:
         """Counted from the messages, not `message_counts`: exactly the rows a replay with

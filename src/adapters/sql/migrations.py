@@ -6,7 +6,11 @@ import re
 from importlib.resources import files
 from typing import NamedTuple
 
-STATEMENT_END = re.compile(r";[ \t]*(?:\n|$)")
+STATEMENT_END = re.compile(r";[ \t]*$")
+# A compound statement (a trigger's body) runs from a line ending in BEGIN to a line that is
+# END;, and the semicolons inside it end the statements of the body, not the script's.
+BLOCK_BEGIN = re.compile(r"\bBEGIN[ \t]*$", re.IGNORECASE)
+BLOCK_END = re.compile(r"^[ \t]*END[ \t]*;?[ \t]*$", re.IGNORECASE)
 
 
 class Migration(NamedTuple):
@@ -14,8 +18,8 @@ class Migration(NamedTuple):
     statements: list[str]
 
 
-def load_migrations(package: str) -> list[Migration]:
-    schema = files(package).joinpath("schema")
+def load_migrations(package: str, folder: str = "schema") -> list[Migration]:
+    schema = files(package).joinpath(folder)
     scripts = sorted(
         (entry for entry in schema.iterdir() if entry.name.endswith(".sql")),
         key=lambda entry: entry.name,
@@ -27,9 +31,27 @@ def load_migrations(package: str) -> list[Migration]:
 
 
 def split_statements(script: str) -> list[str]:
-    """Statements end with a semicolon at the end of a line."""
-    chunks = (chunk.strip() for chunk in STATEMENT_END.split(script))
-    return [chunk for chunk in chunks if _has_code(chunk)]
+    """Statements end with a semicolon at the end of a line, except inside a BEGIN ... END
+    block, which ends at a line that is `END;`."""
+    statements: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for line in script.splitlines():
+        current.append(line)
+        code = line.split("--", 1)[0].rstrip() if line.lstrip().startswith("--") else line
+        if BLOCK_BEGIN.search(code):
+            depth += 1
+        elif depth and BLOCK_END.match(code):
+            depth -= 1
+        if depth == 0 and STATEMENT_END.search(code):
+            statements.append(_without_final_semicolon("\n".join(current)))
+            current = []
+    statements.append("\n".join(current).strip())
+    return [statement for statement in statements if _has_code(statement)]
+
+
+def _without_final_semicolon(statement: str) -> str:
+    return statement.strip().removesuffix(";").rstrip()
 
 
 def _has_code(chunk: str) -> bool:
