@@ -10,6 +10,7 @@ import sys
 import click
 
 from entrypoints.settings import MemoryTarget, Settings, SettingsError, load_settings
+from entrypoints.store_failures import store_failures_exit
 
 INVALID_SETTINGS = 2
 CANNOT_LISTEN = 3
@@ -39,6 +40,15 @@ def worker_count(_context: click.Context | None, _option: object, value: str) ->
             f"{value!r} is not a number of workers (1 to {MAX_WORKERS}, or auto)"
         )
     return count
+
+
+def open_store_or_exit(settings: Settings) -> None:
+    """Open (and migrate) the store once before serving: a store that cannot be used stops
+    start-up with one line, before the port is bound or anything is claimed."""
+    from entrypoints.commands import open_store
+
+    with store_failures_exit(settings.database):
+        asyncio.run(open_store(settings))
 
 
 @click.group()
@@ -73,6 +83,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         )
         sys.exit(INVALID_SETTINGS)
     configure_logging(settings.log_format, settings.log_level)
+    open_store_or_exit(settings)
     try:
         sock = listen(host or settings.server_host, port or settings.server_port)
     except CannotListen as error:
@@ -103,7 +114,8 @@ def migrate() -> None:
     from entrypoints.commands import migrate_store
 
     settings = settings_or_exit()
-    applied = asyncio.run(migrate_store(settings))
+    with store_failures_exit(settings.database):
+        applied = asyncio.run(migrate_store(settings))
     if applied:
         click.echo("Applied migrations: " + ", ".join(applied))
     else:
@@ -116,7 +128,9 @@ def recount() -> None:
     from entrypoints.commands import recount_store
 
     settings = settings_or_exit()
-    if asyncio.run(recount_store(settings)):
+    with store_failures_exit(settings.database):
+        recounted = asyncio.run(recount_store(settings))
+    if recounted:
         click.echo("Counted the messages of each status afresh.")
     else:
         click.echo("This store counts its messages on every read; there is nothing to recount.")
@@ -136,7 +150,8 @@ def prune_attempts(days: float) -> None:
     from entrypoints.commands import prune_old_attempts
 
     settings = settings_or_exit()
-    removed = asyncio.run(prune_old_attempts(settings, days))
+    with store_failures_exit(settings.database):
+        removed = asyncio.run(prune_old_attempts(settings, days))
     noun = "attempt" if removed == 1 else "attempts"
     click.echo(f"Removed {removed} delivery {noun} older than {days:g} days.")
 
@@ -148,7 +163,10 @@ def seed(count: int) -> None:
     from entrypoints.commands import seed_store
 
     settings = settings_or_exit()
-    with click.progressbar(length=count, label="Seeding messages") as bar:
+    with (
+        store_failures_exit(settings.database),
+        click.progressbar(length=count, label="Seeding messages") as bar,
+    ):
         stored = asyncio.run(seed_store(settings, count, bar.update))
     click.echo(f"Stored {stored} messages.")
 

@@ -18,6 +18,12 @@ from entrypoints.settings import Settings
 from insider_core import Clock, MessageService, SystemClock
 
 
+async def open_store(settings: Settings) -> None:
+    """Open the store, migrating it, and close it again."""
+    async with opened_repository(settings):
+        pass
+
+
 async def migrate_store(settings: Settings) -> list[str]:
     async with opened_repository(settings, migrate=False) as repository:
         migrate = getattr(repository, "migrate", None)

@@ -78,7 +78,16 @@ class ScratchDatabase(msgspec.Struct, frozen=True, kw_only=True):
             await self.query(f"TRUNCATE TABLE {table}")
         await self.query("UPDATE send_slots SET next_free = NULL")
 
+    def create(self) -> None:
+        """Empty, as another service would have created it."""
+        self._on_server(
+            f"CREATE DATABASE `{self.name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        )
+
     def drop(self) -> None:
+        self._on_server(f"DROP DATABASE IF EXISTS `{self.name}`")
+
+    def _on_server(self, statement: str) -> None:
         connection = pymysql.connect(
             host=self.server.host,
             port=self.server.port,
@@ -88,7 +97,7 @@ class ScratchDatabase(msgspec.Struct, frozen=True, kw_only=True):
         )
         try:
             with connection.cursor() as cursor:
-                cursor.execute(f"DROP DATABASE IF EXISTS `{self.name}`")
+                cursor.execute(statement)
         finally:
             connection.close()
 

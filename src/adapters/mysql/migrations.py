@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import aiomysql
 
+from adapters.mysql.adoption import FIRST_MIGRATION, adopt_existing_messages
 from adapters.mysql.database import Database
 from adapters.mysql.rows import to_db_time
 from adapters.sql.migrations import Migration
@@ -46,7 +47,7 @@ async def apply_migrations(database: Database) -> list[str]:
         if acquired != 1:
             raise MigrationLockTimeout(database.name)
         try:
-            applied = await _apply_missing(cursor)
+            applied = await _apply_missing(cursor, database.name)
         except BaseException:
             connection.close()  # the server releases the lock with the session
             raise
@@ -59,23 +60,31 @@ def migration_lock_name(database: str) -> str:
     return "insider_migrations_" + hashlib.sha1(database.encode()).hexdigest()
 
 
-async def _apply_missing(cursor: aiomysql.Cursor) -> list[str]:
+async def _apply_missing(cursor: aiomysql.Cursor, database: str) -> list[str]:
     if not await cursor.execute(SCHEMA_MIGRATIONS_EXISTS):
         await cursor.execute(CREATE_SCHEMA_MIGRATIONS)
     await cursor.execute("SELECT name FROM schema_migrations")
     done = {name for (name,) in await cursor.fetchall()}
     applied: list[str] = []
+    if FIRST_MIGRATION not in done and await adopt_existing_messages(cursor, database):
+        await _record(cursor, FIRST_MIGRATION)
+        done.add(FIRST_MIGRATION)
+        applied.append(FIRST_MIGRATION + " (adopted the existing messages table)")
     for migration in load_migrations():
         if migration.name in done:
             continue
         for statement in migration.statements:
             await cursor.execute(statement)
-        await cursor.execute(
-            "INSERT INTO schema_migrations (name, applied_at) VALUES (%s, %s)",
-            (migration.name, to_db_time(datetime.now(UTC))),
-        )
+        await _record(cursor, migration.name)
         applied.append(migration.name)
     return applied
+
+
+async def _record(cursor: aiomysql.Cursor, name: str) -> None:
+    await cursor.execute(
+        "INSERT INTO schema_migrations (name, applied_at) VALUES (%s, %s)",
+        (name, to_db_time(datetime.now(UTC))),
+    )
 
 
 def load_migrations() -> list[Migration]:

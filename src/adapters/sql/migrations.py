@@ -13,6 +13,10 @@ BLOCK_BEGIN = re.compile(r"\bBEGIN[ \t]*$", re.IGNORECASE)
 BLOCK_END = re.compile(r"^[ \t]*END[ \t]*;?[ \t]*$", re.IGNORECASE)
 
 
+class SchemaConflict(RuntimeError):
+    """The database holds something the migrations cannot build on; says what, in one line."""
+
+
 class Migration(NamedTuple):
     name: str
     statements: list[str]

@@ -21,13 +21,25 @@ class MySqlTarget(msgspec.Struct, frozen=True, kw_only=True):
     def __repr__(self) -> str:
         return f"MySqlTarget({self.user}@{self.host}:{self.port}/{self.database})"
 
+    @property
+    def shown_url(self) -> str:
+        """The URL with the password hidden and the port always shown."""
+        credentials = quote(self.user, safe="") + (":***" if self.password else "")
+        return f"mysql://{credentials}@{self.host}:{self.port}/{self.database}"
+
 
 class SqliteTarget(msgspec.Struct, frozen=True, kw_only=True):
     path: str
 
+    @property
+    def shown_url(self) -> str:
+        return f"sqlite:///{self.path}"
+
 
 class MemoryTarget(msgspec.Struct, frozen=True, kw_only=True):
-    pass
+    @property
+    def shown_url(self) -> str:
+        return "memory://"
 
 
 DatabaseTarget = MySqlTarget | SqliteTarget | MemoryTarget
