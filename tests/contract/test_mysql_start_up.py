@@ -21,9 +21,7 @@ async def test_refused_credentials_stop_the_command_with_one_line_and_exit_code_
     host, port = server.hostname or "127.0.0.1", server.port or 3306
     url = f"mysql://no_such_user_insider:wrong@{host}:{port}/insider_messages"
 
-    result = await asyncio.to_thread(
-        CliRunner().invoke, main, [command], env={"DATABASE_URL": url}
-    )
+    result = await asyncio.to_thread(CliRunner().invoke, main, [command], env={"DATABASE_URL": url})
 
     assert result.exit_code == 3
     [line] = result.stderr.strip().splitlines()

@@ -277,3 +277,64 @@ def test_the_printed_settings_mask_every_secret() -> None:
     ):
         assert secret not in printed
     assert "server_port=8080" in printed
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"MESSAGE_SEND_INTERVAL_SECONDS": "abc"},
+            "MESSAGE_SEND_INTERVAL_SECONDS: must be a number, got 'abc'",
+        ),
+        (
+            {"CLAIM_LEASE_SECONDS": "0"},
+            "CLAIM_LEASE_SECONDS: must be a number > 0.0, got '0'",
+        ),
+        (
+            {"WEBHOOK_SIGNING_SECRET": "not base64!"},
+            "WEBHOOK_SIGNING_SECRET: the webhook signing secret must be base64, "
+            "optionally prefixed with 'whsec_'",
+        ),
+    ],
+)
+def test_an_optional_number_or_a_signing_secret_is_worded_like_the_others(
+    environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(environ)
+
+    assert str(raised.value) == message
+
+
+def test_a_bad_signing_secret_is_refused_even_without_a_webhook_url() -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"WEBHOOK_SIGNING_SECRET": "whsec_%%%"})
+
+    assert raised.value.variable == "WEBHOOK_SIGNING_SECRET"
+
+
+def test_every_invalid_variable_is_reported_at_once_on_one_line() -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(
+            {
+                "MESSAGE_BATCH_SIZE": "abc",
+                "SERVER_PORT": "0",
+                "WEBHOOK_URL": "ftp://x",
+                "WEBHOOK_SIGNING_SECRET": "%%%",
+                "MESSAGES_API_KEY": "fine",
+            }
+        )
+
+    assert str(raised.value) == (
+        "MESSAGE_BATCH_SIZE: must be an integer, got 'abc'; "
+        "SERVER_PORT: must be an integer >= 1, got '0'; "
+        "WEBHOOK_URL: expected an http:// or https:// URL with a host; "
+        "WEBHOOK_SIGNING_SECRET: the webhook signing secret must be base64, "
+        "optionally prefixed with 'whsec_'"
+    )
+    assert [name for name, _ in raised.value.problems] == [
+        "MESSAGE_BATCH_SIZE",
+        "SERVER_PORT",
+        "WEBHOOK_URL",
+        "WEBHOOK_SIGNING_SECRET",
+    ]

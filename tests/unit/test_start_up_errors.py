@@ -70,3 +70,19 @@ def test_serve_with_an_unreachable_store_exits_3_with_one_line_and_no_traceback(
     assert completed.returncode == 3
     [line] = completed.stderr.strip().splitlines()
     assert line.startswith(f"database unreachable at mysql://root@127.0.0.1:{port}/db: ")
+
+
+def test_an_invalid_signing_secret_stops_serve_with_one_line_and_exit_code_2() -> None:
+    completed = subprocess.run(
+        [*INSIDER, "serve"],
+        env=clean_env(WEBHOOK_SIGNING_SECRET="not base64!", DATABASE_URL="memory://"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == (
+        "WEBHOOK_SIGNING_SECRET: the webhook signing secret must be base64, "
+        "optionally prefixed with 'whsec_'"
+    )

@@ -7,35 +7,40 @@ from collections.abc import Callable, Mapping
 
 import msgspec
 
+from adapters.http.signing import WebhookSigner
 from entrypoints.settings.model import KNOWN_VARIABLES, Settings
 from entrypoints.settings.targets import check_http_url, check_redis_url, parse_database_url
 
 FIELD_IN_ERROR = re.compile(r" - at `\$\.(?P<name>[A-Z0-9_]+)`$")
-EXPECTED = re.compile(r"Expected `(?P<type>\w+)`(?:, got `\w+`)?(?P<bound>.*)")
+EXPECTED = re.compile(r"Expected `(?P<type>[\w |]+)`(?:, got `[\w ]+`)?(?P<bound>.*)")
 TYPE_NAMES = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "text"}
 
 
 class SettingsError(ValueError):
-    """One line: the variable, then what is wrong with it."""
+    """One line: each invalid variable, then what is wrong with it, separated by `; `.
+    `variable` and `problem` are the first's."""
 
-    def __init__(self, variable: str, problem: str) -> None:
-        super().__init__(f"{variable}: {problem}")
+    def __init__(self, variable: str, problem: str, *more: tuple[str, str]) -> None:
+        self.problems = [(variable, problem), *more]
+        super().__init__("; ".join(f"{name}: {reason}" for name, reason in self.problems))
         self.variable = variable
         self.problem = problem
 
 
 NORMALISE: dict[str, Callable[[str], str]] = {"LOG_LEVEL": str.upper, "LOG_FORMAT": str.lower}
-URL_CHECKS: dict[str, Callable[[str], object]] = {
+# Checked whether or not the value is used (a signing secret without WEBHOOK_URL included).
+VALUE_CHECKS: dict[str, Callable[[str], object]] = {
     "DATABASE_URL": parse_database_url,
     "REDIS_URL": check_redis_url,
     "WEBHOOK_URL": check_http_url,
     "ALERT_WEBHOOK_URL": check_http_url,
+    "WEBHOOK_SIGNING_SECRET": WebhookSigner,
 }
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Known variables only; an empty value counts as unset (so an empty API key never opens
-    an endpoint group)."""
+    an endpoint group). Every invalid variable is reported at once, in one SettingsError."""
     raw = {
         name: value.strip()
         for name, value in environ.items()
@@ -44,34 +49,56 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     for name, normalise in NORMALISE.items():
         if name in raw:
             raw[name] = normalise(raw[name])
+    problems = [*_type_problems(raw), *_value_problems(raw)]
+    if problems:
+        raise SettingsError(*problems[0], *problems[1:])
+    return msgspec.convert(raw, Settings, strict=False)
+
+
+def _type_problems(raw: Mapping[str, str]) -> list[tuple[str, str]]:
+    """msgspec stops at the first invalid field, so each variable is then checked alone."""
     try:
-        settings = msgspec.convert(raw, Settings, strict=False)
-    except msgspec.ValidationError as error:
-        raise _explain(error, raw) from None
-    for name, check in URL_CHECKS.items():
+        msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError:
+        pass
+    else:
+        return []
+    problems: list[tuple[str, str]] = []
+    for name in sorted(raw):
+        try:
+            msgspec.convert({name: raw[name]}, Settings, strict=False)
+        except msgspec.ValidationError as error:
+            problems.append(_explain(error, raw))
+    return problems
+
+
+def _value_problems(raw: Mapping[str, str]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for name, check in VALUE_CHECKS.items():
         value = raw.get(name)
         if value is None:
             continue
         try:
             check(value)
         except ValueError as error:
-            raise SettingsError(name, str(error)) from None
-    return settings
+            problems.append((name, str(error)))
+    return problems
 
 
-def _explain(error: msgspec.ValidationError, raw: Mapping[str, str]) -> SettingsError:
+def _explain(error: msgspec.ValidationError, raw: Mapping[str, str]) -> tuple[str, str]:
     text = str(error)
     match = FIELD_IN_ERROR.search(text)
     if match is None:
-        return SettingsError("settings", text)
+        return ("settings", text)
     name = match["name"]
     reason = text[: match.start()]
     if reason.startswith("Invalid enum value"):
         reason = "must be one of " + ", ".join(_choices(name))
     elif expected := EXPECTED.fullmatch(reason):
-        kind = TYPE_NAMES.get(expected["type"], expected["type"])
+        expected_type = expected["type"].removesuffix(" | null")  # null: unset, the default
+        kind = TYPE_NAMES.get(expected_type, expected_type)
         reason = f"must be {kind}{expected['bound']}"
-    return SettingsError(name, f"{reason}, got {raw.get(name, '')!r}")
+    return (name, f"{reason}, got {raw.get(name, '')!r}")
 
 
 def _choices(variable: str) -> list[str]:
