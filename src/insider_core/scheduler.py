@@ -140,7 +140,7 @@ class Scheduler:
         self.last_run_at = started
         self.runs_count += 1
         self.messages_sent += report.sent
-        self.messages_failed += report.failed_attempts
+        self.messages_failed += report.dead_lettered
         await self._track_failures(report)
         return report
 

@@ -44,7 +44,14 @@ def optional_timestamp(moment: datetime | None) -> str | None:
     return None if moment is None else timestamp(moment)
 
 
+# No attempt is to come for these: the store keeps the last due time, the API shows none.
+NO_NEXT_ATTEMPT = frozenset({MessageStatus.SENT, MessageStatus.FAILED})
+
+
 class MessageBody(Camel, frozen=True):
+    """`nextAttemptAt`: when a pending message is due (or a sending one was); null once it is
+    sent or failed, since no attempt is to come (a replay makes it due again)."""
+
     id: int
     content: str
     phone_number: str
@@ -68,7 +75,11 @@ class MessageBody(Camel, frozen=True):
             message_id=message.message_id,
             sent_at=optional_timestamp(message.sent_at),
             attempts=message.attempts,
-            next_attempt_at=optional_timestamp(message.next_attempt_at),
+            next_attempt_at=(
+                None
+                if message.status in NO_NEXT_ATTEMPT
+                else timestamp(message.next_attempt_at)
+            ),
             last_error=message.last_error,
             idempotency_key=message.idempotency_key,
             created_at=timestamp(message.created_at),

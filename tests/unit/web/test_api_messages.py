@@ -63,8 +63,30 @@ async def test_timestamps_are_utc_iso_8601_with_microseconds_ending_in_z(
 
     sent = (await client.get(f"/api/v1/messages/{created['id']}", headers=MESSAGES_AUTH)).json()
 
-    for field in ("createdAt", "updatedAt", "nextAttemptAt", "sentAt"):
+    assert ISO_UTC_MICROSECONDS.fullmatch(created["nextAttemptAt"])
+    for field in ("createdAt", "updatedAt", "sentAt"):
         assert ISO_UTC_MICROSECONDS.fullmatch(sent["data"][field]), field
+
+
+async def test_a_sent_or_failed_message_has_no_next_attempt_until_it_is_replayed(
+    create_message: Create, run_batch: RunBatch, client: Client, sender: ScriptedSender
+) -> None:
+    sent = await create_message()
+    await run_batch()
+    sender.script = respond(400)
+    failed = await create_message()
+    await run_batch()
+
+    def read(message_id: int) -> Any:
+        return client.get(f"/api/v1/messages/{message_id}", headers=MESSAGES_AUTH)
+
+    assert (await read(sent["id"])).json()["data"]["nextAttemptAt"] is None
+    assert (await read(failed["id"])).json()["data"]["nextAttemptAt"] is None
+    listed = (await client.get("/api/v1/messages", headers=MESSAGES_AUTH)).json()["data"]
+    assert [message["nextAttemptAt"] for message in listed] == [None, None]
+    await client.post(f"/api/v1/messages/{failed['id']}/replay", headers=MESSAGES_AUTH)
+    replayed = (await read(failed["id"])).json()["data"]
+    assert ISO_UTC_MICROSECONDS.fullmatch(replayed["nextAttemptAt"])
 
 
 async def test_a_message_without_an_idempotency_key_gets_a_fresh_uuid(

@@ -13,7 +13,7 @@ from adapters.memory import InMemoryMessageRepository, ScriptedSender
 from conftest import SCHEDULER_AUTH, Client, settings_with
 from entrypoints.container import Container, resolve
 from entrypoints.web.app import create_app
-from insider_core import MessageStats, NewMessage, Scheduler
+from insider_core import MessageStats, NewMessage, Scheduler, SendOutcome
 
 STATUS_KEYS = {
     "running",
@@ -252,3 +252,20 @@ async def test_shutdown_lets_the_batch_in_flight_be_recorded_before_closing(
 
     assert not scheduler.running
     assert await repository.stats() == MessageStats(sent=2)
+
+
+async def test_messages_failed_counts_messages_moved_to_the_dead_letter_queue_not_attempts(
+    client: Client,
+    sender: ScriptedSender,
+    create_message: Callable[..., Any],
+    run_batch: Callable[..., Any],
+) -> None:
+    retried = await create_message("will be retried")
+    await create_message("rejected for good")
+    sender.script = lambda message: SendOutcome.http(503 if message.id == retried["id"] else 400)
+
+    await run_batch()
+    response = await client.get("/api/v1/scheduler/status", headers=SCHEDULER_AUTH)
+
+    assert response.json()["data"]["messagesFailed"] == 1
+    assert response.json()["data"]["messagesSent"] == 0
