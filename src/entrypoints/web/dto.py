@@ -76,9 +76,7 @@ class MessageBody(Camel, frozen=True):
             sent_at=optional_timestamp(message.sent_at),
             attempts=message.attempts,
             next_attempt_at=(
-                None
-                if message.status in NO_NEXT_ATTEMPT
-                else timestamp(message.next_attempt_at)
+                None if message.status in NO_NEXT_ATTEMPT else timestamp(message.next_attempt_at)
             ),
             last_error=message.last_error,
             idempotency_key=message.idempotency_key,

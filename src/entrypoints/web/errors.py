@@ -15,6 +15,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 
+from entrypoints.web.body_checks import problems_of_read_body
 from entrypoints.web.envelopes import failure
 from insider_core import (
     CacheUnavailable,
@@ -44,6 +45,7 @@ TYPE_NAMES = {
 }
 ENUM_CHOICES = {"status": ", ".join(status.value for status in MessageStatus)}
 PARAMETER_NAMES = {"page_size": "pageSize", "idempotency_key": "Idempotency-Key"}
+QUERY_NAMES = frozenset({"page", "pageSize", "status", "Idempotency-Key", "message_id"})
 STATUS_ERRORS = {
     404: "Not found",
     405: "Method not allowed",
@@ -116,8 +118,17 @@ def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Resp
     return envelope(status, message, headers=error.headers)
 
 
-def on_validation_error(_: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:
-    return envelope(422, VALIDATION_FAILED, validation_details(error.extra))
+def on_validation_error(
+    request: Request[Any, Any, Any], error: ValidationException
+) -> Response[Any]:
+    """Every bad field is named: a body's problems are all found afresh (see body_checks)."""
+    details = validation_details(error.extra)
+    if body_problems := problems_of_read_body(request):
+        details = {
+            **{key: reason for key, reason in details.items() if key in QUERY_NAMES},
+            **{key: plain_reason(key, reason) for key, reason in body_problems.items()},
+        }
+    return envelope(422, VALIDATION_FAILED, details)
 
 
 def on_unexpected(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:

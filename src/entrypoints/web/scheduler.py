@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from typing import Any
+
+from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 
 from entrypoints.container import WebhookNotConfigured
+from entrypoints.web.body_checks import require_strict_body
 from entrypoints.web.dependencies import SchedulerLoop
 from entrypoints.web.envelopes import Success, ok
 from entrypoints.web.errors import SchedulerCannotStart
@@ -22,11 +25,15 @@ class SchedulerController(Controller):
 
     @post("/start", status_code=200, responses=guarded(400, 409, 413, 422), summary="Start sending")
     async def start(
-        self, scheduler: SchedulerLoop, data: JSONBody[StartScheduler | None] = None
+        self,
+        request: Request[Any, Any, Any],
+        scheduler: SchedulerLoop,
+        data: JSONBody[StartScheduler | None] = None,
     ) -> Success[SchedulerBody]:
         """Optional overrides: `interval` (minutes) or `intervalSeconds`, `failureRate`,
         `batchSize`, for this run only: a start without a body uses the configured values.
         A body sent to a running scheduler is refused (409): stop it to change its settings."""
+        require_strict_body(request)
         if isinstance(scheduler.dispatcher.sender, WebhookNotConfigured):
             raise SchedulerCannotStart("WEBHOOK_URL is not configured; nothing can be sent")
         if data is not None and scheduler.running:

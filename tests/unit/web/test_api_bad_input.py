@@ -230,3 +230,58 @@ async def test_nan_and_infinity_literals_are_malformed_json(
     status, error, details = error_of(response)
     assert (status, error) == (400, "Invalid JSON body")
     assert details["body"].startswith("JSON is malformed")
+
+
+async def test_an_empty_create_body_names_every_missing_field(client: Client) -> None:
+    response = await post(client, CREATE, b"{}")
+
+    assert error_of(response) == (
+        422,
+        "Validation failed",
+        {"content": "is required", "phoneNumber": "is required"},
+    )
+
+
+async def test_a_create_body_of_wrong_types_names_every_bad_field(client: Client) -> None:
+    response = await post(client, CREATE, b'{"content": 5, "phoneNumber": 7, "extra": 1}')
+
+    assert error_of(response) == (
+        422,
+        "Validation failed",
+        {"content": "must be a string", "phoneNumber": "must be a string", "extra": "unknown field"},
+    )
+
+
+async def test_a_start_body_with_several_bad_values_names_every_one(client: Client) -> None:
+    body = b'{"interval": -1, "failureRate": 2, "batchSize": 0}'
+
+    response = await post(client, START, body)
+
+    assert error_of(response) == (
+        422,
+        "Validation failed",
+        {
+            "interval": "must be a number > 0.0",
+            "failureRate": "must be a number <= 1.0",
+            "batchSize": "must be an integer >= 1",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "reason"),
+    [
+        (b'{"batchSize": "3"}', "batchSize", "must be an integer"),
+        (b'{"failureRate": "0.5"}', "failureRate", "must be a number"),
+        (b'{"intervalSeconds": "10"}', "intervalSeconds", "must be a number"),
+        (b'{"interval": true}', "interval", "must be a number"),
+    ],
+)
+async def test_a_start_body_refuses_a_number_given_as_a_string_as_its_schema_says(
+    client: Client, body: bytes, field: str, reason: str
+) -> None:
+    response = await post(client, START, body)
+
+    assert error_of(response) == (422, "Validation failed", {field: reason})
+    status = await client.get("/api/v1/scheduler/status", headers=SCHEDULER_AUTH)
+    assert status.json()["data"]["running"] is False
