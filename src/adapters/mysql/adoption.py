@@ -43,7 +43,7 @@ async def adopt_existing_messages(cursor: aiomysql.Cursor, database: str) -> boo
     columns = {name.lower() for (name,) in await cursor.fetchall()}
     if not columns:
         return False
-    if OWN_COLUMNS <= columns:
+    if columns >= OWN_COLUMNS:
         return True  # adopted by a run that stopped before it recorded so
     if columns != SEED_COLUMNS:
         raise CannotAdopt(

@@ -8,13 +8,13 @@ from typing import Any, get_args
 import msgspec
 from litestar import Request
 from litestar.exceptions import ValidationException
-from litestar.utils.scope.state import ScopeState
 from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 
 
 def every_problem(body_type: type[msgspec.Struct], raw: Any) -> dict[str, str]:
     """`{field: msgspec's reason}` for each missing, unknown or invalid field of `raw`, the
-    body as the JSON decoder gave it, checked strictly (a string is no number)."""
+    body as the JSON decoder gave it, checked strictly: a string is no number."""
     if not isinstance(raw, dict):
         return {}
     fields = msgspec.structs.fields(body_type)
@@ -25,14 +25,26 @@ def every_problem(body_type: type[msgspec.Struct], raw: Any) -> dict[str, str]:
             if field.required:
                 problems[field.encode_name] = "is required"
             continue
-        try:
-            msgspec.convert(raw[field.encode_name], field.type, strict=True)
-        except msgspec.ValidationError as error:
-            problems[field.encode_name] = str(error).split(" - at `$", 1)[0]
+        if (problem := _problem(raw[field.encode_name], field.type)) is not None:
+            problems[field.encode_name] = problem
     for name in raw:
         if name not in known:
             problems[str(name)] = "unknown field"
     return problems
+
+
+def _problem(value: Any, expected: Any) -> str | None:
+    """Strict, except that a whole number written as 1.0 is an integer (as in JSON Schema)."""
+    try:
+        msgspec.convert(value, expected, strict=True)
+    except msgspec.ValidationError as strict_error:
+        if isinstance(value, str | bool):
+            return str(strict_error).split(" - at `$", 1)[0]
+        try:
+            msgspec.convert(value, expected, strict=False)
+        except msgspec.ValidationError as error:
+            return str(error).split(" - at `$", 1)[0]
+    return None
 
 
 def body_type_of(request: Request[Any, Any, Any]) -> type[msgspec.Struct] | None:

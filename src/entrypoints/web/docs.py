@@ -74,8 +74,9 @@ class SwaggerController(Controller):
     path = "/swagger"
     include_in_schema = False
 
-    @get("", media_type=MediaType.HTML)
+    @get(["", "/index.html"], media_type=MediaType.HTML)
     async def page(self) -> str:
+        """At /swagger and at the seed's /swagger/index.html."""
         return SWAGGER_PAGE
 
 

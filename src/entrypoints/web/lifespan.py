@@ -16,6 +16,7 @@ from entrypoints.container import (
     open_container,
 )
 from entrypoints.seeding import seed_if_empty
+from entrypoints.settings import Settings
 from entrypoints.web.dependencies import Services
 from insider_core import Scheduler
 
@@ -30,6 +31,7 @@ def lifespan_of(container: Container) -> Callable[[Litestar], AbstractAsyncConte
         try:
             await open_container(container)
             app.state.services = services = await Services.resolve(container)
+            warn_of_unset_api_keys(services.settings)
             if services.settings.seed_data:
                 await seed_sample_messages(services)
             scheduler = services.scheduler
@@ -42,6 +44,17 @@ def lifespan_of(container: Container) -> Callable[[Litestar], AbstractAsyncConte
             await close_container(container)
 
     return lifespan
+
+
+def warn_of_unset_api_keys(settings: Settings) -> None:
+    """An endpoint group without its key answers every call with 500 (SPEC §6): say so once,
+    at start-up, rather than leave the operator to find out from the clients."""
+    for variable, key, group in (
+        ("MESSAGES_API_KEY", settings.messages_api_key, "/api/v1/messages"),
+        ("SCHEDULER_API_KEY", settings.scheduler_api_key, "/api/v1/scheduler"),
+    ):
+        if key is None:
+            log.warning("%s is not set: every call to %s answers 500 until it is", variable, group)
 
 
 async def seed_sample_messages(services: Services) -> None:

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from litestar.openapi.spec import OpenAPI, Operation, RequestBody, Schema
+from litestar.openapi.spec import (
+    OpenAPI,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    PathItem,
+    RequestBody,
+    Schema,
+)
+
+from entrypoints.web.openapi_names import rename_schemas
 
 # Request bodies decoded with `forbid_unknown_fields`: an unknown field is a 422.
 CLOSED_BODIES = ("CreateMessage", "StartScheduler", "ReplayFailed")
@@ -11,9 +22,30 @@ OPTIONAL_BODY_ROUTES = (
     "/api/v1/messages/replay/all",
     "/api/v1/messages/replay",
 )
+METRICS_PATH = "/metrics"
+# The Prometheus controller is left out of the schema by Litestar; the route is documented
+# here, open like the health check.
+METRICS = PathItem(
+    get=Operation(
+        tags=["monitoring"],
+        summary="Prometheus metrics",
+        description="Prometheus text exposition format (open, no API key): dispatch "
+        "counters, webhook latency, the receiver's breaker state and HTTP metrics.",
+        operation_id="Metrics",
+        responses={
+            "200": OpenAPIResponse(
+                description="The metrics",
+                content={"text/plain": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))},
+            )
+        },
+    )
+)
 
 
 def refine(document: OpenAPI, max_content_length: int) -> None:
+    rename_schemas(document)
+    if document.paths is not None:
+        document.paths.setdefault(METRICS_PATH, METRICS)
     schemas = document.components.schemas if document.components else {}
     for name in CLOSED_BODIES:
         if isinstance(body := schemas.get(name), Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -133,3 +134,26 @@ async def test_health_docs_and_metrics_are_open(client: Client, path: str) -> No
     response = await client.get(path)
 
     assert response.status_code == 200
+
+
+async def test_start_up_warns_of_each_endpoint_group_whose_key_is_not_configured(
+    open_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="entrypoints.web.lifespan"):
+        async with open_client(settings_with(MESSAGES_API_KEY="")):
+            pass
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "MESSAGES_API_KEY is not set: every call to /api/v1/messages answers 500 until it is"
+    ]
+
+
+async def test_start_up_warns_of_no_key_when_both_are_configured(
+    open_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="entrypoints.web.lifespan"):
+        async with open_client(settings_with()):
+            pass
+
+    assert not [r for r in caplog.records if "API_KEY" in r.getMessage()]

@@ -248,7 +248,11 @@ async def test_a_create_body_of_wrong_types_names_every_bad_field(client: Client
     assert error_of(response) == (
         422,
         "Validation failed",
-        {"content": "must be a string", "phoneNumber": "must be a string", "extra": "unknown field"},
+        {
+            "content": "must be a string",
+            "phoneNumber": "must be a string",
+            "extra": "unknown field",
+        },
     )
 
 

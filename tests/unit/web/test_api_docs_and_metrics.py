@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -25,7 +26,9 @@ SPEC_ROUTES = {
     ("post", "/api/v1/messages/replay"),
     ("post", "/api/v1/messages/{message_id}/replay"),
     ("get", "/health"),
+    ("get", "/metrics"),
 }
+OPEN_ROUTES = ("/health", "/metrics")
 
 
 @pytest.fixture
@@ -59,7 +62,8 @@ async def test_every_guarded_route_documents_the_api_key_and_its_error_responses
         assert schemes[name]["type"] == "apiKey"
         assert (schemes[name]["in"], schemes[name]["name"]) == ("header", "x-ins-auth-key")
     for (_, path), operation in operations(openapi).items():
-        if path == "/health":
+        if path in OPEN_ROUTES:
+            assert not operation.get("security"), path
             continue
         assert operation["security"], path
         assert {"401", "500", "503"} <= set(operation["responses"]), path
@@ -99,7 +103,7 @@ async def test_every_error_response_is_documented_as_the_error_envelope(
 ) -> None:
     for (method, path), operation in operations(openapi).items():
         for status, response in operation["responses"].items():
-            if int(status) < 400 or path == "/health":
+            if int(status) < 400 or path in OPEN_ROUTES:
                 continue
             schema = response["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/Failure"}, (method, path, status)
@@ -179,6 +183,33 @@ async def test_swagger_ui_loads_only_local_assets_and_points_at_the_document(
         served = await client.get(asset)
         assert served.status_code == 200, asset
         assert len(served.content) > 100, asset
+
+
+async def test_the_seeds_swagger_url_serves_the_same_page(client: Client) -> None:
+    seeds = await client.get("/swagger/index.html")
+    ours = await client.get("/swagger")
+
+    assert seeds.status_code == 200
+    assert seeds.headers["content-type"].startswith("text/html")
+    assert seeds.text == ours.text
+
+
+async def test_schema_names_carry_no_module_paths(openapi: dict[str, Any]) -> None:
+    names = set(openapi["components"]["schemas"])
+
+    assert {"PageOfMessageBody", "SuccessOfMessageBody", "SuccessOfDictStrCachedBody"} <= names
+    assert all(re.fullmatch(r"[A-Za-z]+", name) for name in names), names
+    references = re.findall(r'"\$ref": ?"([^"]+)"', json.dumps(openapi))
+    assert references
+    for reference in references:
+        assert reference.removeprefix("#/components/schemas/") in names, reference
+
+
+async def test_metrics_are_documented_as_open_prometheus_text(openapi: dict[str, Any]) -> None:
+    metrics = operations(openapi)[("get", "/metrics")]
+
+    assert set(metrics["responses"]["200"]["content"]) == {"text/plain"}
+    assert not metrics.get("security")
 
 
 async def test_the_served_swagger_ui_is_version_5_which_renders_openapi_3_1(
