@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS messages (
 SEED_ROWS = """
 INSERT INTO messages (content, phone_number, status, message_id, sent_at, created_at) VALUES
     ('waiting 1', '+905551000001', 'pending', NULL, NULL, '2025-03-01 10:00:01'),
-    ('delivered', '+905551000002', 'sent', 'wh-old-2', '2025-03-01 10:02:00', '2025-03-01 10:00:02'),
+    ('delivered', '+905551000002', 'sent', 'wh-old-2', '2025-03-01 10:02:00',
+        '2025-03-01 10:00:02'),
     ('rejected', '+905551000003', 'failed', NULL, NULL, '2025-03-01 10:00:03'),
     ('waiting 2', '+905551000004', 'pending', NULL, NULL, '2025-03-01 10:00:04')
 """

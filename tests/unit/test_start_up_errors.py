@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_cli import INSIDER, clean_env
 
 from entrypoints.cli import main
-from test_cli import INSIDER, clean_env
 
 
 def refused_port() -> int:
