@@ -15,7 +15,6 @@ from urllib.parse import unquote, urlsplit
 import aiomysql
 import msgspec
 
-from adapters.mysql.counts import RECOUNT
 from adapters.mysql.database import Database, ServerSettings
 from adapters.mysql.migrations import apply_migrations
 
@@ -135,8 +134,6 @@ async def _insert_in_chunks(db: BenchDatabase, count: int, first: int, *, status
                 f"{created}, UUID(), {created}, {created} FROM seq_{start}_to_{stop}",
                 (status, 1 if sent else 0),
             )
-        for statement in RECOUNT:  # the rows above were written around the product's counts
-            await cursor.execute(statement)
 
 
 async def settle(db: BenchDatabase, within: float = 20.0) -> float:
