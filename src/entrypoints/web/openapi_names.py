@@ -10,7 +10,9 @@ from typing import Any
 
 from litestar.openapi.spec import OpenAPI, Reference
 
-QUALIFIED = re.compile(r"(?P<path>[a-z][\w.]*)\.(?P<name>[A-Z]\w*?)(?=_|$)")
+QUALIFIED = re.compile(
+    r"(?<![A-Za-z0-9])(?P<path>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)\.(?P<name>[A-Z][A-Za-z0-9]*)"
+)
 SCHEMA_REF = "#/components/schemas/"
 
 
