@@ -14,6 +14,7 @@ import msgspec
 import pymysql
 
 from adapters.mysql import MySqlMessageRepository
+from adapters.mysql.counts import EVERY_SLOT
 
 
 class MySqlServer(msgspec.Struct, frozen=True, kw_only=True):
@@ -76,6 +77,7 @@ class ScratchDatabase(msgspec.Struct, frozen=True, kw_only=True):
     async def empty(self) -> None:
         for table in ("messages", "delivery_attempts", "message_counts"):
             await self.query(f"TRUNCATE TABLE {table}")
+        await self.query(EVERY_SLOT)  # as the migration leaves them
         await self.query("UPDATE send_slots SET next_free = NULL")
 
     def create(self) -> None:

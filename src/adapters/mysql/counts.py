@@ -1,11 +1,23 @@
 """The per-status message counts (table `message_counts`), kept by the database itself: the
 triggers of migration 0006 change them in the transaction of every INSERT, UPDATE and DELETE
 of a message, whoever runs it (this adapter, or another system writing into the table).
-Reading a total then costs a few rows however many messages there are. Each status has up to
-16 rows (`slot`, chosen by connection); a total is the sum of its slots."""
+Reading a total then costs a few rows however many messages there are. Each status has 16
+rows (`slot`, chosen by connection); a total is the sum of its slots."""
 
 from __future__ import annotations
 
+SLOTS = 16
+STATUSES = ("pending", "sending", "sent", "failed")
+# Every row the triggers may change, made beforehand (see 0006_outbox.sql): a change then only
+# ever locks an existing row, never the gap where a new one would go.
+EVERY_SLOT = (
+    "INSERT IGNORE INTO message_counts (status, slot, messages) "
+    "SELECT statuses.status, slots.slot, 0 FROM ("
+    + " UNION ALL ".join(f"SELECT '{status}' AS status" for status in STATUSES)
+    + ") AS statuses CROSS JOIN ("
+    + " UNION ALL ".join(f"SELECT {slot} AS slot" for slot in range(SLOTS))
+    + ") AS slots"
+)
 TOTAL = "SELECT CAST(COALESCE(SUM(messages), 0) AS SIGNED) FROM message_counts"
 TOTAL_OF_STATUS = TOTAL + " WHERE status = %s"
 BY_STATUS = "SELECT status, CAST(SUM(messages) AS SIGNED) FROM message_counts GROUP BY status"
@@ -17,5 +29,6 @@ RECOUNT = (
     "DELETE FROM message_counts",
     "INSERT INTO message_counts (status, slot, messages) "
     "SELECT status, 0, COUNT(*) FROM messages GROUP BY status",
+    EVERY_SLOT,
     "UNLOCK TABLES",
 )

@@ -18,6 +18,31 @@ DELETE FROM message_counts;
 INSERT INTO message_counts (status, slot, messages)
 SELECT status, 0, COUNT(*) FROM messages GROUP BY status;
 
+-- Every row the triggers may change exists beforehand, so a change only ever locks an
+-- existing row (an INSERT of a new one would also lock the gap beside it).
+INSERT IGNORE INTO message_counts (status, slot, messages)
+SELECT statuses.status, slots.slot, 0
+FROM (SELECT 'pending' AS status UNION ALL SELECT 'sending' UNION ALL SELECT 'sent'
+      UNION ALL SELECT 'failed') AS statuses
+CROSS JOIN (SELECT 0 AS slot UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3
+      UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7
+      UNION ALL SELECT 8 UNION ALL SELECT 9 UNION ALL SELECT 10 UNION ALL SELECT 11
+      UNION ALL SELECT 12 UNION ALL SELECT 13 UNION ALL SELECT 14 UNION ALL SELECT 15) AS slots;
+
+-- A run of this migration cut short (DDL commits as it goes) leaves some of them behind.
+-- (Notes off: a trigger that is not there is no news.)
+SET SESSION sql_notes = 0;
+
+DROP TRIGGER IF EXISTS messages_counted_on_insert;
+
+DROP TRIGGER IF EXISTS messages_counted_on_update;
+
+DROP TRIGGER IF EXISTS messages_counted_on_delete;
+
+DROP TRIGGER IF EXISTS messages_revised;
+
+SET SESSION sql_notes = 1;
+
 -- Each connection counts in a slot of its own (MOD(CONNECTION_ID(), 16)), so concurrent
 -- transactions rarely wait for each other's counts. A change of status takes its slot's four
 -- rows, always in the same order, so two transactions never wait for each other's counts in
