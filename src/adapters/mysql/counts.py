@@ -8,10 +8,10 @@ from __future__ import annotations
 
 SLOTS = 16
 STATUSES = ("pending", "sending", "sent", "failed")
-# Every row the triggers may change, made beforehand (see 0006_outbox.sql): a change then only
-# ever locks an existing row, never the gap where a new one would go.
+# Every row the triggers may change, made beforehand in an empty table (see 0006_outbox.sql): a
+# change then only ever locks an existing row, never the gap where a new one would go.
 EVERY_SLOT = (
-    "INSERT IGNORE INTO message_counts (status, slot, messages) "
+    "INSERT INTO message_counts (status, slot, messages) "
     "SELECT statuses.status, slots.slot, 0 FROM ("
     + " UNION ALL ".join(f"SELECT '{status}' AS status" for status in STATUSES)
     + ") AS statuses CROSS JOIN ("
@@ -27,8 +27,9 @@ BY_STATUS = "SELECT status, CAST(SUM(messages) AS SIGNED) FROM message_counts GR
 RECOUNT = (
     "LOCK TABLES messages WRITE, message_counts WRITE",
     "DELETE FROM message_counts",
-    "INSERT INTO message_counts (status, slot, messages) "
-    "SELECT status, 0, COUNT(*) FROM messages GROUP BY status",
     EVERY_SLOT,
+    "INSERT INTO message_counts (status, slot, messages) "
+    "SELECT status, 0, COUNT(*) FROM messages GROUP BY status "
+    "ON DUPLICATE KEY UPDATE messages = VALUES(messages)",
     "UNLOCK TABLES",
 )

@@ -15,12 +15,9 @@ LOCK TABLES messages WRITE, message_counts WRITE;
 
 DELETE FROM message_counts;
 
-INSERT INTO message_counts (status, slot, messages)
-SELECT status, 0, COUNT(*) FROM messages GROUP BY status;
-
 -- Every row the triggers may change exists beforehand, so a change only ever locks an
 -- existing row (an INSERT of a new one would also lock the gap beside it).
-INSERT IGNORE INTO message_counts (status, slot, messages)
+INSERT INTO message_counts (status, slot, messages)
 SELECT statuses.status, slots.slot, 0
 FROM (SELECT 'pending' AS status UNION ALL SELECT 'sending' UNION ALL SELECT 'sent'
       UNION ALL SELECT 'failed') AS statuses
@@ -29,7 +26,11 @@ CROSS JOIN (SELECT 0 AS slot UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SEL
       UNION ALL SELECT 8 UNION ALL SELECT 9 UNION ALL SELECT 10 UNION ALL SELECT 11
       UNION ALL SELECT 12 UNION ALL SELECT 13 UNION ALL SELECT 14 UNION ALL SELECT 15) AS slots;
 
--- A run of this migration cut short (DDL commits as it goes) leaves some of them behind.
+INSERT INTO message_counts (status, slot, messages)
+SELECT status, 0, COUNT(*) FROM messages GROUP BY status
+ON DUPLICATE KEY UPDATE messages = VALUES(messages);
+
+-- A run of this migration cut short (DDL commits as it goes) may have left triggers behind.
 -- (Notes off: a trigger that is not there is no news.)
 SET SESSION sql_notes = 0;
 
