@@ -86,8 +86,8 @@ async def test_opening_a_new_file_applies_every_migration_and_reopening_applies_
         "0001_messages",
         "0002_delivery_attempts",
         "0005_send_rate",
-        "0006_outbox",
         "0009_dashboard_reads",
+        "0010_outbox",
     ]
 
 
@@ -133,7 +133,7 @@ async def test_two_repositories_on_one_file_never_claim_the_same_message(
 async def test_the_outbox_migration_keeps_every_row_and_every_id_given(
     database_path: str,
 ) -> None:
-    before = [m for m in load_migrations() if m.name < "0006"]
+    before = [m for m in load_migrations() if m.name < "0010"]
     connection = sqlite3.connect(database_path)
     with connection:
         connection.execute(
@@ -169,3 +169,17 @@ async def test_the_outbox_migration_keeps_every_row_and_every_id_given(
         ("m2", "failed", "wh-2", "key-2"),
     ]
     assert created.id == 5  # never the id of the deleted row
+    with sqlite3.connect(database_path) as connection:
+        indexes = {
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' "
+                "AND name LIKE 'ix_%'"
+            )
+        }
+    assert indexes == {
+        "ix_messages_due",
+        "ix_messages_status_id",
+        "ix_messages_status_sent_order",
+        "ix_messages_phone_number",
+    }

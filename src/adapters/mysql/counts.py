@@ -1,5 +1,5 @@
 """The per-status message counts (table `message_counts`), kept by the database itself: the
-triggers of migration 0006 change them in the transaction of every INSERT, UPDATE and DELETE
+triggers of migration 0010 change them in the transaction of every INSERT, UPDATE and DELETE
 of a message, whoever runs it (this adapter, or another system writing into the table).
 Reading a total then costs a few rows however many messages there are. Each status has 16
 rows (`slot`, chosen by connection); a total is the sum of its slots."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 SLOTS = 16
 STATUSES = ("pending", "sending", "sent", "failed")
-# Every row the triggers may change, made beforehand in an empty table (see 0006_outbox.sql): a
+# Every row the triggers may change, made beforehand in an empty table (see 0010_outbox.sql): a
 # change then only ever locks an existing row, never the gap where a new one would go.
 EVERY_SLOT = (
     "INSERT INTO message_counts (status, slot, messages) "
@@ -22,7 +22,7 @@ TOTAL = "SELECT CAST(COALESCE(SUM(messages), 0) AS SIGNED) FROM message_counts"
 TOTAL_OF_STATUS = TOTAL + " WHERE status = %s"
 BY_STATUS = "SELECT status, CAST(SUM(messages) AS SIGNED) FROM message_counts GROUP BY status"
 # Counted afresh from the messages, with writers held off meanwhile: for what the triggers do
-# not see (TRUNCATE TABLE messages; a process of a version older than 0006, which still wrote
+# not see (TRUNCATE TABLE messages; a process of a version older than 0010, which still wrote
 # the counts itself, running against a migrated database).
 RECOUNT = (
     "LOCK TABLES messages WRITE, message_counts WRITE",

@@ -53,3 +53,5 @@ CREATE INDEX ix_messages_due ON messages (due_at, id) WHERE due_at IS NOT NULL;
 CREATE INDEX ix_messages_status_id ON messages (status, id);
 
 CREATE INDEX ix_messages_status_sent_order ON messages (status, sent_order_at, id);
+
+CREATE INDEX ix_messages_phone_number ON messages (phone_number);
