@@ -175,8 +175,10 @@ class Dispatcher:
                 return DeliveryResult.released(message, token, started_at)
             content = truncate_for_sending(message.content, self.config.max_content_length)
             outcome = await self.sender.send(message, content)
-            self.breaker.observe(permit, outcome, self.clock.now())
-        finished_at = self.clock.now()
+            finished_at = self.clock.now()
+            self.breaker.observe(permit, outcome, finished_at)
+        else:
+            finished_at = self.clock.now()
         updated = message.record(outcome, self.policy, finished_at, self.rng)
         if log.isEnabledFor(logging.INFO):
             _log_outcome(updated, outcome)
