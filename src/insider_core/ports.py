@@ -118,8 +118,6 @@ class MessageSender(Protocol):
 
 
 class SentCache(Protocol):
-    async def put(self, entry: CachedSend) -> None: ...
-
     async def put_many(self, entries: Sequence[CachedSend]) -> None: ...
 
     async def get_all(self) -> Mapping[int, CachedSend]:
