@@ -128,7 +128,9 @@ class SentCache(Protocol):
 
 
 class AlertNotifier(Protocol):
-    async def notify(self, alert: Alert | ReceiverAlert) -> None: ...
+    async def notify(self, alert: Alert | ReceiverAlert) -> None:
+        """Raises AlertNotDelivered when the alert webhook refuses it or cannot be reached."""
+        ...
 
 
 class Clock(Protocol):
