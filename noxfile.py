@@ -28,7 +28,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """mypy, strict on the core and the fakes."""
+    """mypy, strict on all of src."""
     install(session, "typecheck")
     session.run("mypy")
 

@@ -137,4 +137,5 @@ def worker_exited(pid: int) -> None:
     """Drop the gauges of a worker that is gone (its counters stay in the totals)."""
     from prometheus_client import multiprocess
 
+    # prometheus_client leaves this one function without annotations.
     multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]

@@ -11,6 +11,7 @@ from insider_core.breaker import (
 from insider_core.clock import SystemClock
 from insider_core.dispatch import DispatchConfig, Dispatcher
 from insider_core.errors import (
+    AlertNotDelivered,
     CacheUnavailable,
     DomainError,
     InvalidMessage,
@@ -53,6 +54,7 @@ from insider_core.validation import truncate_for_sending, validate_new_message
 
 __all__ = [
     "Alert",
+    "AlertNotDelivered",
     "AlertNotifier",
     "AttemptsInMinute",
     "BatchReport",

@@ -44,3 +44,7 @@ class StoreUnavailable(DomainError):
 
 class CacheUnavailable(DomainError):
     """The sent cache cannot be reached; delivery goes on without it."""
+
+
+class AlertNotDelivered(DomainError):
+    """The alert webhook refused the alert or could not be reached."""

@@ -118,8 +118,6 @@ class MessageSender(Protocol):
 
 
 class SentCache(Protocol):
-    async def put(self, entry: CachedSend) -> None: ...
-
     async def put_many(self, entries: Sequence[CachedSend]) -> None: ...
 
     async def get_all(self) -> Mapping[int, CachedSend]:
@@ -130,7 +128,9 @@ class SentCache(Protocol):
 
 
 class AlertNotifier(Protocol):
-    async def notify(self, alert: Alert | ReceiverAlert) -> None: ...
+    async def notify(self, alert: Alert | ReceiverAlert) -> None:
+        """Raises AlertNotDelivered when the alert webhook refuses it or cannot be reached."""
+        ...
 
 
 class Clock(Protocol):

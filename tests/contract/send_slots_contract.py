@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from insider_core import SendSlotLedger, SlotGrant
+from insider_core import SendSlotLedger, SlotGrant, StoreUnavailable
 from insider_core.send_rate import SlotBooking, SlotReturn
 
 START = datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -29,6 +29,14 @@ class SendSlotLedgerContract:
     def ledger(self, repository: Any) -> SendSlotLedger:
         ledger: SendSlotLedger = repository
         return ledger
+
+    async def test_an_unreachable_store_refuses_a_booking_with_store_unavailable(
+        self, unreachable_repository: Any
+    ) -> None:
+        ledger: SendSlotLedger = unreachable_repository
+
+        with pytest.raises(StoreUnavailable):
+            await ledger.book_slots(booking(30))
 
     async def test_the_first_booking_starts_as_soon_as_a_claim_can_be_made(
         self, ledger: SendSlotLedger

@@ -66,7 +66,7 @@ class TestRedisSentCache(SentCacheContract):
 async def test_each_key_is_the_prefix_and_id_with_a_24_hour_ttl(
     redis_cache: RedisSentCache, client: aioredis.Redis, key_prefix: str
 ) -> None:
-    await redis_cache.put(sent(42, "wh-42"))
+    await redis_cache.put_many([sent(42, "wh-42")])
 
     ttl = await client.ttl(f"{key_prefix}42")
 
@@ -76,7 +76,7 @@ async def test_each_key_is_the_prefix_and_id_with_a_24_hour_ttl(
 async def test_the_stored_value_is_camel_case_json_with_a_z_timestamp(
     redis_cache: RedisSentCache, client: aioredis.Redis, key_prefix: str
 ) -> None:
-    await redis_cache.put(sent(43, "wh-43"))
+    await redis_cache.put_many([sent(43, "wh-43")])
 
     raw = await client.get(f"{key_prefix}43")
 
@@ -86,7 +86,7 @@ async def test_the_stored_value_is_camel_case_json_with_a_z_timestamp(
 async def test_values_that_are_not_cache_entries_are_skipped(
     redis_cache: RedisSentCache, client: aioredis.Redis, key_prefix: str
 ) -> None:
-    await redis_cache.put(sent(1))
+    await redis_cache.put_many([sent(1)])
     await client.set(f"{key_prefix}2", b"not json")
     await client.set(f"{key_prefix}not-an-id", b"{}")
 
@@ -97,7 +97,7 @@ async def test_a_cache_opened_from_a_url_uses_the_sent_message_prefix(redis_url:
     cache = RedisSentCache.from_url(redis_url, ttl_seconds=60)
     message_id = 900_000_000 + uuid.uuid4().int % 100_000_000
     try:
-        await cache.put(sent(message_id))
+        await cache.put_many([sent(message_id)])
         assert await cache.client.ttl(f"sent_message:{message_id}") <= 60
         assert (await cache.get_all())[message_id] == sent(message_id)
     finally:
@@ -108,7 +108,7 @@ async def test_a_cache_opened_from_a_url_uses_the_sent_message_prefix(redis_url:
 async def test_a_batch_is_written_after_the_server_forgot_the_script(
     redis_cache: RedisSentCache, client: aioredis.Redis, key_prefix: str
 ) -> None:
-    await redis_cache.put(sent(1))
+    await redis_cache.put_many([sent(1)])
     await client.script_flush()
 
     await redis_cache.put_many([sent(2, "wh-2"), sent(3, "wh-3")])

@@ -7,9 +7,9 @@ import aiohttp
 import msgspec
 import pytest
 
-from adapters.http import AiohttpAlertNotifier, AlertNotDelivered, create_client_session
+from adapters.http import AiohttpAlertNotifier, create_client_session
 from contract.webhook_server import ScriptedWebhook, answer, closed_port_url
-from insider_core import Alert, ReceiverAlert
+from insider_core import Alert, AlertNotDelivered, ReceiverAlert
 
 ALERT = Alert(
     alert="consecutive_all_fail",

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 from adapters.memory import InMemoryMessageRepository
 from contract.operator_reads_contract import OperatorReadsContract
-from contract.repository_contract import MessageRepositoryContract
+from contract.repository_contract import EVERY_OPERATION, MessageRepositoryContract
 from contract.revisions_contract import RevisionedMessagesContract
 from contract.send_slots_contract import SendSlotLedgerContract
 from insider_core import MessageRepository
@@ -26,6 +28,12 @@ class TestInMemoryMessageRepository(
         repository.available = False
         return repository
 
-    @pytest.fixture
-    def refuses_work_when_unreachable(self) -> bool:
-        return False
+
+def test_the_outage_test_tries_every_operation_of_the_port() -> None:
+    operations = {
+        name
+        for name, _ in inspect.getmembers(MessageRepository, inspect.iscoroutinefunction)
+        if name != "ping"
+    }
+
+    assert operations <= {name.split()[0] for name in EVERY_OPERATION}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from factories import pending_message
 from harness import Harness, settle
 from hypothesis import given
@@ -189,6 +190,24 @@ def test_a_released_message_keeps_the_attempt_count_it_had_before_the_claim(atte
     assert released.attempts == attempts
     assert released.next_attempt_at == pending.next_attempt_at
     assert (released.lease_until, released.claim_token) == (None, None)
+
+
+async def test_a_receiver_alert_the_webhook_refused_is_logged_and_sending_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    harness = Harness()
+    harness.notifier.available = False
+    alerts = ReceiverAlerts(harness.notifier, harness.clock)
+    breaker = CircuitBreaker(BreakerConfig(min_sends=1), listeners=[alerts])
+    permit = breaker.permit(harness.clock.now())
+    assert permit is not None
+
+    breaker.observe(permit, SendOutcome.http(503), harness.clock.now())
+    await settle()
+
+    assert "alert could not be delivered" in caplog.text
+    assert harness.notifier.alerts == []
+    assert breaker.status().state is BreakerState.OPEN
 
 
 async def test_the_alert_webhook_hears_when_the_breaker_opens_and_when_it_closes():

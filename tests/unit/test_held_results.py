@@ -8,48 +8,53 @@ import asyncio
 import pytest
 from harness import Harness, settle
 
-from adapters.memory import InMemoryMessageRepository
-from insider_core import DispatchConfig, MessageStatus, StoreUnavailable
+from adapters.memory.sender import accept
+from insider_core import DispatchConfig, Message, MessageStatus, SendOutcome, StoreUnavailable
 
 LEASE = DispatchConfig(lease_seconds=5)
 
 
-class StoreThatGoesDown(InMemoryMessageRepository):
-    def __init__(self) -> None:
-        super().__init__()
-        self.down = False
+def the_store_goes_down_while_sending(harness: Harness) -> None:
+    """Batches are claimed as usual; the store goes down while the webhook answers, before the
+    results can be recorded."""
 
-    async def record(self, results):  # type: ignore[no-untyped-def]
-        await asyncio.sleep(0)  # a real store answers later: others may run meanwhile
-        if self.down:
-            raise StoreUnavailable("database down")
-        return await super().record(results)
+    def accept_and_lose_the_store(message: Message) -> SendOutcome:
+        harness.repository.available = False
+        return accept(message)
+
+    harness.sender.script = accept_and_lose_the_store
 
 
-async def a_batch_lost_to_an_outage(harness: Harness, store: StoreThatGoesDown) -> None:
+def the_store_comes_back(harness: Harness) -> None:
+    harness.repository.available = True
+    harness.sender.script = accept
+
+
+async def a_batch_lost_to_an_outage(harness: Harness) -> None:
     await harness.create(3)
-    store.down = True
+    the_store_goes_down_while_sending(harness)
     with pytest.raises(StoreUnavailable):
         await harness.dispatcher.dispatch_batch(2)
 
 
 async def test_a_batch_the_store_could_not_record_is_held_not_dropped() -> None:
-    store = StoreThatGoesDown()
-    harness = Harness(repository=store, dispatch=LEASE)
-    await a_batch_lost_to_an_outage(harness, store)
+    harness = Harness(dispatch=LEASE)
+    store = harness.repository
+    await a_batch_lost_to_an_outage(harness)
 
     assert harness.dispatcher.recorder.holding == 2
-    assert (await store.stats()).sending == 2
     with pytest.raises(StoreUnavailable):
         await harness.dispatcher.dispatch_batch(2)
     assert len(harness.sender.sent) == 2
+    store.available = True  # answers again; nothing was written meanwhile
+    assert (await store.stats()).sending == 2
 
 
 async def test_held_results_are_written_before_anything_new_is_claimed() -> None:
-    store = StoreThatGoesDown()
-    harness = Harness(repository=store, dispatch=LEASE)
-    await a_batch_lost_to_an_outage(harness, store)
-    store.down = False
+    harness = Harness(dispatch=LEASE)
+    store = harness.repository
+    await a_batch_lost_to_an_outage(harness)
+    the_store_comes_back(harness)
 
     report = await harness.dispatcher.dispatch_batch(2)
 
@@ -66,11 +71,11 @@ async def test_held_results_are_written_before_anything_new_is_claimed() -> None
 async def test_held_results_still_apply_after_the_lease_when_no_one_reclaimed_the_messages() -> (
     None
 ):
-    store = StoreThatGoesDown()
-    harness = Harness(repository=store, dispatch=LEASE)
-    await a_batch_lost_to_an_outage(harness, store)
+    harness = Harness(dispatch=LEASE)
+    store = harness.repository
+    await a_batch_lost_to_an_outage(harness)
     harness.clock.advance(60)
-    store.down = False
+    the_store_comes_back(harness)
 
     await harness.dispatcher.dispatch_batch(2)
     await harness.dispatcher.dispatch_batch(2)
@@ -80,14 +85,14 @@ async def test_held_results_still_apply_after_the_lease_when_no_one_reclaimed_th
 
 
 async def test_a_held_result_for_a_message_another_worker_reclaimed_changes_nothing() -> None:
-    store = StoreThatGoesDown()
-    harness = Harness(repository=store, dispatch=LEASE)
+    harness = Harness(dispatch=LEASE)
+    store = harness.repository
     other = Harness(repository=store, dispatch=LEASE)
     other.clock = harness.clock
     other.dispatcher.clock = harness.clock
-    await a_batch_lost_to_an_outage(harness, store)
+    await a_batch_lost_to_an_outage(harness)
     harness.clock.advance(60)
-    store.down = False
+    the_store_comes_back(harness)
     await other.dispatcher.dispatch_batch(3)
 
     report = await harness.dispatcher.dispatch_batch(2)
@@ -100,14 +105,14 @@ async def test_a_held_result_for_a_message_another_worker_reclaimed_changes_noth
 
 
 async def test_stop_writes_held_results_once_the_store_is_back() -> None:
-    store = StoreThatGoesDown()
-    harness = Harness(repository=store, dispatch=LEASE)
+    harness = Harness(dispatch=LEASE)
+    store = harness.repository
     await harness.create(2)
-    store.down = True
+    the_store_goes_down_while_sending(harness)
     harness.scheduler.start()
     await settle()
     assert harness.dispatcher.recorder.holding == 2
-    store.down = False
+    the_store_comes_back(harness)
 
     await harness.scheduler.stop()
 
@@ -115,11 +120,12 @@ async def test_stop_writes_held_results_once_the_store_is_back() -> None:
     assert (stats.sent, stats.sending, harness.dispatcher.recorder.holding) == (2, 0, 0)
 
 
-async def test_stop_names_the_results_it_could_not_record(caplog) -> None:  # type: ignore[no-untyped-def]
-    store = StoreThatGoesDown()
-    harness = Harness(repository=store, dispatch=LEASE)
+async def test_stop_names_the_results_it_could_not_record(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    harness = Harness(dispatch=LEASE)
     await harness.create(2)
-    store.down = True
+    the_store_goes_down_while_sending(harness)
     harness.scheduler.start()
     await settle()
 
@@ -130,19 +136,18 @@ async def test_stop_names_the_results_it_could_not_record(caplog) -> None:  # ty
 
 
 async def test_messages_the_receiver_accepted_are_cached_though_the_store_is_down() -> None:
-    store = StoreThatGoesDown()
-    harness = Harness(repository=store, dispatch=LEASE)
-    await a_batch_lost_to_an_outage(harness, store)
+    harness = Harness(dispatch=LEASE)
+    await a_batch_lost_to_an_outage(harness)
 
     assert sorted(await harness.service.cached()) == [1, 2]
 
 
 async def test_a_cache_outage_while_the_store_is_down_still_holds_the_results() -> None:
-    store = StoreThatGoesDown()
-    harness = Harness(repository=store, dispatch=LEASE)
+    harness = Harness(dispatch=LEASE)
+    store = harness.repository
     harness.cache.available = False
-    await a_batch_lost_to_an_outage(harness, store)
-    store.down = False
+    await a_batch_lost_to_an_outage(harness)
+    the_store_comes_back(harness)
 
     report = await harness.dispatcher.dispatch_batch(2)
 
@@ -151,10 +156,9 @@ async def test_a_cache_outage_while_the_store_is_down_still_holds_the_results() 
 
 
 async def test_batches_side_by_side_claim_nothing_while_one_of_them_writes_the_held_results():
-    store = StoreThatGoesDown()
-    harness = Harness(repository=store, dispatch=LEASE)
-    await a_batch_lost_to_an_outage(harness, store)
-    store.down = False
+    harness = Harness(dispatch=LEASE)
+    await a_batch_lost_to_an_outage(harness)
+    the_store_comes_back(harness)
 
     writing, beside = await asyncio.gather(
         harness.dispatcher.dispatch_batch(2), harness.dispatcher.dispatch_batch(2)
@@ -166,10 +170,9 @@ async def test_batches_side_by_side_claim_nothing_while_one_of_them_writes_the_h
 
 
 async def test_results_of_batches_lost_side_by_side_are_all_held():
-    store = StoreThatGoesDown()
-    harness = Harness(repository=store, dispatch=LEASE)
+    harness = Harness(dispatch=LEASE)
     await harness.create(4)
-    store.down = True
+    the_store_goes_down_while_sending(harness)
 
     lost = await asyncio.gather(
         harness.dispatcher.dispatch_batch(2),

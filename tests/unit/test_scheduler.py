@@ -5,9 +5,9 @@ import asyncio
 import pytest
 from harness import Harness, settle
 
-from adapters.memory import InMemoryMessageRepository, ScriptedSender
+from adapters.memory import ScriptedSender
 from adapters.memory.sender import accept, respond
-from insider_core import RetryPolicy, SchedulerConfig, StoreUnavailable
+from insider_core import RetryPolicy, SchedulerConfig
 
 INTERVAL = 120
 
@@ -147,24 +147,14 @@ async def test_stop_records_every_batch_in_flight():
     assert (stats.sending, stats.sent) == (0, 4)
 
 
-class FlakyRepository(InMemoryMessageRepository):
-    def __init__(self) -> None:
-        super().__init__()
-        self.outages = 1
-
-    async def claim_due(self, *args):  # type: ignore[no-untyped-def]
-        if self.outages:
-            self.outages -= 1
-            raise StoreUnavailable("database down")
-        return await super().claim_due(*args)
-
-
 async def test_the_scheduler_survives_a_database_outage():
-    harness = Harness(repository=FlakyRepository())
+    harness = Harness()
     await harness.create(1)
+    harness.repository.available = False
     harness.scheduler.start()
     await settle()
     assert harness.scheduler.running
+    harness.repository.available = True
     await harness.advance(INTERVAL)
     assert (await harness.service.stats()).sent == 1
     await harness.scheduler.stop()
@@ -189,6 +179,24 @@ async def test_an_alert_fires_after_n_all_fail_runs_and_again_every_n_more():
     assert [a.consecutive_failures for a in alerts] == [2, 4]
     assert alerts[0].alert == "consecutive_all_fail"
     assert (alerts[0].run_number, alerts[0].messages_in_batch) == (2, 1)
+    assert harness.scheduler.status().last_alert_sent_at == harness.clock.now()
+
+
+async def test_an_alert_the_webhook_refused_is_logged_and_the_next_one_still_goes_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    harness = all_fail_harness(every=1)
+    await harness.create(10)
+    harness.notifier.available = False
+
+    await harness.scheduler.run_once()
+
+    assert "alert could not be delivered" in caplog.text
+    assert harness.scheduler.status().last_alert_sent_at is None
+    assert harness.scheduler.status().consecutive_all_fail_count == 1
+    harness.notifier.available = True
+    await harness.scheduler.run_once()
+    assert [a.consecutive_failures for a in harness.notifier.alerts] == [2]
     assert harness.scheduler.status().last_alert_sent_at == harness.clock.now()
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import aiohttp
 import msgspec
 
+from insider_core.errors import AlertNotDelivered
 from insider_core.ports import AlertNotifier
 from insider_core.records import Alert, ReceiverAlert
 
@@ -49,10 +50,6 @@ class ReceiverAlertPayload(msgspec.Struct, frozen=True, kw_only=True, rename="ca
             timestamp=format_timestamp(alert.timestamp),
             message=alert.message,
         )
-
-
-class AlertNotDelivered(Exception):
-    """The alert webhook refused the alert or could not be reached."""
 
 
 class AiohttpAlertNotifier(AlertNotifier):

@@ -1,13 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
-
 import aiohttp
-import msgspec
-
-
-def encode_json(value: Any) -> str:
-    return msgspec.json.encode(value).decode()
 
 
 def create_client_session(
@@ -18,6 +11,5 @@ def create_client_session(
     return aiohttp.ClientSession(
         connector=connector,
         timeout=aiohttp.ClientTimeout(total=timeout_seconds),
-        json_serialize=encode_json,
         raise_for_status=False,
     )

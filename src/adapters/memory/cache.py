@@ -19,9 +19,6 @@ class InMemorySentCache(SentCache):
         self._entries: dict[int, tuple[CachedSend, datetime]] = {}
         self.available = True
 
-    async def put(self, entry: CachedSend) -> None:
-        await self.put_many([entry])
-
     async def put_many(self, entries: Sequence[CachedSend]) -> None:
         self._check()
         expires_at = self.clock.now() + self.ttl

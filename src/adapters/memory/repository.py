@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from insider_core.errors import StoreUnavailable
 from insider_core.message import Message, NewMessage
 from insider_core.outcome import ACCEPTED
 from insider_core.ports import MessageRepository, RevisionedMessages, SendSlotLedger, SlotChange
@@ -23,7 +25,9 @@ T = TypeVar("T")
 
 class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedger):
     """A repository held in a dict, with the same claim, fencing and replay rules as SQL, and
-    a revision per message that every change raises."""
+    a revision per message that every change raises. Like a real store it answers after a turn
+    of the event loop, and while `available` is False every operation raises StoreUnavailable
+    and `ping` answers False."""
 
     def __init__(self) -> None:
         self._messages: dict[int, Message] = {}
@@ -35,6 +39,14 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
         self.available = True
 
     async def add(self, new: NewMessage) -> tuple[Message, bool]:
+        await self._reach()
+        return self._add(new)
+
+    async def add_many(self, new: Sequence[NewMessage]) -> int:
+        await self._reach()
+        return sum(1 for item in new if self._add(item)[1])
+
+    def _add(self, new: NewMessage) -> tuple[Message, bool]:
         existing = self._by_key.get(new.idempotency_key)
         if existing is not None:
             return self._messages[existing], False
@@ -45,14 +57,15 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
         self._by_key[new.idempotency_key] = message.id
         return message, True
 
-    async def add_many(self, new: Sequence[NewMessage]) -> int:
-        added = [await self.add(item) for item in new]
-        return sum(1 for _, created in added if created)
-
     async def get(self, message_id: int) -> Message | None:
+        await self._reach()
         return self._messages.get(message_id)
 
     async def list_page(self, request: PageRequest) -> Page[Message]:
+        await self._reach()
+        return self._page(request)
+
+    def _page(self, request: PageRequest) -> Page[Message]:
         selected = [
             m
             for m in self._messages.values()
@@ -71,7 +84,8 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
         )
 
     async def list_revisions(self, request: PageRequest) -> Page[Revision] | None:
-        page = await self.list_page(request)
+        await self._reach()
+        page = self._page(request)
         return Page(
             items=[Revision(m.id, self._revisions[m.id]) for m in page.items],
             page=page.page,
@@ -80,6 +94,7 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
         )
 
     async def get_revisions(self, wanted: Sequence[Revision]) -> dict[Revision, Message]:
+        await self._reach()
         return {
             revision: self._messages[revision.message_id]
             for revision in wanted
@@ -92,6 +107,7 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
         return message
 
     async def stats(self) -> MessageStats:
+        await self._reach()
         counts = dict.fromkeys(MessageStatus, 0)
         for message in self._messages.values():
             counts[message.status] += 1
@@ -100,6 +116,7 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
     async def claim_due(
         self, limit: int, now: datetime, lease_until: datetime, claim_token: str
     ) -> list[Message]:
+        await self._reach()
         due = sorted(
             (m for m in self._messages.values() if m.is_claimable(now)),
             key=_due_order,
@@ -110,6 +127,7 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
         return claimed
 
     async def record(self, results: Sequence[DeliveryResult]) -> int:
+        await self._reach()
         applied = 0
         for result in results:
             stored = self._messages.get(result.message.id)
@@ -126,18 +144,21 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
         return applied
 
     async def replay_one(self, message_id: int, now: datetime) -> Message | None:
+        await self._reach()
         stored = self._messages.get(message_id)
         if stored is None or stored.status is not MessageStatus.FAILED:
             return None
         return self._store(stored.replay(now))
 
     async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
+        await self._reach()
         failed = self._failed_since(since)
         for message in failed:
             self._store(message.replay(now))
         return len(failed)
 
     async def count_failed(self, since: datetime | None = None) -> int:
+        await self._reach()
         return len(self._failed_since(since))
 
     def _failed_since(self, since: datetime | None) -> list[Message]:
@@ -148,15 +169,18 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
         ]
 
     async def list_attempts(self, message_id: int) -> list[DeliveryAttempt]:
+        await self._reach()
         return [a for a in self._attempts if a.message_id == message_id]
 
     async def prune_attempts(self, older_than: datetime) -> int:
+        await self._reach()
         kept = [a for a in self._attempts if a.started_at >= older_than]
         pruned = len(self._attempts) - len(kept)
         self._attempts = kept
         return pruned
 
     async def attempts_per_minute(self, since: datetime) -> list[AttemptsInMinute]:
+        await self._reach()
         counted: dict[datetime, tuple[int, int]] = {}
         for attempt in self._attempts:
             if attempt.started_at < since:
@@ -173,11 +197,17 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
         ]
 
     async def book_slots(self, change: SlotChange[T]) -> T:
+        await self._reach()
         result, self._next_free_slot = change.apply(self._next_free_slot)
         return result
 
     async def ping(self) -> bool:
         return self.available
+
+    async def _reach(self) -> None:
+        await asyncio.sleep(0)
+        if not self.available:
+            raise StoreUnavailable("in-memory store switched off")
 
 
 def _due_order(message: Message) -> tuple[datetime, int]:

@@ -55,9 +55,6 @@ class RedisSentCache(SentCache):
         client = aioredis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         return cls(client, ttl_seconds=ttl_seconds)
 
-    async def put(self, entry: CachedSend) -> None:
-        await self.put_many([entry])
-
     async def put_many(self, entries: Sequence[CachedSend]) -> None:
         if not entries:
             return

@@ -19,7 +19,7 @@ from adapters.memory.sender import respond
 from conftest import MESSAGES_AUTH, Client
 from entrypoints.container import Container
 from entrypoints.web.app import create_app
-from insider_core import MessageStats, StoreUnavailable
+from insider_core import MessageStats
 
 Create = Callable[..., Awaitable[dict[str, Any]]]
 RunBatch = Callable[[], Awaitable[list[Any]]]
@@ -286,14 +286,11 @@ async def test_attempts_of_an_unknown_message_answer_404(client: Client) -> None
     assert response.json() == {"success": False, "error": "Message 5 not found"}
 
 
-class UnreachableStore(InMemoryMessageRepository):
-    async def stats(self) -> MessageStats:
-        raise StoreUnavailable("connection refused")
-
-
 async def test_a_store_outage_answers_503_not_500(make_container: Callable[..., Container]) -> None:
     broken = make_container()
-    broken.repository.override(providers.Object(UnreachableStore()))
+    unreachable = InMemoryMessageRepository()
+    unreachable.available = False
+    broken.repository.override(providers.Object(unreachable))
 
     async with AsyncTestClient(create_app(broken)) as client:
         response = await client.get("/api/v1/messages/stats", headers=MESSAGES_AUTH)

@@ -17,10 +17,6 @@ class Search(NamedTuple):
     phone_number: str | None = None
     problem: str | None = None
 
-    @property
-    def empty(self) -> bool:
-        return not self.text
-
 
 def parse_search(text: str) -> Search:
     """`+90 555 111 22 33` is a phone number, `42` or `#42` a message id."""

@@ -39,10 +39,6 @@ class Listing(NamedTuple):
     search: Search
     page: Page[Message]
 
-    @property
-    def pages(self) -> range:
-        return range(1, self.page.total_pages + 1)
-
 
 class Detail(NamedTuple):
     message: Message
