@@ -35,12 +35,18 @@ from insider_core import (
     Unlimited,
 )
 
+NO_WEBHOOK = "WEBHOOK_URL is not configured; nothing can be sent"
+
 
 class WebhookNotConfigured(MessageSender):
     """Stands in while WEBHOOK_URL is unset; the scheduler refuses to start without it."""
 
     async def send(self, message: Message, content: str) -> SendOutcome:
         return SendOutcome.failure(ErrorKind.CONNECTION, "WEBHOOK_URL is not set")
+
+
+def scheduler_cannot_start(settings: Settings) -> str | None:
+    return NO_WEBHOOK if settings.webhook_url is None else None
 
 
 def webhook_sender(
@@ -161,6 +167,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         config=providers.Factory(scheduler_config, settings),
         notifier=notifier,
+        cannot_start=providers.Callable(scheduler_cannot_start, settings),
     )
 
 

@@ -68,8 +68,11 @@ class Scheduler:
         clock: Clock,
         config: SchedulerConfig,
         notifier: AlertNotifier | None = None,
+        cannot_start: str | None = None,
     ) -> None:
         self.dispatcher = dispatcher
+        self.cannot_start = cannot_start
+        """Why this scheduler must not be started (nothing it sends could arrive), if so."""
         self.clock = clock
         self.configured = config
         self.config = config

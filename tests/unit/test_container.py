@@ -38,6 +38,9 @@ async def test_without_webhook_url_the_sender_says_so_and_without_alert_url_no_n
     try:
         assert isinstance(await resolve(container.sender), WebhookNotConfigured)
         assert await resolve(container.notifier) is None
+        scheduler = await resolve(container.scheduler)
+        assert scheduler.cannot_start is not None
+        assert "WEBHOOK_URL" in scheduler.cannot_start
     finally:
         await close_container(container)
 
@@ -58,6 +61,7 @@ async def test_webhook_and_alert_urls_give_the_aiohttp_sender_and_notifier() -> 
         assert isinstance(sender, AiohttpWebhookSender)
         assert (sender.url, sender.auth_key) == ("http://hooks.test/in", "secret")
         assert isinstance(await resolve(container.notifier), AiohttpAlertNotifier)
+        assert (await resolve(container.scheduler)).cannot_start is None
     finally:
         await close_container(container)
 
