@@ -10,8 +10,8 @@ from dependency_injector import containers, providers
 
 from adapters.http import AiohttpAlertNotifier, AiohttpWebhookSender
 from entrypoints import resources
+from entrypoints.metrics import DispatchMetrics
 from entrypoints.settings import Settings
-from entrypoints.web.metrics import DispatchMetrics
 from insider_core import (
     AlertNotifier,
     BreakerConfig,
@@ -130,7 +130,7 @@ class Container(containers.DeclarativeContainer):
         webhook_sender, session=http_session, settings=settings, clock=clock
     )
     notifier = providers.Singleton(alert_notifier, session=http_session, settings=settings)
-    metrics = providers.Singleton(DispatchMetrics.shared)
+    metrics = providers.Singleton(DispatchMetrics)
     observers = providers.List(metrics)
     receiver_alerts = providers.Singleton(ReceiverAlerts, notifier=notifier, clock=clock)
     breaker = providers.Singleton(
