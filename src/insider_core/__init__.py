@@ -49,7 +49,8 @@ from insider_core.retry import RetryPolicy
 from insider_core.scheduler import Scheduler, SchedulerConfig, SchedulerStatus
 from insider_core.send_rate import ClusterRateLimit, SendRate, SlotGrant, Unlimited
 from insider_core.status import MessageStatus
-from insider_core.validation import truncate_for_sending, validate_new_message
+from insider_core.text import shorten, utc_timestamp
+from insider_core.validation import validate_new_message
 
 __all__ = [
     "Alert",
@@ -102,6 +103,7 @@ __all__ = [
     "StoreUnavailable",
     "SystemClock",
     "Unlimited",
-    "truncate_for_sending",
+    "shorten",
+    "utc_timestamp",
     "validate_new_message",
 ]

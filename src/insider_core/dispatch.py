@@ -18,10 +18,10 @@ from insider_core.message import Message
 from insider_core.outcome import ErrorKind, SendOutcome
 from insider_core.ports import Clock, MessageRepository, MessageSender, SentCache
 from insider_core.recording import BatchReport, DispatchObserver, ResultRecorder
-from insider_core.records import DeliveryAttempt, DeliveryResult
+from insider_core.records import ATTEMPT_DETAIL_LIMIT, DeliveryAttempt, DeliveryResult
 from insider_core.retry import RetryPolicy
 from insider_core.send_rate import SendRate, SlotGrant, Unlimited
-from insider_core.validation import truncate_for_sending
+from insider_core.text import shorten
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class Dispatcher:
             permit = self.breaker.permit(started_at)
             if permit is None:
                 return DeliveryResult.released(message, token, started_at)
-            content = truncate_for_sending(message.content, self.config.max_content_length)
+            content = shorten(message.content, self.config.max_content_length)
             outcome = await self.sender.send(message, content)
             self.breaker.observe(permit, outcome, self.clock.now())
         finished_at = self.clock.now()
@@ -190,7 +190,7 @@ class Dispatcher:
                 duration_ms=round(outcome.duration_seconds * 1000),
                 http_status=outcome.http_status,
                 error_kind=outcome.error_kind,
-                detail=DeliveryAttempt.clip(outcome.error),
+                detail=shorten(outcome.error, ATTEMPT_DETAIL_LIMIT),
             ),
         )
 

@@ -11,6 +11,7 @@ from insider_core.errors import InvalidTransition
 from insider_core.outcome import SendOutcome
 from insider_core.retry import RetryPolicy
 from insider_core.status import MessageStatus
+from insider_core.text import shorten
 
 LAST_ERROR_LIMIT = 1000
 
@@ -90,7 +91,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
             status=MessageStatus.SENT,
             message_id=message_id,
             sent_at=now,
-            last_error=_clip(anomaly),
+            last_error=shorten(anomaly, LAST_ERROR_LIMIT),
             lease_until=None,
             claim_token=None,
             updated_at=now,
@@ -102,7 +103,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
         """Back to pending after a backoff while attempts remain and retrying can help;
         otherwise failed, which puts the message in the dead-letter queue."""
         self._require(MessageStatus.SENDING, "mark failed")
-        error = _clip(outcome.error or "send failed")
+        error = shorten(outcome.error or "send failed", LAST_ERROR_LIMIT)
         if policy.should_retry(outcome, self.attempts):
             delay = policy.backoff(self.attempts, rng, outcome.retry_after_seconds)
             return msgspec.structs.replace(
@@ -162,9 +163,3 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     def _require(self, status: MessageStatus, action: str) -> None:
         if self.status is not status:
             raise InvalidTransition(self.id, self.status, action)
-
-
-def _clip(text: str | None) -> str | None:
-    if text is None:
-        return None
-    return text if len(text) <= LAST_ERROR_LIMIT else text[: LAST_ERROR_LIMIT - 3] + "..."

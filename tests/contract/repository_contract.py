@@ -27,7 +27,9 @@ from insider_core import (
     RetryPolicy,
     SendOutcome,
     StoreUnavailable,
+    shorten,
 )
+from insider_core.records import ATTEMPT_DETAIL_LIMIT
 
 START = datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -70,7 +72,7 @@ def outcome_of(
             duration_ms=round(outcome.duration_seconds * 1000),
             http_status=outcome.http_status,
             error_kind=outcome.error_kind,
-            detail=DeliveryAttempt.clip(outcome.error),
+            detail=shorten(outcome.error, ATTEMPT_DETAIL_LIMIT),
         ),
     )
 
@@ -711,7 +713,7 @@ class MessageRepositoryContract:
         assert stored is not None
         assert stored.last_error == failed.last_error
         [attempt] = await repository.list_attempts(failed.id)
-        assert attempt.detail == DeliveryAttempt.clip(outcome.error)
+        assert attempt.detail == shorten(outcome.error, ATTEMPT_DETAIL_LIMIT)
 
     async def test_a_long_webhook_message_id_is_kept_whole(
         self, repository: MessageRepository, clock: ManualClock

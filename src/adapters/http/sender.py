@@ -11,6 +11,7 @@ from insider_core.clock import SystemClock
 from insider_core.message import Message
 from insider_core.outcome import ACCEPTED, ErrorKind, SendOutcome
 from insider_core.ports import Clock, MessageSender
+from insider_core.text import shorten
 
 BODY_READ_LIMIT = 64 * 1024
 SNIPPET_LENGTH = 200
@@ -112,10 +113,7 @@ async def _read_body(response: aiohttp.ClientResponse) -> bytes:
 
 
 def _snippet(raw: bytes) -> str | None:
-    text = " ".join(raw.decode(errors="replace").split())
-    if len(text) <= SNIPPET_LENGTH:
-        return text or None
-    return text[: SNIPPET_LENGTH - 3] + "..."
+    return shorten(" ".join(raw.decode(errors="replace").split()), SNIPPET_LENGTH) or None
 
 
 def _failure(kind: ErrorKind, error: str, started: float) -> SendOutcome:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import msgspec
 import redis.asyncio as aioredis
@@ -12,6 +12,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from insider_core.errors import CacheUnavailable
 from insider_core.ports import SentCache
 from insider_core.records import CachedSend
+from insider_core.text import utc_timestamp
 
 DAY_SECONDS = 86400
 SCAN_COUNT = 500
@@ -115,15 +116,8 @@ class RedisSentCache(SentCache):
         return int(suffix) if suffix.isdigit() else None
 
 
-def format_timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with `Z`, always with microseconds."""
-    if moment.tzinfo is not UTC:
-        moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="microseconds")[:26] + "Z"
-
-
 def _encode(entry: CachedSend) -> bytes:
-    stored = StoredSend(message_id=entry.message_id, sent_at=format_timestamp(entry.sent_at))
+    stored = StoredSend(message_id=entry.message_id, sent_at=utc_timestamp(entry.sent_at))
     return msgspec.json.encode(stored)
 
 
