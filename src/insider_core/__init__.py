@@ -46,17 +46,25 @@ from insider_core.records import (
     Revision,
 )
 from insider_core.retry import RetryPolicy
-from insider_core.scheduler import Scheduler, SchedulerConfig, SchedulerStatus
+from insider_core.scheduler import (
+    MAX_BATCH_SIZE,
+    BatchSize,
+    Scheduler,
+    SchedulerConfig,
+    SchedulerStatus,
+)
 from insider_core.send_rate import ClusterRateLimit, SendRate, SlotGrant, Unlimited
 from insider_core.status import MessageStatus
 from insider_core.text import shorten, utc_timestamp
 from insider_core.validation import validate_new_message
 
 __all__ = [
+    "MAX_BATCH_SIZE",
     "Alert",
     "AlertNotifier",
     "AttemptsInMinute",
     "BatchReport",
+    "BatchSize",
     "BreakerConfig",
     "BreakerState",
     "CacheUnavailable",
