@@ -20,7 +20,7 @@ from insider_core.errors import (
     StoreUnavailable,
 )
 from insider_core.message import Message, NewMessage
-from insider_core.messages import MessageService
+from insider_core.message_service import MessageService
 from insider_core.outcome import ErrorKind, SendOutcome
 from insider_core.ports import (
     AlertNotifier,
