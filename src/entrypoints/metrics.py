@@ -56,7 +56,7 @@ class DispatchMetrics(DispatchObserver):
         if status.state is BreakerState.OPEN:
             self.breaker_opened.inc()
 
-    def batch_recorded(self, report: BatchReport) -> None:
+    def batch_finished(self, report: BatchReport) -> None:
         self.sent.inc(report.sent)
         self.failed.inc(report.failed_attempts)
         self.retried.inc(report.retried)

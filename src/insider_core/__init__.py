@@ -32,19 +32,7 @@ from insider_core.ports import (
     SentCache,
 )
 from insider_core.receiver_alerts import ReceiverAlerts
-from insider_core.recording import BatchReport, DispatchObserver
-from insider_core.records import (
-    Alert,
-    AttemptsInMinute,
-    CachedSend,
-    DeliveryAttempt,
-    DeliveryResult,
-    MessageStats,
-    Page,
-    PageRequest,
-    ReceiverAlert,
-    Revision,
-)
+from insider_core.result_writer import BatchReport, DispatchObserver
 from insider_core.retry import RetryPolicy
 from insider_core.scheduler import (
     MAX_BATCH_SIZE,
@@ -57,6 +45,18 @@ from insider_core.send_rate import ClusterRateLimit, SendRate, SlotGrant, Unlimi
 from insider_core.status import MessageStatus
 from insider_core.text import shorten, utc_timestamp
 from insider_core.validation import validate_new_message
+from insider_core.values import (
+    Alert,
+    AttemptsInMinute,
+    CachedSend,
+    DeliveryAttempt,
+    DeliveryResult,
+    MessageStats,
+    Page,
+    PageRequest,
+    ReceiverAlert,
+    Revision,
+)
 
 __all__ = [
     "MAX_BATCH_SIZE",

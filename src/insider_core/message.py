@@ -124,7 +124,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
             updated_at=now,
         )
 
-    def record(
+    def apply_outcome(
         self, outcome: SendOutcome, policy: RetryPolicy, now: datetime, rng: Random
     ) -> Message:
         if outcome.accepted:

@@ -15,8 +15,8 @@ from insider_core.breaker import ReceiverStatus
 from insider_core.dispatch import Dispatcher
 from insider_core.errors import StoreUnavailable
 from insider_core.ports import AlertNotifier, Clock
-from insider_core.recording import BatchReport
-from insider_core.records import Alert
+from insider_core.result_writer import BatchReport
+from insider_core.values import Alert
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from insider_core import (
     StoreUnavailable,
     shorten,
 )
-from insider_core.records import ATTEMPT_DETAIL_LIMIT
+from insider_core.values import ATTEMPT_DETAIL_LIMIT
 
 START = datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -63,7 +63,7 @@ def outcome_of(
 ) -> DeliveryResult:
     """What a worker reports after sending `claimed`; `token` overrides the claim it holds."""
     return DeliveryResult(
-        message=claimed.record(outcome, POLICY, at, Random(7)),
+        message=claimed.apply_outcome(outcome, POLICY, at, Random(7)),
         claim_token=token or claimed.claim_token or "",
         attempt=DeliveryAttempt(
             message_id=claimed.id,
@@ -117,7 +117,7 @@ class MessageRepositoryContract:
         await self.add_at(repository, *([at] * len(outcomes)))
         claimed = await self.claim(repository, at, limit=len(outcomes))
         results = [outcome_of(m, o, at) for m, o in zip(claimed, outcomes, strict=True)]
-        assert await repository.record(results) == len(results)
+        assert await repository.save_results(results) == len(results)
         return [result.message for result in results]
 
     # Adding and reading
@@ -426,7 +426,7 @@ class MessageRepositoryContract:
         first, second, third = await self.add_at(repository, *([clock.now()] * 3))
         claimed = {m.id: m for m in await self.claim(repository, clock.now())}
         now = clock.now()
-        await repository.record(
+        await repository.save_results(
             [
                 outcome_of(claimed[first.id], ACCEPTED, now + timedelta(seconds=30)),
                 outcome_of(claimed[second.id], ACCEPTED, now + timedelta(seconds=10)),
@@ -591,7 +591,7 @@ class MessageRepositoryContract:
             for m, o in zip(claimed, (ACCEPTED, UNAVAILABLE, REJECTED), strict=True)
         ]
 
-        assert await repository.record(results) == 3
+        assert await repository.save_results(results) == 3
 
         for result in results:
             assert await repository.get(result.message.id) == result.message
@@ -600,7 +600,7 @@ class MessageRepositoryContract:
         assert statuses == [MessageStatus.SENT, MessageStatus.PENDING, MessageStatus.FAILED]
 
     async def test_record_of_nothing_applies_nothing(self, repository: MessageRepository) -> None:
-        assert await repository.record([]) == 0
+        assert await repository.save_results([]) == 0
 
     async def test_a_result_under_a_stale_claim_token_changes_nothing(
         self, repository: MessageRepository, clock: ManualClock
@@ -612,7 +612,7 @@ class MessageRepositoryContract:
 
         late = outcome_of(stale, ACCEPTED, now + LEASE + timedelta(seconds=2))
 
-        assert await repository.record([late]) == 0
+        assert await repository.save_results([late]) == 0
         assert await repository.get(current.id) == current
         assert await repository.list_attempts(current.id) == []
 
@@ -624,8 +624,8 @@ class MessageRepositoryContract:
         [claimed] = await self.claim(repository, now)
         result = outcome_of(claimed, UNAVAILABLE, now)
 
-        assert await repository.record([result]) == 1
-        assert await repository.record([result]) == 0
+        assert await repository.save_results([result]) == 1
+        assert await repository.save_results([result]) == 0
 
         assert await repository.get(claimed.id) == result.message
         assert await repository.list_attempts(claimed.id) == [result.attempt]
@@ -642,7 +642,7 @@ class MessageRepositoryContract:
             outcome_of(third, TIMED_OUT, now),
         ]
 
-        assert await repository.record(results) == 2
+        assert await repository.save_results(results) == 2
 
         assert await repository.get(second.id) == second
         assert await repository.list_attempts(second.id) == []
@@ -658,7 +658,7 @@ class MessageRepositoryContract:
         [taken] = await repository.claim_due(1, later, later + LEASE, "other-worker")
         results = [outcome_of(m, ACCEPTED, later) for m in (first, second, third)]
 
-        assert await repository.record(results) == 2
+        assert await repository.save_results(results) == 2
 
         assert taken.id == first.id
         assert await repository.get(first.id) == taken
@@ -677,9 +677,9 @@ class MessageRepositoryContract:
             outcome_of(m, o, now)
             for m, o in zip(claimed, (ACCEPTED, UNAVAILABLE, REJECTED), strict=True)
         ]
-        assert await repository.record(results[1:2]) == 1
+        assert await repository.save_results(results[1:2]) == 1
 
-        assert await repository.record(results) == 2
+        assert await repository.save_results(results) == 2
 
         for result in results:
             assert await repository.get(result.message.id) == result.message
@@ -694,7 +694,7 @@ class MessageRepositoryContract:
         outcomes = (ACCEPTED, UNAVAILABLE, REJECTED, TIMED_OUT)
         results = [outcome_of(m, outcomes[i % 4], now) for i, m in enumerate(claimed)]
 
-        assert await repository.record(results) == 250
+        assert await repository.save_results(results) == 250
 
         stats = await repository.stats()
         assert stats == MessageStats(pending=125, sent=63, failed=62)
@@ -842,7 +842,7 @@ class MessageRepositoryContract:
         due = retried.next_attempt_at
         [claimed] = await self.claim(repository, due)
         second = outcome_of(claimed, ACCEPTED, due)
-        await repository.record([second])
+        await repository.save_results([second])
 
         attempts = await repository.list_attempts(retried.id)
 
@@ -862,7 +862,7 @@ class MessageRepositoryContract:
             started_at = now + timedelta(seconds=offset)
             attempt = msgspec.structs.replace(result.attempt, started_at=started_at)
             results.append(msgspec.structs.replace(result, attempt=attempt))
-        await repository.record(results)
+        await repository.save_results(results)
 
         assert await repository.prune_attempts(now) == 1
 

@@ -149,7 +149,7 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
             self.webhook.planned = deque(ANSWERS[name] for name in answers)
             report = self.run(self.dispatcher.dispatch_batch(batch_size))
             assert report.claimed <= batch_size
-            assert report.recorded == report.claimed
+            assert report.saved == report.claimed
 
         @rule(batch_size=st.integers(1, 3), delivered=st.booleans())
         def a_worker_vanishes_mid_batch(self, batch_size: int, delivered: bool) -> None:
@@ -191,7 +191,7 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
                 )
                 for m in claimed
             ]
-            self.run(self.repository.record(results))
+            self.run(self.repository.save_results(results))
             for message in claimed:
                 stored = before[message.id]
                 assert stored is not None

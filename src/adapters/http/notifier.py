@@ -4,8 +4,8 @@ import aiohttp
 import msgspec
 
 from insider_core.ports import AlertNotifier
-from insider_core.records import Alert, ReceiverAlert
 from insider_core.text import shorten, utc_timestamp
+from insider_core.values import Alert, ReceiverAlert
 
 SNIPPET_LENGTH = 200
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from insider_core.ports import AlertNotifier
-from insider_core.records import Alert, ReceiverAlert
+from insider_core.values import Alert, ReceiverAlert
 
 
 class RecordingAlertNotifier(AlertNotifier):

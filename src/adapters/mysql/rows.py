@@ -77,7 +77,7 @@ attempt_params = MAPPER.attempt_params
 
 
 def outcome_params(message: Message) -> tuple[Any, ...]:
-    """Values for one row of the recorded outcomes, in RECORDED_COLUMNS order."""
+    """Values for one row of the recorded outcomes, in SAVED_COLUMNS order."""
     return (message.id, *MAPPER.outcome_values(message))
 
 

@@ -11,8 +11,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from insider_core.errors import CacheUnavailable
 from insider_core.ports import SentCache
-from insider_core.records import CachedSend
 from insider_core.text import utc_timestamp
+from insider_core.values import CachedSend
 
 DAY_SECONDS = 86400
 SCAN_COUNT = 500

@@ -8,8 +8,8 @@ from typing import Any, Generic, TypeVar
 
 from insider_core.message import Message, NewMessage
 from insider_core.outcome import ErrorKind
-from insider_core.records import DeliveryAttempt, DeliveryResult
 from insider_core.status import MessageStatus
+from insider_core.values import DeliveryAttempt, DeliveryResult
 
 MESSAGE_COLUMNS = (
     "id, content, phone_number, status, message_id, sent_at, attempts, next_attempt_at, "
