@@ -210,7 +210,7 @@ def _log_outcome(message: Message, outcome: SendOutcome) -> None:
             "message_id": message.id,
             "attempt": message.attempts,
             "http_status": outcome.http_status,
-            "webhook_message_id": message.message_id,
+            "webhook_message_id": message.receipt_id,
             "error": outcome.error,
             "duration_ms": round(outcome.duration_seconds * 1000),
         },

@@ -40,7 +40,8 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
     next_attempt_at: datetime
     attempts: int = 0
-    message_id: str | None = None
+    receipt_id: str | None = None
+    """The receiver's id for the message it accepted (`messageId` in its answer)."""
     sent_at: datetime | None = None
     last_error: str | None = None
     lease_until: datetime | None = None
@@ -83,13 +84,13 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
         )
 
     def mark_sent(
-        self, message_id: str | None, now: datetime, anomaly: str | None = None
+        self, receipt_id: str | None, now: datetime, anomaly: str | None = None
     ) -> Message:
         self._require(MessageStatus.SENDING, "mark sent")
         return msgspec.structs.replace(
             self,
             status=MessageStatus.SENT,
-            message_id=message_id,
+            receipt_id=receipt_id,
             sent_at=now,
             last_error=shorten(anomaly, LAST_ERROR_LIMIT),
             lease_until=None,
@@ -128,7 +129,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
         self, outcome: SendOutcome, policy: RetryPolicy, now: datetime, rng: Random
     ) -> Message:
         if outcome.accepted:
-            return self.mark_sent(outcome.message_id, now, anomaly=outcome.error)
+            return self.mark_sent(outcome.receipt_id, now, anomaly=outcome.error)
         return self.mark_failed(outcome, policy, now, rng)
 
     def release(self, now: datetime) -> Message:
@@ -153,7 +154,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
             self,
             status=MessageStatus.PENDING,
             attempts=0,
-            message_id=None,
+            receipt_id=None,
             sent_at=None,
             last_error=None,
             next_attempt_at=now,

@@ -140,7 +140,7 @@ class ResultWriter:
 
     async def _cache_sent(self, results: Sequence[DeliveryResult]) -> None:
         entries = [
-            CachedSend(id=r.message.id, message_id=r.message.message_id, sent_at=r.message.sent_at)
+            CachedSend(id=r.message.id, receipt_id=r.message.receipt_id, sent_at=r.message.sent_at)
             for r in results
             if r.message.sent_at is not None and r.message.status is MessageStatus.SENT
         ]

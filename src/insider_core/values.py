@@ -105,7 +105,7 @@ class MessageStats(msgspec.Struct, frozen=True, kw_only=True):
 
 class CachedSend(msgspec.Struct, frozen=True, kw_only=True):
     id: int
-    message_id: str | None
+    receipt_id: str | None
     sent_at: datetime
 
 

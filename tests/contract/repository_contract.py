@@ -36,7 +36,7 @@ LEASE = timedelta(seconds=60)
 PHONE = "+905551112233"
 POLICY = RetryPolicy(max_attempts=3, base_seconds=30, max_seconds=3600)
 
-ACCEPTED = SendOutcome.http(202, message_id="wh-1", duration_seconds=0.25)
+ACCEPTED = SendOutcome.http(202, receipt_id="wh-1", duration_seconds=0.25)
 UNAVAILABLE = SendOutcome.http(503, body="try later 🙁", duration_seconds=1.5)
 REJECTED = SendOutcome.http(400, body="bad number", duration_seconds=0.1)
 TIMED_OUT = SendOutcome.failure(ErrorKind.TIMEOUT, "timed out", duration_seconds=30.0)
@@ -721,12 +721,12 @@ class MessageRepositoryContract:
         webhook_id = "wh-" + "x" * 2000
 
         [sent] = await self.settle(
-            repository, clock.now(), SendOutcome.http(202, message_id=webhook_id)
+            repository, clock.now(), SendOutcome.http(202, receipt_id=webhook_id)
         )
 
         stored = await repository.get(sent.id)
         assert stored is not None
-        assert stored.message_id == webhook_id
+        assert stored.receipt_id == webhook_id
 
     # Replaying the dead-letter queue
 

@@ -58,7 +58,7 @@ async def test_sent_messages_are_cached_with_their_webhook_id():
     await harness.create(2)
     await harness.dispatcher.dispatch_batch(2)
     cached = await harness.service.cached()
-    assert {entry.message_id for entry in cached.values()} == {"wh-1-1", "wh-2-1"}
+    assert {entry.receipt_id for entry in cached.values()} == {"wh-1-1", "wh-2-1"}
 
 
 async def test_a_cache_outage_does_not_stop_delivery():

@@ -45,16 +45,16 @@ def test_an_expired_lease_is_recovered_without_counting_another_attempt():
 
 
 def test_a_202_marks_the_message_sent_with_the_webhook_id():
-    sent = claimed().apply_outcome(SendOutcome.http(202, message_id="abc"), POLICY, T0, Random(0))
+    sent = claimed().apply_outcome(SendOutcome.http(202, receipt_id="abc"), POLICY, T0, Random(0))
     assert sent.status is MessageStatus.SENT
-    assert (sent.message_id, sent.sent_at, sent.last_error) == ("abc", T0, None)
+    assert (sent.receipt_id, sent.sent_at, sent.last_error) == ("abc", T0, None)
     assert sent.claim_token is None
 
 
 def test_a_202_without_message_id_is_still_sent_with_the_anomaly_noted():
     sent = claimed().apply_outcome(SendOutcome.http(202), POLICY, T0, Random(0))
     assert sent.status is MessageStatus.SENT
-    assert sent.message_id is None
+    assert sent.receipt_id is None
     assert "messageId" in (sent.last_error or "")
 
 
@@ -83,7 +83,7 @@ def test_replay_takes_a_failed_message_back_to_a_fresh_start():
     failed = claimed(attempts=2).apply_outcome(SendOutcome.http(400), POLICY, T0, Random(0))
     replayed = failed.replay(T0 + timedelta(hours=1))
     assert replayed.status is MessageStatus.PENDING
-    assert (replayed.attempts, replayed.message_id, replayed.sent_at, replayed.last_error) == (
+    assert (replayed.attempts, replayed.receipt_id, replayed.sent_at, replayed.last_error) == (
         0,
         None,
         None,

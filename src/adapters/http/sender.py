@@ -23,7 +23,7 @@ class WebhookRequest(msgspec.Struct, frozen=True):
 
 
 class WebhookReply(msgspec.Struct):
-    message_id: str | int | None = msgspec.field(default=None, name="messageId")
+    receipt_id: str | int | None = msgspec.field(default=None, name="messageId")
 
 
 class AiohttpWebhookSender(MessageSender):
@@ -82,7 +82,7 @@ class AiohttpWebhookSender(MessageSender):
         self, response: aiohttp.ClientResponse, raw: bytes, elapsed: float
     ) -> SendOutcome:
         if response.status == ACCEPTED:
-            return SendOutcome.http(ACCEPTED, message_id=_message_id(raw), duration_seconds=elapsed)
+            return SendOutcome.http(ACCEPTED, receipt_id=_receipt_id(raw), duration_seconds=elapsed)
         return SendOutcome.http(
             response.status,
             body=_snippet(raw),
@@ -93,14 +93,14 @@ class AiohttpWebhookSender(MessageSender):
         )
 
 
-def _message_id(raw: bytes) -> str | None:
+def _receipt_id(raw: bytes) -> str | None:
     try:
         reply = msgspec.json.decode(raw, type=WebhookReply)
     except msgspec.DecodeError:
         return None
-    if reply.message_id is None or reply.message_id == "":
+    if reply.receipt_id is None or reply.receipt_id == "":
         return None
-    return str(reply.message_id)
+    return str(reply.receipt_id)
 
 
 async def _read_body(response: aiohttp.ClientResponse) -> bytes:

@@ -32,7 +32,7 @@ return #KEYS
 class StoredSend(msgspec.Struct, frozen=True, rename="camel"):
     """The JSON value of one key: `{"messageId": ..., "sentAt": "...Z"}`."""
 
-    message_id: str | None
+    receipt_id: str | None = msgspec.field(name="messageId")
     sent_at: str
 
 
@@ -117,7 +117,7 @@ class RedisSentCache(SentCache):
 
 
 def _encode(entry: CachedSend) -> bytes:
-    stored = StoredSend(message_id=entry.message_id, sent_at=utc_timestamp(entry.sent_at))
+    stored = StoredSend(receipt_id=entry.receipt_id, sent_at=utc_timestamp(entry.sent_at))
     return msgspec.json.encode(stored)
 
 
@@ -129,4 +129,4 @@ def _decode(message_id: int | None, value: bytes | str | None) -> CachedSend | N
         sent_at = msgspec.convert(stored.sent_at, datetime)
     except msgspec.DecodeError:
         return None
-    return CachedSend(id=message_id, message_id=stored.message_id, sent_at=sent_at)
+    return CachedSend(id=message_id, receipt_id=stored.receipt_id, sent_at=sent_at)

@@ -50,7 +50,7 @@ class MessageBody(Camel, frozen=True):
     content: str
     phone_number: str
     status: MessageStatus
-    message_id: str | None
+    receipt_id: str | None = msgspec.field(name="messageId")
     sent_at: Timestamp | None
     attempts: int
     next_attempt_at: Timestamp | None
@@ -66,7 +66,7 @@ class MessageBody(Camel, frozen=True):
             content=message.content,
             phone_number=message.phone_number,
             status=message.status,
-            message_id=message.message_id,
+            receipt_id=message.receipt_id,
             sent_at=optional_timestamp(message.sent_at),
             attempts=message.attempts,
             next_attempt_at=(
@@ -120,12 +120,12 @@ class StatsBody(Camel, frozen=True):
 
 
 class CachedBody(Camel, frozen=True):
-    message_id: str | None
+    receipt_id: str | None = msgspec.field(name="messageId")
     sent_at: Timestamp
 
     @classmethod
     def of(cls, entry: CachedSend) -> CachedBody:
-        return cls(message_id=entry.message_id, sent_at=utc_timestamp(entry.sent_at))
+        return cls(receipt_id=entry.receipt_id, sent_at=utc_timestamp(entry.sent_at))
 
 
 class ReplayedBody(Camel, frozen=True):
