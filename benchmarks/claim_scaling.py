@@ -116,7 +116,7 @@ async def claim_and_record(repository: MySqlMessageRepository) -> tuple[float, f
         for message in claimed
     ]
     started = time.perf_counter()
-    recorded = await repository.record(results)
+    recorded = await repository.save_results(results)
     record_seconds = time.perf_counter() - started
     if len(claimed) != BATCH or recorded != BATCH:
         raise RuntimeError(f"claimed {len(claimed)} and recorded {recorded}, expected {BATCH}")

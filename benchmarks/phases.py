@@ -108,7 +108,7 @@ class NoStore:
         batch, self._pending = self._pending[:limit], self._pending[limit:]
         return [message.claim(now, lease_until, claim_token) for message in batch]
 
-    async def record(self, results: Sequence[DeliveryResult]) -> int:
+    async def save_results(self, results: Sequence[DeliveryResult]) -> int:
         return len(results)
 
 

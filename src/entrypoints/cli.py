@@ -11,6 +11,7 @@ import click
 
 from entrypoints.settings import MemoryTarget, Settings, SettingsError, load_settings
 from entrypoints.store_failures import store_failures_exit
+from insider_core import MAX_BATCH_SIZE
 
 INVALID_SETTINGS = 2
 CANNOT_LISTEN = 3
@@ -218,7 +219,7 @@ def receiver(
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
 @click.option("--count", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @click.option("--interval", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True)
-@click.option("--batch-size", type=click.IntRange(1, 1000), default=5, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1, MAX_BATCH_SIZE), default=5, show_default=True)
 @click.option("--duration", type=click.FloatRange(0), help="Stop after this many seconds")
 def demo(port: int, count: int, interval: float, batch_size: int, duration: float | None) -> None:
     """Everything embedded: SQLite, in-memory cache, a local receiver and sample messages."""

@@ -10,8 +10,8 @@ from dependency_injector import containers, providers
 
 from adapters.http import AiohttpAlertNotifier, AiohttpWebhookSender
 from entrypoints import resources
+from entrypoints.metrics import DispatchMetrics
 from entrypoints.settings import Settings
-from entrypoints.web.metrics import DispatchMetrics
 from insider_core import (
     AlertNotifier,
     BreakerConfig,
@@ -35,12 +35,18 @@ from insider_core import (
     Unlimited,
 )
 
+NO_WEBHOOK = "WEBHOOK_URL is not configured; nothing can be sent"
+
 
 class WebhookNotConfigured(MessageSender):
     """Stands in while WEBHOOK_URL is unset; the scheduler refuses to start without it."""
 
     async def send(self, message: Message, content: str) -> SendOutcome:
         return SendOutcome.failure(ErrorKind.CONNECTION, "WEBHOOK_URL is not set")
+
+
+def scheduler_cannot_start(settings: Settings) -> str | None:
+    return NO_WEBHOOK if settings.webhook_url is None else None
 
 
 def webhook_sender(
@@ -124,7 +130,7 @@ class Container(containers.DeclarativeContainer):
         webhook_sender, session=http_session, settings=settings, clock=clock
     )
     notifier = providers.Singleton(alert_notifier, session=http_session, settings=settings)
-    metrics = providers.Singleton(DispatchMetrics.shared)
+    metrics = providers.Singleton(DispatchMetrics)
     observers = providers.List(metrics)
     receiver_alerts = providers.Singleton(ReceiverAlerts, notifier=notifier, clock=clock)
     breaker = providers.Singleton(
@@ -161,6 +167,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         config=providers.Factory(scheduler_config, settings),
         notifier=notifier,
+        cannot_start=providers.Callable(scheduler_cannot_start, settings),
     )
 
 

@@ -45,7 +45,7 @@ class BatchPrinter:
         self.batches = 0
         self.sent = 0
 
-    def batch_recorded(self, report: BatchReport) -> None:
+    def batch_finished(self, report: BatchReport) -> None:
         self.batches += 1
         self.sent += report.sent
         click.echo(

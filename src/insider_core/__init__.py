@@ -21,7 +21,7 @@ from insider_core.errors import (
     StoreUnavailable,
 )
 from insider_core.message import Message, NewMessage
-from insider_core.messages import MessageService
+from insider_core.message_service import MessageService
 from insider_core.outcome import ErrorKind, SendOutcome
 from insider_core.ports import (
     AlertNotifier,
@@ -33,8 +33,20 @@ from insider_core.ports import (
     SentCache,
 )
 from insider_core.receiver_alerts import ReceiverAlerts
-from insider_core.recording import BatchReport, DispatchObserver
-from insider_core.records import (
+from insider_core.result_writer import BatchReport, DispatchObserver
+from insider_core.retry import RetryPolicy
+from insider_core.scheduler import (
+    MAX_BATCH_SIZE,
+    BatchSize,
+    Scheduler,
+    SchedulerConfig,
+    SchedulerStatus,
+)
+from insider_core.send_rate import ClusterRateLimit, SendRate, SlotGrant, Unlimited
+from insider_core.status import MessageStatus
+from insider_core.text import shorten, utc_timestamp
+from insider_core.validation import validate_new_message
+from insider_core.values import (
     Alert,
     AttemptsInMinute,
     CachedSend,
@@ -46,18 +58,15 @@ from insider_core.records import (
     ReceiverAlert,
     Revision,
 )
-from insider_core.retry import RetryPolicy
-from insider_core.scheduler import Scheduler, SchedulerConfig, SchedulerStatus
-from insider_core.send_rate import ClusterRateLimit, SendRate, SlotGrant, Unlimited
-from insider_core.status import MessageStatus
-from insider_core.validation import truncate_for_sending, validate_new_message
 
 __all__ = [
+    "MAX_BATCH_SIZE",
     "Alert",
     "AlertNotDelivered",
     "AlertNotifier",
     "AttemptsInMinute",
     "BatchReport",
+    "BatchSize",
     "BreakerConfig",
     "BreakerState",
     "CacheUnavailable",
@@ -104,6 +113,7 @@ __all__ = [
     "StoreUnavailable",
     "SystemClock",
     "Unlimited",
-    "truncate_for_sending",
+    "shorten",
+    "utc_timestamp",
     "validate_new_message",
 ]

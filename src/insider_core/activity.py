@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insider_core.ports import Clock, MessageRepository
-from insider_core.records import AttemptsInMinute
+from insider_core.values import AttemptsInMinute
 
 MINUTE = timedelta(minutes=1)
 

@@ -17,11 +17,11 @@ from insider_core.errors import StoreUnavailable
 from insider_core.message import Message
 from insider_core.outcome import ErrorKind, SendOutcome
 from insider_core.ports import Clock, MessageRepository, MessageSender, SentCache
-from insider_core.recording import BatchReport, DispatchObserver, ResultRecorder
-from insider_core.records import DeliveryAttempt, DeliveryResult
+from insider_core.result_writer import BatchReport, DispatchObserver, ResultWriter
 from insider_core.retry import RetryPolicy
 from insider_core.send_rate import SendRate, SlotGrant, Unlimited
-from insider_core.validation import truncate_for_sending
+from insider_core.text import shorten
+from insider_core.values import ATTEMPT_DETAIL_LIMIT, DeliveryAttempt, DeliveryResult
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class Dispatcher:
         self.breaker = breaker or CircuitBreaker()
         self.send_rate = send_rate or Unlimited(clock)
         self.observers = list(observers)
-        self.recorder = ResultRecorder(repository, cache, self.observers)
+        self.result_writer = ResultWriter(repository, cache, self.observers)
         self._next_slot_at: datetime | None = None
 
     def receiver_status(self) -> ReceiverStatus:
@@ -78,18 +78,18 @@ class Dispatcher:
     async def write_held_results(self) -> None:
         """One last try, before the process goes, to write results held through a store
         outage; logs what stays unwritten."""
-        recorder = self.recorder
-        if not recorder.holding:
+        result_writer = self.result_writer
+        if not result_writer.holding:
             return
         try:
-            await recorder.record_held()
+            await result_writer.write_held()
         except StoreUnavailable:
             log.error(
                 "store still unavailable at shutdown: %d results not recorded; their messages "
                 "stay sending until the lease expires, then are sent again with the same "
                 "Idempotency-Key (message ids %s)",
-                recorder.holding,
-                recorder.held_message_ids,
+                result_writer.holding,
+                result_writer.held_message_ids,
             )
 
     def ready_at(self) -> datetime | None:
@@ -106,8 +106,8 @@ class Dispatcher:
         is still down, StoreUnavailable propagates). Claims only what may be sent soon: none
         while the breaker is open, one probe while it is half-open, and no more than the
         send slots booked for the cluster's rate limit."""
-        if self.recorder.holding:
-            return await self.recorder.record_held()
+        if self.result_writer.holding:
+            return await self.result_writer.write_held()
         try:
             return await self._dispatch(batch_size, failure_rate)
         finally:
@@ -134,7 +134,7 @@ class Dispatcher:
         if not claimed:
             return BatchReport()
         results = await self._deliver_all(claimed, token, failure_rate, grant)
-        return await self.recorder.record(results)
+        return await self.result_writer.write(results)
 
     async def _deliver_all(
         self, claimed: Sequence[Message], token: str, failure_rate: float, grant: SlotGrant
@@ -173,13 +173,13 @@ class Dispatcher:
             permit = self.breaker.permit(started_at)
             if permit is None:
                 return DeliveryResult.released(message, token, started_at)
-            content = truncate_for_sending(message.content, self.config.max_content_length)
+            content = shorten(message.content, self.config.max_content_length)
             outcome = await self.sender.send(message, content)
             finished_at = self.clock.now()
             self.breaker.observe(permit, outcome, finished_at)
         else:
             finished_at = self.clock.now()
-        updated = message.record(outcome, self.policy, finished_at, self.rng)
+        updated = message.apply_outcome(outcome, self.policy, finished_at, self.rng)
         if log.isEnabledFor(logging.INFO):
             _log_outcome(updated, outcome)
         return DeliveryResult(
@@ -192,7 +192,7 @@ class Dispatcher:
                 duration_ms=round(outcome.duration_seconds * 1000),
                 http_status=outcome.http_status,
                 error_kind=outcome.error_kind,
-                detail=DeliveryAttempt.clip(outcome.error),
+                detail=shorten(outcome.error, ATTEMPT_DETAIL_LIMIT),
             ),
         )
 
@@ -212,7 +212,7 @@ def _log_outcome(message: Message, outcome: SendOutcome) -> None:
             "message_id": message.id,
             "attempt": message.attempts,
             "http_status": outcome.http_status,
-            "webhook_message_id": message.message_id,
+            "webhook_message_id": message.receipt_id,
             "error": outcome.error,
             "duration_ms": round(outcome.duration_seconds * 1000),
         },

@@ -11,6 +11,7 @@ from insider_core.errors import InvalidTransition
 from insider_core.outcome import SendOutcome
 from insider_core.retry import RetryPolicy
 from insider_core.status import MessageStatus
+from insider_core.text import shorten
 
 LAST_ERROR_LIMIT = 1000
 
@@ -39,7 +40,8 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
     next_attempt_at: datetime
     attempts: int = 0
-    message_id: str | None = None
+    receipt_id: str | None = None
+    """The receiver's id for the message it accepted (`messageId` in its answer)."""
     sent_at: datetime | None = None
     last_error: str | None = None
     lease_until: datetime | None = None
@@ -82,15 +84,15 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
         )
 
     def mark_sent(
-        self, message_id: str | None, now: datetime, anomaly: str | None = None
+        self, receipt_id: str | None, now: datetime, anomaly: str | None = None
     ) -> Message:
         self._require(MessageStatus.SENDING, "mark sent")
         return msgspec.structs.replace(
             self,
             status=MessageStatus.SENT,
-            message_id=message_id,
+            receipt_id=receipt_id,
             sent_at=now,
-            last_error=_clip(anomaly),
+            last_error=shorten(anomaly, LAST_ERROR_LIMIT),
             lease_until=None,
             claim_token=None,
             updated_at=now,
@@ -102,7 +104,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
         """Back to pending after a backoff while attempts remain and retrying can help;
         otherwise failed, which puts the message in the dead-letter queue."""
         self._require(MessageStatus.SENDING, "mark failed")
-        error = _clip(outcome.error or "send failed")
+        error = shorten(outcome.error or "send failed", LAST_ERROR_LIMIT)
         if policy.should_retry(outcome, self.attempts):
             delay = policy.backoff(self.attempts, rng, outcome.retry_after_seconds)
             return msgspec.structs.replace(
@@ -123,11 +125,11 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
             updated_at=now,
         )
 
-    def record(
+    def apply_outcome(
         self, outcome: SendOutcome, policy: RetryPolicy, now: datetime, rng: Random
     ) -> Message:
         if outcome.accepted:
-            return self.mark_sent(outcome.message_id, now, anomaly=outcome.error)
+            return self.mark_sent(outcome.receipt_id, now, anomaly=outcome.error)
         return self.mark_failed(outcome, policy, now, rng)
 
     def release(self, now: datetime) -> Message:
@@ -152,7 +154,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
             self,
             status=MessageStatus.PENDING,
             attempts=0,
-            message_id=None,
+            receipt_id=None,
             sent_at=None,
             last_error=None,
             next_attempt_at=now,
@@ -162,9 +164,3 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     def _require(self, status: MessageStatus, action: str) -> None:
         if self.status is not status:
             raise InvalidTransition(self.id, self.status, action)
-
-
-def _clip(text: str | None) -> str | None:
-    if text is None:
-        return None
-    return text if len(text) <= LAST_ERROR_LIMIT else text[: LAST_ERROR_LIMIT - 3] + "..."

@@ -20,7 +20,8 @@ class SendOutcome(msgspec.Struct, frozen=True, kw_only=True):
     """The facts of one webhook call. Classification (accepted, retryable) is the core's rule."""
 
     http_status: int | None = None
-    message_id: str | None = None
+    receipt_id: str | None = None
+    """The `messageId` the receiver answered with."""
     error_kind: ErrorKind | None = None
     error: str | None = None
     duration_seconds: float = 0.0
@@ -31,16 +32,16 @@ class SendOutcome(msgspec.Struct, frozen=True, kw_only=True):
         cls,
         status: int,
         *,
-        message_id: str | None = None,
+        receipt_id: str | None = None,
         body: str | None = None,
         duration_seconds: float = 0.0,
         retry_after_seconds: float | None = None,
     ) -> SendOutcome:
         if status == ACCEPTED:
-            anomaly = None if message_id else "accepted without a messageId in the response"
+            anomaly = None if receipt_id else "accepted without a messageId in the response"
             return cls(
                 http_status=status,
-                message_id=message_id or None,
+                receipt_id=receipt_id or None,
                 error=anomaly,
                 duration_seconds=duration_seconds,
             )

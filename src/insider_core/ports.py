@@ -8,7 +8,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 from insider_core.message import Message, NewMessage
 from insider_core.outcome import SendOutcome
-from insider_core.records import (
+from insider_core.values import (
     Alert,
     AttemptsInMinute,
     CachedSend,
@@ -65,7 +65,7 @@ class MessageRepository(Protocol):
         first. Concurrent callers never receive the same message while its lease holds."""
         ...
 
-    async def record(self, results: Sequence[DeliveryResult]) -> int:
+    async def save_results(self, results: Sequence[DeliveryResult]) -> int:
         """Write a batch of results and their attempts in a constant number of statements.
         A result whose claim token no longer holds changes nothing. Returns how many applied."""
         ...

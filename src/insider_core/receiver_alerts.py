@@ -8,7 +8,7 @@ import logging
 
 from insider_core.breaker import BreakerState, ReceiverStatus
 from insider_core.ports import AlertNotifier, Clock
-from insider_core.records import ReceiverAlert
+from insider_core.values import ReceiverAlert
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable
 from datetime import datetime, timedelta
+from typing import Annotated
 
 import msgspec
 
@@ -14,10 +15,14 @@ from insider_core.breaker import ReceiverStatus
 from insider_core.dispatch import Dispatcher
 from insider_core.errors import StoreUnavailable
 from insider_core.ports import AlertNotifier, Clock
-from insider_core.recording import BatchReport
-from insider_core.records import Alert
+from insider_core.result_writer import BatchReport
+from insider_core.values import Alert
 
 log = logging.getLogger(__name__)
+
+MAX_BATCH_SIZE = 1000
+BatchSize = Annotated[int, msgspec.Meta(ge=1, le=MAX_BATCH_SIZE)]
+"""How many messages one batch may claim; the settings and the API decode with it."""
 
 
 class SchedulerConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -33,8 +38,8 @@ class SchedulerConfig(msgspec.Struct, frozen=True, kw_only=True):
     def __post_init__(self) -> None:
         if self.interval_seconds <= 0:
             raise ValueError("interval_seconds must be greater than 0")
-        if not 1 <= self.batch_size <= 1000:
-            raise ValueError("batch_size must be between 1 and 1000")
+        if not 1 <= self.batch_size <= MAX_BATCH_SIZE:
+            raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}")
         if not 0.0 <= self.failure_rate <= 1.0:
             raise ValueError("failure_rate must be between 0 and 1")
         if not 1 <= self.pipeline <= 64:
@@ -68,8 +73,11 @@ class Scheduler:
         clock: Clock,
         config: SchedulerConfig,
         notifier: AlertNotifier | None = None,
+        cannot_start: str | None = None,
     ) -> None:
         self.dispatcher = dispatcher
+        self.cannot_start = cannot_start
+        """Why this scheduler must not be started (nothing it sends could arrive), if so."""
         self.clock = clock
         self.configured = config
         self.config = config

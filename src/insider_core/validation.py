@@ -9,7 +9,6 @@ from insider_core.errors import InvalidMessage
 
 # E.164: a plus sign, then 8 to 15 ASCII digits, the first not zero.
 E164 = re.compile(r"\+[1-9][0-9]{7,14}")
-ELLIPSIS = "..."
 # How far ahead a message may be scheduled.
 LONGEST_SCHEDULE = timedelta(days=365)
 
@@ -59,12 +58,3 @@ def _is_encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def truncate_for_sending(content: str, limit: int) -> str:
-    """Cut on a character (code point) boundary to `limit` characters, ending in '...'."""
-    if len(content) <= limit:
-        return content
-    if limit <= len(ELLIPSIS):
-        return content[:limit]
-    return content[: limit - len(ELLIPSIS)] + ELLIPSIS

@@ -16,7 +16,7 @@ SENT_AT = datetime(2026, 3, 14, 15, 9, 26, 535897, tzinfo=UTC)
 
 
 def sent(message_id: int, webhook_id: str | None = "wh-1", at: datetime = SENT_AT) -> CachedSend:
-    return CachedSend(id=message_id, message_id=webhook_id, sent_at=at)
+    return CachedSend(id=message_id, receipt_id=webhook_id, sent_at=at)
 
 
 class SentCacheContract:
@@ -47,7 +47,7 @@ class SentCacheContract:
     ) -> None:
         await cache.put_many([sent(8, None)])
 
-        assert (await cache.get_all())[8].message_id is None
+        assert (await cache.get_all())[8].receipt_id is None
 
     async def test_a_whole_second_keeps_its_time(self, cache: SentCache) -> None:
         whole = datetime(2026, 1, 1, 0, 0, 0, tzinfo=UTC)

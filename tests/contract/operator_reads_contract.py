@@ -55,7 +55,7 @@ class OperatorReadsContract:
             assert result.attempt is not None
             attempt = msgspec.structs.replace(result.attempt, started_at=started_at)
             results.append(msgspec.structs.replace(result, attempt=attempt))
-        assert await repository.record(results) == len(results)
+        assert await repository.save_results(results) == len(results)
 
     async def test_a_listing_by_phone_number_holds_only_that_numbers_messages_and_their_total(
         self, repository: MessageRepository
@@ -76,7 +76,7 @@ class OperatorReadsContract:
         for phone in (ALICE, BOB, ALICE):
             await repository.add(message_to(phone))
         [first, *_] = await repository.claim_due(1, START, START + LEASE, "token")
-        await repository.record([outcome_of(first, REJECTED, START)])
+        await repository.save_results([outcome_of(first, REJECTED, START)])
 
         failed = PageRequest(status=MessageStatus.FAILED, phone_number=ALICE)
         pending = PageRequest(status=MessageStatus.PENDING, phone_number=ALICE)

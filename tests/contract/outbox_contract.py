@@ -58,7 +58,7 @@ class OutboxContract:
         assert abs(message.created_at - now) < CLOSE
         assert abs(message.updated_at - now) < CLOSE
         assert now - CLOSE < message.next_attempt_at <= now
-        assert message.message_id is message.sent_at is message.last_error is None
+        assert message.receipt_id is message.sent_at is message.last_error is None
 
     async def test_an_inserted_row_is_sent_within_one_tick_and_counted(
         self, repository: MessageRepository, outside: OutsideWriter

@@ -27,14 +27,16 @@ from insider_core import (
     RetryPolicy,
     SendOutcome,
     StoreUnavailable,
+    shorten,
 )
+from insider_core.values import ATTEMPT_DETAIL_LIMIT
 
 START = datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
 PHONE = "+905551112233"
 POLICY = RetryPolicy(max_attempts=3, base_seconds=30, max_seconds=3600)
 
-ACCEPTED = SendOutcome.http(202, message_id="wh-1", duration_seconds=0.25)
+ACCEPTED = SendOutcome.http(202, receipt_id="wh-1", duration_seconds=0.25)
 UNAVAILABLE = SendOutcome.http(503, body="try later 🙁", duration_seconds=1.5)
 REJECTED = SendOutcome.http(400, body="bad number", duration_seconds=0.1)
 TIMED_OUT = SendOutcome.failure(ErrorKind.TIMEOUT, "timed out", duration_seconds=30.0)
@@ -61,7 +63,7 @@ def outcome_of(
 ) -> DeliveryResult:
     """What a worker reports after sending `claimed`; `token` overrides the claim it holds."""
     return DeliveryResult(
-        message=claimed.record(outcome, POLICY, at, Random(7)),
+        message=claimed.apply_outcome(outcome, POLICY, at, Random(7)),
         claim_token=token or claimed.claim_token or "",
         attempt=DeliveryAttempt(
             message_id=claimed.id,
@@ -70,7 +72,7 @@ def outcome_of(
             duration_ms=round(outcome.duration_seconds * 1000),
             http_status=outcome.http_status,
             error_kind=outcome.error_kind,
-            detail=DeliveryAttempt.clip(outcome.error),
+            detail=shorten(outcome.error, ATTEMPT_DETAIL_LIMIT),
         ),
     )
 
@@ -84,7 +86,7 @@ EVERY_OPERATION: dict[str, Operation] = {
     "list_page of sent": lambda store, now: store.list_page(PageRequest.sent(1, 20)),
     "stats": lambda store, now: store.stats(),
     "claim_due": lambda store, now: store.claim_due(10, now, now + LEASE, "token"),
-    "record": lambda store, now: store.record([unclaimed_result(now)]),
+    "save_results": lambda store, now: store.save_results([unclaimed_result(now)]),
     "replay_one": lambda store, now: store.replay_one(1, now),
     "replay_all": lambda store, now: store.replay_all(now),
     "count_failed": lambda store, now: store.count_failed(now - LEASE),
@@ -135,7 +137,7 @@ class MessageRepositoryContract:
         await self.add_at(repository, *([at] * len(outcomes)))
         claimed = await self.claim(repository, at, limit=len(outcomes))
         results = [outcome_of(m, o, at) for m, o in zip(claimed, outcomes, strict=True)]
-        assert await repository.record(results) == len(results)
+        assert await repository.save_results(results) == len(results)
         return [result.message for result in results]
 
     # Adding and reading
@@ -444,7 +446,7 @@ class MessageRepositoryContract:
         first, second, third = await self.add_at(repository, *([clock.now()] * 3))
         claimed = {m.id: m for m in await self.claim(repository, clock.now())}
         now = clock.now()
-        await repository.record(
+        await repository.save_results(
             [
                 outcome_of(claimed[first.id], ACCEPTED, now + timedelta(seconds=30)),
                 outcome_of(claimed[second.id], ACCEPTED, now + timedelta(seconds=10)),
@@ -609,7 +611,7 @@ class MessageRepositoryContract:
             for m, o in zip(claimed, (ACCEPTED, UNAVAILABLE, REJECTED), strict=True)
         ]
 
-        assert await repository.record(results) == 3
+        assert await repository.save_results(results) == 3
 
         for result in results:
             assert await repository.get(result.message.id) == result.message
@@ -618,7 +620,7 @@ class MessageRepositoryContract:
         assert statuses == [MessageStatus.SENT, MessageStatus.PENDING, MessageStatus.FAILED]
 
     async def test_record_of_nothing_applies_nothing(self, repository: MessageRepository) -> None:
-        assert await repository.record([]) == 0
+        assert await repository.save_results([]) == 0
 
     async def test_a_result_under_a_stale_claim_token_changes_nothing(
         self, repository: MessageRepository, clock: ManualClock
@@ -630,7 +632,7 @@ class MessageRepositoryContract:
 
         late = outcome_of(stale, ACCEPTED, now + LEASE + timedelta(seconds=2))
 
-        assert await repository.record([late]) == 0
+        assert await repository.save_results([late]) == 0
         assert await repository.get(current.id) == current
         assert await repository.list_attempts(current.id) == []
 
@@ -642,8 +644,8 @@ class MessageRepositoryContract:
         [claimed] = await self.claim(repository, now)
         result = outcome_of(claimed, UNAVAILABLE, now)
 
-        assert await repository.record([result]) == 1
-        assert await repository.record([result]) == 0
+        assert await repository.save_results([result]) == 1
+        assert await repository.save_results([result]) == 0
 
         assert await repository.get(claimed.id) == result.message
         assert await repository.list_attempts(claimed.id) == [result.attempt]
@@ -660,7 +662,7 @@ class MessageRepositoryContract:
             outcome_of(third, TIMED_OUT, now),
         ]
 
-        assert await repository.record(results) == 2
+        assert await repository.save_results(results) == 2
 
         assert await repository.get(second.id) == second
         assert await repository.list_attempts(second.id) == []
@@ -676,7 +678,7 @@ class MessageRepositoryContract:
         [taken] = await repository.claim_due(1, later, later + LEASE, "other-worker")
         results = [outcome_of(m, ACCEPTED, later) for m in (first, second, third)]
 
-        assert await repository.record(results) == 2
+        assert await repository.save_results(results) == 2
 
         assert taken.id == first.id
         assert await repository.get(first.id) == taken
@@ -695,9 +697,9 @@ class MessageRepositoryContract:
             outcome_of(m, o, now)
             for m, o in zip(claimed, (ACCEPTED, UNAVAILABLE, REJECTED), strict=True)
         ]
-        assert await repository.record(results[1:2]) == 1
+        assert await repository.save_results(results[1:2]) == 1
 
-        assert await repository.record(results) == 2
+        assert await repository.save_results(results) == 2
 
         for result in results:
             assert await repository.get(result.message.id) == result.message
@@ -712,7 +714,7 @@ class MessageRepositoryContract:
         outcomes = (ACCEPTED, UNAVAILABLE, REJECTED, TIMED_OUT)
         results = [outcome_of(m, outcomes[i % 4], now) for i, m in enumerate(claimed)]
 
-        assert await repository.record(results) == 250
+        assert await repository.save_results(results) == 250
 
         stats = await repository.stats()
         assert stats == MessageStats(pending=125, sent=63, failed=62)
@@ -731,7 +733,7 @@ class MessageRepositoryContract:
         assert stored is not None
         assert stored.last_error == failed.last_error
         [attempt] = await repository.list_attempts(failed.id)
-        assert attempt.detail == DeliveryAttempt.clip(outcome.error)
+        assert attempt.detail == shorten(outcome.error, ATTEMPT_DETAIL_LIMIT)
 
     async def test_a_long_webhook_message_id_is_kept_whole(
         self, repository: MessageRepository, clock: ManualClock
@@ -739,12 +741,12 @@ class MessageRepositoryContract:
         webhook_id = "wh-" + "x" * 2000
 
         [sent] = await self.settle(
-            repository, clock.now(), SendOutcome.http(202, message_id=webhook_id)
+            repository, clock.now(), SendOutcome.http(202, receipt_id=webhook_id)
         )
 
         stored = await repository.get(sent.id)
         assert stored is not None
-        assert stored.message_id == webhook_id
+        assert stored.receipt_id == webhook_id
 
     # Replaying the dead-letter queue
 
@@ -860,7 +862,7 @@ class MessageRepositoryContract:
         due = retried.next_attempt_at
         [claimed] = await self.claim(repository, due)
         second = outcome_of(claimed, ACCEPTED, due)
-        await repository.record([second])
+        await repository.save_results([second])
 
         attempts = await repository.list_attempts(retried.id)
 
@@ -880,7 +882,7 @@ class MessageRepositoryContract:
             started_at = now + timedelta(seconds=offset)
             attempt = msgspec.structs.replace(result.attempt, started_at=started_at)
             results.append(msgspec.structs.replace(result, attempt=attempt))
-        await repository.record(results)
+        await repository.save_results(results)
 
         assert await repository.prune_attempts(now) == 1
 

@@ -32,7 +32,7 @@ class RevisionedMessagesContract:
         for n in range(7):
             await store.add(new_message(START, content=f"message {n}"))
         claimed = await store.claim_due(3, START, START + LEASE, "token")
-        await store.record([outcome_of(m, ACCEPTED, START + LEASE / 2) for m in claimed[:2]])
+        await store.save_results([outcome_of(m, ACCEPTED, START + LEASE / 2) for m in claimed[:2]])
         requests = [
             PageRequest(page=1, page_size=3),
             PageRequest(page=2, page_size=3),
@@ -63,12 +63,12 @@ class RevisionedMessagesContract:
         seen.append(await self.revision_of(store, message.id))
         [recovered] = await store.claim_due(1, START + LEASE * 2, START + LEASE * 3, "second")
         seen.append(await self.revision_of(store, message.id))
-        await store.record([outcome_of(recovered, REJECTED, START + LEASE * 2)])
+        await store.save_results([outcome_of(recovered, REJECTED, START + LEASE * 2)])
         seen.append(await self.revision_of(store, message.id))
         assert await store.replay_one(message.id, START + LEASE * 3) is not None
         seen.append(await self.revision_of(store, message.id))
         [again] = await store.claim_due(1, START + LEASE * 3, START + LEASE * 4, "third")
-        await store.record([outcome_of(again, UNAVAILABLE, START + LEASE * 3)])
+        await store.save_results([outcome_of(again, UNAVAILABLE, START + LEASE * 3)])
         seen.append(await self.revision_of(store, message.id))
         await store.claim_due(1, START + LEASE * 99, START + LEASE * 100, "fourth")
         await store.replay_all(START + LEASE * 99)  # not failed: changes nothing
@@ -85,7 +85,7 @@ class RevisionedMessagesContract:
         before = await self.revision_of(store, message.id)
 
         stale = outcome_of(claimed, ACCEPTED, START, token="someone-else")
-        assert await store.record([stale]) == 0
+        assert await store.save_results([stale]) == 0
         _, created = await store.add(new_message(START, key=message.idempotency_key))
 
         assert created is False

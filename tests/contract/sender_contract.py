@@ -69,7 +69,7 @@ class MessageSenderContract:
 
         assert outcome.accepted
         assert not outcome.retryable
-        assert (outcome.http_status, outcome.message_id, outcome.error) == (202, "wh-42", None)
+        assert (outcome.http_status, outcome.receipt_id, outcome.error) == (202, "wh-42", None)
         assert outcome.duration_seconds > 0
 
     async def test_the_request_carries_the_recipient_and_the_content_as_json(
@@ -135,7 +135,7 @@ class MessageSenderContract:
         outcome = await sender.send(make_message(), "Hello")
 
         assert outcome.accepted
-        assert outcome.message_id is None
+        assert outcome.receipt_id is None
         assert outcome.error is not None
         assert "messageId" in outcome.error
 

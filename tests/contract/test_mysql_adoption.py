@@ -98,7 +98,7 @@ async def test_migrate_upgrades_the_seed_table_in_place_keeping_every_row(
     assert (stats.pending, stats.sent, stats.failed, stats.total) == (2, 1, 1, 4)
     delivered = messages["delivered"]
     assert delivered.status is MessageStatus.SENT
-    assert delivered.message_id == "wh-old-2"
+    assert delivered.receipt_id == "wh-old-2"
     assert delivered.sent_at == at("2025-03-01 10:02:00")
     assert delivered.created_at == at("2025-03-01 10:00:02")
     assert messages["rejected"].status is MessageStatus.FAILED

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from adapters.mysql import MySqlMessageRepository
 from adapters.mysql.claims import while_executing
 from adapters.mysql.migrations import load_migrations
-from adapters.mysql.queries import CLAIM_DUE, record_outcomes, record_under_token
+from adapters.mysql.queries import CLAIM_DUE, save_outcomes, save_under_token
 from adapters.mysql.rows import to_db_time
 from contract.mysql_databases import ScratchDatabase, scratch_database
 from contract.repository_contract import (
@@ -107,7 +107,7 @@ async def test_four_racing_workers_record_their_batches_without_waiting_on_each_
             while batch := await repository.claim_due(50, START, START + LEASE, uuid.uuid4().hex):
                 outcomes = (ACCEPTED, UNAVAILABLE)
                 results = [outcome_of(m, outcomes[m.id % 2], START) for m in batch]
-                recorded += await repository.record(results)
+                recorded += await repository.save_results(results)
             return recorded
 
         recorded = await asyncio.gather(*(work(worker) for worker in workers))
@@ -143,7 +143,7 @@ async def test_the_counts_stay_exact_while_creators_workers_and_replays_race(
             while not creating.done() or recorded < 100:
                 batch = await repository.claim_due(15, START, START + LEASE, uuid.uuid4().hex)
                 results = [outcome_of(m, outcomes[m.id % 3], START) for m in batch]
-                recorded += await repository.record(results)
+                recorded += await repository.save_results(results)
                 await repository.replay_all(START)
             return recorded
 
@@ -226,8 +226,8 @@ async def test_recording_reaches_the_batch_rows_by_primary_key_not_every_sending
             "2026-01-01",
         )
         plans = [
-            await _explain(scratch, record_under_token(2, all_sent=True), (*sent, *sent, "token")),
-            await _explain(scratch, record_outcomes(2), (*recorded, "token") * 2),
+            await _explain(scratch, save_under_token(2, all_sent=True), (*sent, *sent, "token")),
+            await _explain(scratch, save_outcomes(2), (*recorded, "token") * 2),
         ]
 
         for plan in plans:

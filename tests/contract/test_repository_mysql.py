@@ -142,7 +142,7 @@ async def test_recording_takes_as_many_statements_for_200_results_as_for_2(
             outcomes = (ACCEPTED, UNAVAILABLE)
             results = [outcome_of(m, outcomes[i % 2], START) for i, m in enumerate(claimed)]
             before = await _statements_sent(repository)
-            assert await repository.record(results) == count
+            assert await repository.save_results(results) == count
             return await _statements_sent(repository) - before
 
         assert await statements_to_record(2) == await statements_to_record(200)

@@ -163,7 +163,7 @@ async def test_the_outbox_migration_keeps_every_row_and_every_id_given(
         await repository.close()
 
     assert (stats.pending, stats.sent, stats.failed) == (1, 1, 1)
-    assert [(m.content, m.status.value, m.message_id, m.idempotency_key) for m in kept if m] == [
+    assert [(m.content, m.status.value, m.receipt_id, m.idempotency_key) for m in kept if m] == [
         ("m0", "pending", "wh-0", "key-0"),
         ("m1", "sent", "wh-1", "key-1"),
         ("m2", "failed", "wh-2", "key-2"),

@@ -40,7 +40,7 @@ OpenRepository = Callable[[], AbstractAsyncContextManager[MessageRepository]]
 MAX_ATTEMPTS = 3
 LEASE_SECONDS = 60.0
 ANSWERS = {
-    "accept": SendOutcome.http(202, message_id="from-webhook"),
+    "accept": SendOutcome.http(202, receipt_id="from-webhook"),
     "accept without id": SendOutcome.http(202),
     "server error": SendOutcome.http(500),
     "too many requests": SendOutcome.http(429, retry_after_seconds=5),
@@ -149,7 +149,7 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
             self.webhook.planned = deque(ANSWERS[name] for name in answers)
             report = self.run(self.dispatcher.dispatch_batch(batch_size))
             assert report.claimed <= batch_size
-            assert report.recorded == report.claimed
+            assert report.saved == report.claimed
 
         @rule(batch_size=st.integers(1, 3), delivered=st.booleans())
         def a_worker_vanishes_mid_batch(self, batch_size: int, delivered: bool) -> None:
@@ -191,7 +191,7 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
                 )
                 for m in claimed
             ]
-            self.run(self.repository.record(results))
+            self.run(self.repository.save_results(results))
             for message in claimed:
                 stored = before[message.id]
                 assert stored is not None
@@ -255,7 +255,7 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
                 assert 0 <= message.attempts <= MAX_ATTEMPTS
                 if message.status is MessageStatus.SENT:
                     assert message.sent_at is not None
-                    assert message.message_id is not None or message.last_error
+                    assert message.receipt_id is not None or message.last_error
                     frozen = self.sent_forever.setdefault(message.id, message)
                     assert message == frozen, "a sent message changed"
                 if message.id in self.failed_before and message.status is not MessageStatus.FAILED:

@@ -20,7 +20,7 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 DOWN = SendOutcome.http(503)
 TIMEOUT = SendOutcome.failure(ErrorKind.TIMEOUT, "timed out")
 BAD_REQUEST = SendOutcome.http(400)
-ACCEPTED = SendOutcome.http(202, message_id="m")
+ACCEPTED = SendOutcome.http(202, receipt_id="m")
 CONFIG = BreakerConfig(
     window=10, min_sends=4, failure_ratio=0.5, probe_delay_seconds=1, max_probe_delay_seconds=8
 )

@@ -15,8 +15,8 @@ from entrypoints.container import (
     open_container,
     resolve,
 )
+from entrypoints.metrics import DispatchMetrics
 from entrypoints.settings import MySqlTarget, load_settings
-from entrypoints.web.metrics import DispatchMetrics
 from insider_core import Dispatcher, MessageService, Scheduler
 
 MEMORY = {"DATABASE_URL": "memory://"}
@@ -38,6 +38,9 @@ async def test_without_webhook_url_the_sender_says_so_and_without_alert_url_no_n
     try:
         assert isinstance(await resolve(container.sender), WebhookNotConfigured)
         assert await resolve(container.notifier) is None
+        scheduler = await resolve(container.scheduler)
+        assert scheduler.cannot_start is not None
+        assert "WEBHOOK_URL" in scheduler.cannot_start
     finally:
         await close_container(container)
 
@@ -58,6 +61,7 @@ async def test_webhook_and_alert_urls_give_the_aiohttp_sender_and_notifier() -> 
         assert isinstance(sender, AiohttpWebhookSender)
         assert (sender.url, sender.auth_key) == ("http://hooks.test/in", "secret")
         assert isinstance(await resolve(container.notifier), AiohttpAlertNotifier)
+        assert (await resolve(container.scheduler)).cannot_start is None
     finally:
         await close_container(container)
 
@@ -98,6 +102,17 @@ async def test_the_scheduler_and_dispatcher_are_configured_from_the_settings() -
     assert dispatcher.policy.max_seconds == 60
     assert service.max_content_length == 160
     assert any(isinstance(observer, DispatchMetrics) for observer in dispatcher.observers)
+
+
+async def test_each_container_counts_its_own_dispatch_metrics() -> None:
+    first, second = (Container(settings=load_settings(MEMORY)) for _ in range(2))
+    metrics = [container.metrics() for container in (first, second)]
+
+    metrics[0].sent.inc(3)
+
+    assert metrics[0] is first.metrics()
+    assert metrics[0].registry.get_sample_value("messages_sent_total") == 3
+    assert metrics[1].registry.get_sample_value("messages_sent_total") == 0
 
 
 async def test_the_sqlite_store_is_opened_migrated_and_closed(tmp_path: Path) -> None:

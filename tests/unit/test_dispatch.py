@@ -13,7 +13,7 @@ async def test_a_batch_sends_due_messages_and_records_them_sent():
     harness = Harness()
     await harness.create(3)
     report = await harness.dispatcher.dispatch_batch(2)
-    assert (report.claimed, report.sent, report.recorded) == (2, 2, 2)
+    assert (report.claimed, report.sent, report.saved) == (2, 2, 2)
     stats = await harness.service.stats()
     assert (stats.pending, stats.sent) == (1, 2)
 
@@ -32,9 +32,9 @@ class CountingRepository(InMemoryMessageRepository):
         super().__init__()
         self.record_calls = 0
 
-    async def record(self, results):  # type: ignore[no-untyped-def]
+    async def save_results(self, results):  # type: ignore[no-untyped-def]
         self.record_calls += 1
-        return await super().record(results)
+        return await super().save_results(results)
 
 
 async def test_all_outcomes_of_a_batch_are_recorded_in_one_call():
@@ -58,7 +58,7 @@ async def test_sent_messages_are_cached_with_their_webhook_id():
     await harness.create(2)
     await harness.dispatcher.dispatch_batch(2)
     cached = await harness.service.cached()
-    assert {entry.message_id for entry in cached.values()} == {"wh-1-1", "wh-2-1"}
+    assert {entry.receipt_id for entry in cached.values()} == {"wh-1-1", "wh-2-1"}
 
 
 async def test_a_cache_outage_does_not_stop_delivery():
@@ -129,7 +129,7 @@ async def test_observers_see_each_recorded_batch():
     seen = []
 
     class Observer:
-        def batch_recorded(self, report):  # type: ignore[no-untyped-def]
+        def batch_finished(self, report):  # type: ignore[no-untyped-def]
             seen.append(report.sent)
 
     harness = Harness()
@@ -174,16 +174,16 @@ async def test_a_batch_smaller_than_the_concurrency_sends_every_message_once():
 
 
 class StoreThatWaitsForTheCache(InMemoryMessageRepository):
-    """Records only once the sent cache holds the batch: a recorder that wrote the cache after
+    """Records only once the sent cache holds the batch: a result_writer that wrote the cache after
     the store would wait forever."""
 
     def __init__(self, cache_written: asyncio.Event) -> None:
         super().__init__()
         self.cache_written = cache_written
 
-    async def record(self, results):  # type: ignore[no-untyped-def]
+    async def save_results(self, results):  # type: ignore[no-untyped-def]
         await asyncio.wait_for(self.cache_written.wait(), timeout=1)
-        return await super().record(results)
+        return await super().save_results(results)
 
 
 async def test_the_sent_cache_is_written_while_the_store_records():
@@ -200,7 +200,7 @@ async def test_the_sent_cache_is_written_while_the_store_records():
 
     report = await harness.dispatcher.dispatch_batch(2)
 
-    assert (report.sent, report.recorded) == (2, 2)
+    assert (report.sent, report.saved) == (2, 2)
     assert len(await harness.service.cached()) == 2
 
 

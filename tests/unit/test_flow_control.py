@@ -221,7 +221,7 @@ async def test_the_alert_webhook_hears_when_the_breaker_opens_and_when_it_closes
     breaker.allowance(1, harness.clock.now() + timedelta(seconds=1))
     probe = breaker.permit(harness.clock.now() + timedelta(seconds=1))
     assert probe is not None
-    breaker.observe(probe, SendOutcome.http(202, message_id="m"), harness.clock.now())
+    breaker.observe(probe, SendOutcome.http(202, receipt_id="m"), harness.clock.now())
     await settle()
 
     down, up = harness.notifier.alerts

@@ -42,7 +42,7 @@ async def test_a_batch_the_store_could_not_record_is_held_not_dropped() -> None:
     store = harness.repository
     await a_batch_lost_to_an_outage(harness)
 
-    assert harness.dispatcher.recorder.holding == 2
+    assert harness.dispatcher.result_writer.holding == 2
     with pytest.raises(StoreUnavailable):
         await harness.dispatcher.dispatch_batch(2)
     assert len(harness.sender.sent) == 2
@@ -58,7 +58,7 @@ async def test_held_results_are_written_before_anything_new_is_claimed() -> None
 
     report = await harness.dispatcher.dispatch_batch(2)
 
-    assert (report.sent, report.recorded, harness.dispatcher.recorder.holding) == (2, 2, 0)
+    assert (report.sent, report.saved, harness.dispatcher.result_writer.holding) == (2, 2, 0)
     assert len(harness.sender.sent) == 2
     assert len(await harness.service.cached()) == 2
     assert [len(await store.list_attempts(n)) for n in (1, 2)] == [1, 1]
@@ -97,7 +97,7 @@ async def test_a_held_result_for_a_message_another_worker_reclaimed_changes_noth
 
     report = await harness.dispatcher.dispatch_batch(2)
 
-    assert (report.claimed, report.recorded) == (2, 0)
+    assert (report.claimed, report.saved) == (2, 0)
     message = await store.get(1)
     assert message is not None
     assert message.status is MessageStatus.SENT
@@ -111,13 +111,13 @@ async def test_stop_writes_held_results_once_the_store_is_back() -> None:
     the_store_goes_down_while_sending(harness)
     harness.scheduler.start()
     await settle()
-    assert harness.dispatcher.recorder.holding == 2
+    assert harness.dispatcher.result_writer.holding == 2
     the_store_comes_back(harness)
 
     await harness.scheduler.stop()
 
     stats = await store.stats()
-    assert (stats.sent, stats.sending, harness.dispatcher.recorder.holding) == (2, 0, 0)
+    assert (stats.sent, stats.sending, harness.dispatcher.result_writer.holding) == (2, 0, 0)
 
 
 async def test_stop_names_the_results_it_could_not_record(
@@ -151,7 +151,7 @@ async def test_a_cache_outage_while_the_store_is_down_still_holds_the_results() 
 
     report = await harness.dispatcher.dispatch_batch(2)
 
-    assert (report.recorded, harness.dispatcher.recorder.holding) == (2, 0)
+    assert (report.saved, harness.dispatcher.result_writer.holding) == (2, 0)
     assert (await store.stats()).sent == 2
 
 
@@ -164,9 +164,9 @@ async def test_batches_side_by_side_claim_nothing_while_one_of_them_writes_the_h
         harness.dispatcher.dispatch_batch(2), harness.dispatcher.dispatch_batch(2)
     )
 
-    assert (writing.recorded, beside.claimed) == (2, 0)
+    assert (writing.saved, beside.claimed) == (2, 0)
     assert len(harness.sender.sent) == 2
-    assert harness.dispatcher.recorder.holding == 0
+    assert harness.dispatcher.result_writer.holding == 0
 
 
 async def test_results_of_batches_lost_side_by_side_are_all_held():
@@ -181,4 +181,4 @@ async def test_results_of_batches_lost_side_by_side_are_all_held():
     )
 
     assert all(isinstance(error, StoreUnavailable) for error in lost)
-    assert sorted(harness.dispatcher.recorder.held_message_ids) == [1, 2, 3, 4]
+    assert sorted(harness.dispatcher.result_writer.held_message_ids) == [1, 2, 3, 4]

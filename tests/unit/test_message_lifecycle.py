@@ -45,22 +45,22 @@ def test_an_expired_lease_is_recovered_without_counting_another_attempt():
 
 
 def test_a_202_marks_the_message_sent_with_the_webhook_id():
-    sent = claimed().record(SendOutcome.http(202, message_id="abc"), POLICY, T0, Random(0))
+    sent = claimed().apply_outcome(SendOutcome.http(202, receipt_id="abc"), POLICY, T0, Random(0))
     assert sent.status is MessageStatus.SENT
-    assert (sent.message_id, sent.sent_at, sent.last_error) == ("abc", T0, None)
+    assert (sent.receipt_id, sent.sent_at, sent.last_error) == ("abc", T0, None)
     assert sent.claim_token is None
 
 
 def test_a_202_without_message_id_is_still_sent_with_the_anomaly_noted():
-    sent = claimed().record(SendOutcome.http(202), POLICY, T0, Random(0))
+    sent = claimed().apply_outcome(SendOutcome.http(202), POLICY, T0, Random(0))
     assert sent.status is MessageStatus.SENT
-    assert sent.message_id is None
+    assert sent.receipt_id is None
     assert "messageId" in (sent.last_error or "")
 
 
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503])
 def test_a_retryable_failure_goes_back_to_pending_after_a_backoff(status):
-    retried = claimed().record(SendOutcome.http(status), POLICY, T0, Random(0))
+    retried = claimed().apply_outcome(SendOutcome.http(status), POLICY, T0, Random(0))
     assert retried.status is MessageStatus.PENDING
     assert T0 <= retried.next_attempt_at <= T0 + timedelta(seconds=30)
     assert retried.last_error == f"HTTP {status}"
@@ -68,22 +68,22 @@ def test_a_retryable_failure_goes_back_to_pending_after_a_backoff(status):
 
 @pytest.mark.parametrize("status", [400, 401, 404, 422, 200, 201, 301])
 def test_a_failure_that_retrying_cannot_fix_goes_to_the_dead_letter_queue(status):
-    failed = claimed().record(SendOutcome.http(status), POLICY, T0, Random(0))
+    failed = claimed().apply_outcome(SendOutcome.http(status), POLICY, T0, Random(0))
     assert failed.status is MessageStatus.FAILED
     assert failed.last_error == f"HTTP {status}"
 
 
 def test_the_last_allowed_attempt_dead_letters_even_a_retryable_failure():
-    failed = claimed(attempts=2).record(SendOutcome.http(503), POLICY, T0, Random(0))
+    failed = claimed(attempts=2).apply_outcome(SendOutcome.http(503), POLICY, T0, Random(0))
     assert failed.attempts == 3
     assert failed.status is MessageStatus.FAILED
 
 
 def test_replay_takes_a_failed_message_back_to_a_fresh_start():
-    failed = claimed(attempts=2).record(SendOutcome.http(400), POLICY, T0, Random(0))
+    failed = claimed(attempts=2).apply_outcome(SendOutcome.http(400), POLICY, T0, Random(0))
     replayed = failed.replay(T0 + timedelta(hours=1))
     assert replayed.status is MessageStatus.PENDING
-    assert (replayed.attempts, replayed.message_id, replayed.sent_at, replayed.last_error) == (
+    assert (replayed.attempts, replayed.receipt_id, replayed.sent_at, replayed.last_error) == (
         0,
         None,
         None,
@@ -120,6 +120,6 @@ def test_a_sent_message_can_never_be_claimed_failed_or_replayed():
 
 def test_a_long_error_is_clipped_before_it_is_stored():
     outcome = SendOutcome.http(500, body="x" * 5000)
-    failed = claimed(attempts=2).record(outcome, POLICY, T0, Random(0))
+    failed = claimed(attempts=2).apply_outcome(outcome, POLICY, T0, Random(0))
     assert failed.last_error is not None
     assert len(failed.last_error) == 1000

@@ -6,29 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from insider_core import InvalidMessage, truncate_for_sending, validate_new_message
+from insider_core import InvalidMessage, validate_new_message
 
 valid_phones = st.from_regex(r"\+[1-9][0-9]{7,14}", fullmatch=True)
-
-
-@given(st.text(), st.integers(0, 50))
-def test_truncation_never_exceeds_the_limit(content, limit):
-    assert len(truncate_for_sending(content, limit)) <= limit
-
-
-@given(st.text(), st.integers(4, 50))
-def test_truncation_keeps_short_content_and_marks_cut_content(content, limit):
-    sent = truncate_for_sending(content, limit)
-    if len(content) <= limit:
-        assert sent == content
-    else:
-        assert sent.endswith("...")
-        assert content.startswith(sent[:-3])
-
-
-def test_truncation_counts_characters_not_bytes():
-    assert truncate_for_sending("🚀" * 10, 6) == "🚀🚀🚀..."
-    assert truncate_for_sending("çğüşöı", 6) == "çğüşöı"
 
 
 @given(

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import aiohttp
 import msgspec
 
 from insider_core.errors import AlertNotDelivered
 from insider_core.ports import AlertNotifier
-from insider_core.records import Alert, ReceiverAlert
+from insider_core.text import shorten, utc_timestamp
+from insider_core.values import Alert, ReceiverAlert
 
 SNIPPET_LENGTH = 200
 
@@ -27,7 +26,7 @@ class AlertPayload(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
             run_number=alert.run_number,
             consecutive_failures=alert.consecutive_failures,
             messages_in_batch=alert.messages_in_batch,
-            timestamp=format_timestamp(alert.timestamp),
+            timestamp=utc_timestamp(alert.timestamp),
             message=alert.message,
         )
 
@@ -45,9 +44,9 @@ class ReceiverAlertPayload(msgspec.Struct, frozen=True, kw_only=True, rename="ca
         return cls(
             alert=alert.alert,
             state=alert.state,
-            since=None if alert.since is None else format_timestamp(alert.since),
+            since=None if alert.since is None else utc_timestamp(alert.since),
             reason=alert.reason,
-            timestamp=format_timestamp(alert.timestamp),
+            timestamp=utc_timestamp(alert.timestamp),
             message=alert.message,
         )
 
@@ -73,10 +72,5 @@ class AiohttpAlertNotifier(AlertNotifier):
 
 
 async def _refused(response: aiohttp.ClientResponse) -> AlertNotDelivered:
-    text = (await response.text(errors="replace"))[:SNIPPET_LENGTH]
+    text = shorten(await response.text(errors="replace"), SNIPPET_LENGTH)
     return AlertNotDelivered(f"alert webhook answered HTTP {response.status}: {text}")
-
-
-def format_timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with `Z`, always with microseconds."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -11,6 +11,7 @@ from insider_core.clock import SystemClock
 from insider_core.message import Message
 from insider_core.outcome import ACCEPTED, ErrorKind, SendOutcome
 from insider_core.ports import Clock, MessageSender
+from insider_core.text import shorten
 
 BODY_READ_LIMIT = 64 * 1024
 SNIPPET_LENGTH = 200
@@ -22,7 +23,7 @@ class WebhookRequest(msgspec.Struct, frozen=True):
 
 
 class WebhookReply(msgspec.Struct):
-    message_id: str | int | None = msgspec.field(default=None, name="messageId")
+    receipt_id: str | int | None = msgspec.field(default=None, name="messageId")
 
 
 class AiohttpWebhookSender(MessageSender):
@@ -81,7 +82,7 @@ class AiohttpWebhookSender(MessageSender):
         self, response: aiohttp.ClientResponse, raw: bytes, elapsed: float
     ) -> SendOutcome:
         if response.status == ACCEPTED:
-            return SendOutcome.http(ACCEPTED, message_id=_message_id(raw), duration_seconds=elapsed)
+            return SendOutcome.http(ACCEPTED, receipt_id=_receipt_id(raw), duration_seconds=elapsed)
         return SendOutcome.http(
             response.status,
             body=_snippet(raw),
@@ -92,14 +93,14 @@ class AiohttpWebhookSender(MessageSender):
         )
 
 
-def _message_id(raw: bytes) -> str | None:
+def _receipt_id(raw: bytes) -> str | None:
     try:
         reply = msgspec.json.decode(raw, type=WebhookReply)
     except msgspec.DecodeError:
         return None
-    if reply.message_id is None or reply.message_id == "":
+    if reply.receipt_id is None or reply.receipt_id == "":
         return None
-    return str(reply.message_id)
+    return str(reply.receipt_id)
 
 
 async def _read_body(response: aiohttp.ClientResponse) -> bytes:
@@ -112,10 +113,7 @@ async def _read_body(response: aiohttp.ClientResponse) -> bytes:
 
 
 def _snippet(raw: bytes) -> str | None:
-    text = " ".join(raw.decode(errors="replace").split())
-    if len(text) <= SNIPPET_LENGTH:
-        return text or None
-    return text[: SNIPPET_LENGTH - 3] + "..."
+    return shorten(" ".join(raw.decode(errors="replace").split()), SNIPPET_LENGTH) or None
 
 
 def _failure(kind: ErrorKind, error: str, started: float) -> SendOutcome:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from insider_core.errors import CacheUnavailable
 from insider_core.ports import Clock, SentCache
-from insider_core.records import CachedSend
+from insider_core.values import CachedSend
 
 DAY = timedelta(hours=24)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from insider_core.errors import AlertNotDelivered
 from insider_core.ports import AlertNotifier
-from insider_core.records import Alert, ReceiverAlert
+from insider_core.values import Alert, ReceiverAlert
 
 
 class RecordingAlertNotifier(AlertNotifier):

@@ -9,7 +9,8 @@ from insider_core.errors import StoreUnavailable
 from insider_core.message import Message, NewMessage
 from insider_core.outcome import ACCEPTED
 from insider_core.ports import MessageRepository, RevisionedMessages, SendSlotLedger, SlotChange
-from insider_core.records import (
+from insider_core.status import MessageStatus
+from insider_core.values import (
     AttemptsInMinute,
     DeliveryAttempt,
     DeliveryResult,
@@ -18,7 +19,6 @@ from insider_core.records import (
     PageRequest,
     Revision,
 )
-from insider_core.status import MessageStatus
 
 T = TypeVar("T")
 
@@ -126,7 +126,7 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
             self._store(message)
         return claimed
 
-    async def record(self, results: Sequence[DeliveryResult]) -> int:
+    async def save_results(self, results: Sequence[DeliveryResult]) -> int:
         await self._reach()
         applied = 0
         for result in results:

@@ -11,7 +11,7 @@ Script = Callable[[Message], SendOutcome]
 
 
 def accept(message: Message) -> SendOutcome:
-    return SendOutcome.http(202, message_id=f"wh-{message.id}-{message.attempts}")
+    return SendOutcome.http(202, receipt_id=f"wh-{message.id}-{message.attempts}")
 
 
 def respond(status: int) -> Script:

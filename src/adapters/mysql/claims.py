@@ -22,7 +22,7 @@ from adapters.mysql.rows import (
     to_db_text,
 )
 from insider_core.message import Message
-from insider_core.records import DeliveryResult
+from insider_core.values import DeliveryResult
 
 T = TypeVar("T")
 
@@ -62,17 +62,17 @@ def shared_claim_token(results: Sequence[DeliveryResult]) -> str | None:
     return token
 
 
-async def record_under_token(
+async def save_under_token(
     cursor: aiomysql.Cursor, token: str, results: Sequence[DeliveryResult]
 ) -> int:
     """Two statements: update every message still held under `token`, then insert the
     attempts. When the UPDATE applied to every result, all of them applied; when it applied to
     none, there is nothing more to write; otherwise raises NotAllHeld."""
     if all(is_plain_sent(result.message) for result in results):
-        statement = sql.record_under_token(len(results), all_sent=True)
+        statement = sql.save_under_token(len(results), all_sent=True)
         params = [value for result in results for value in sent_params(result.message)]
     else:
-        statement = sql.record_under_token(len(results), all_sent=False)
+        statement = sql.save_under_token(len(results), all_sent=False)
         params = [value for result in results for value in outcome_params(result.message)]
     applied, insert = await while_executing(
         cursor, statement, [*params, token], lambda: attempts_insert(results, cursor.mogrify)
@@ -86,7 +86,7 @@ async def record_under_token(
     return len(results)
 
 
-async def record_results(cursor: aiomysql.Cursor, results: Sequence[DeliveryResult]) -> int:
+async def save_results(cursor: aiomysql.Cursor, results: Sequence[DeliveryResult]) -> int:
     """Three statements whatever the batch size: lock the claims, update every message still
     held under its token, insert the attempts of exactly those. Returns how many applied."""
     ids = sorted({result.message.id for result in results})
@@ -95,7 +95,7 @@ async def record_results(cursor: aiomysql.Cursor, results: Sequence[DeliveryResu
     if not applied:
         return 0
     await cursor.execute(
-        sql.record_outcomes(len(applied)),
+        sql.save_outcomes(len(applied)),
         [value for r in applied for value in (*outcome_params(r.message), r.claim_token)],
     )
     if (insert := attempts_insert(applied, cursor.mogrify)) is not None:

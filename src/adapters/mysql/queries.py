@@ -57,7 +57,7 @@ CLAIM_UPDATE = (
 LOCK_CLAIMS = (
     "SELECT id, claim_token FROM messages WHERE status = 'sending' AND id IN ({ids}) FOR UPDATE"
 )
-RECORDED_COLUMNS = (
+SAVED_COLUMNS = (
     "id",
     "status",
     "attempts",
@@ -69,7 +69,7 @@ RECORDED_COLUMNS = (
     "claim_token",
     "updated_at",
 )
-RECORDED_ASSIGNMENTS = ", ".join(f"m.{column} = r.{column}" for column in RECORDED_COLUMNS[1:])
+SAVED_ASSIGNMENTS = ", ".join(f"m.{column} = r.{column}" for column in SAVED_COLUMNS[1:])
 # What a sent result writes beyond the constants of the sent state (see rows.is_plain_sent).
 SENT_COLUMNS = ("id", "message_id", "sent_at", "last_error")
 SENT_ASSIGNMENTS = (
@@ -142,28 +142,28 @@ def values_table(columns: Sequence[str], rows: int) -> str:
     return f"{first} UNION ALL VALUES {value_rows(rows - 1, len(columns))}"
 
 
-def record_outcomes(rows: int) -> str:
+def save_outcomes(rows: int) -> str:
     """One UPDATE for a whole batch: the new states as a derived table joined on id, still
     fenced by the claim token each result was made under (`held_token`). STRAIGHT_JOIN reads
     the derived table first, so the UPDATE reaches (and locks) the batch's own rows by primary
     key; left to itself the optimizer may scan every sending row through the status index,
     other workers' batches included."""
-    columns = (*RECORDED_COLUMNS, "held_token")
+    columns = (*SAVED_COLUMNS, "held_token")
     return (
         f"UPDATE ({values_table(columns, rows)}) AS r STRAIGHT_JOIN messages AS m "
         "ON m.id = r.id AND m.claim_token = r.held_token AND m.status = 'sending' "
-        f"SET {RECORDED_ASSIGNMENTS}"
+        f"SET {SAVED_ASSIGNMENTS}"
     )
 
 
-def record_under_token(rows: int, *, all_sent: bool) -> str:
+def save_under_token(rows: int, *, all_sent: bool) -> str:
     """One UPDATE for a batch made under one claim token (the last parameter), which fences
     every row; a batch of plain sent results writes SENT_COLUMNS only."""
     if all_sent:
         columns: Sequence[str] = SENT_COLUMNS
         assignments = SENT_ASSIGNMENTS
     else:
-        columns, assignments = RECORDED_COLUMNS, RECORDED_ASSIGNMENTS
+        columns, assignments = SAVED_COLUMNS, SAVED_ASSIGNMENTS
     return (
         f"UPDATE ({values_table(columns, rows)}) AS r STRAIGHT_JOIN messages AS m "
         f"ON m.id = r.id SET {assignments} WHERE m.claim_token = %s AND m.status = 'sending'"

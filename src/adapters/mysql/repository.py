@@ -13,8 +13,8 @@ from adapters.mysql import queries as sql
 from adapters.mysql.claims import (
     NotAllHeld,
     claim_due,
-    record_results,
-    record_under_token,
+    save_results,
+    save_under_token,
     shared_claim_token,
 )
 from adapters.mysql.database import Database, ServerSettings
@@ -30,7 +30,8 @@ from adapters.mysql.rows import (
 )
 from insider_core.message import Message, NewMessage
 from insider_core.ports import MessageRepository, RevisionedMessages, SendSlotLedger, SlotChange
-from insider_core.records import (
+from insider_core.status import MessageStatus
+from insider_core.values import (
     AttemptsInMinute,
     DeliveryAttempt,
     DeliveryResult,
@@ -39,7 +40,6 @@ from insider_core.records import (
     PageRequest,
     Revision,
 )
-from insider_core.status import MessageStatus
 
 # At most this many concurrent creations share one INSERT.
 CREATIONS_PER_STATEMENT = 200
@@ -255,7 +255,7 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
         async with self._database.transaction() as cursor:
             return await claim_due(cursor, limit, now, lease_until, claim_token)
 
-    async def record(self, results: Sequence[DeliveryResult]) -> int:
+    async def save_results(self, results: Sequence[DeliveryResult]) -> int:
         """A batch under one claim token is fenced by that token in the UPDATE itself; only
         when some of its results no longer hold it (a lease expired and another worker took
         the message) is it rolled back and fenced result by result, under row locks."""
@@ -265,11 +265,11 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
         if token is not None:
             try:
                 async with self._database.transaction() as cursor:
-                    return await record_under_token(cursor, token, results)
+                    return await save_under_token(cursor, token, results)
             except NotAllHeld:
                 pass
         async with self._database.transaction() as cursor:
-            return await record_results(cursor, results)
+            return await save_results(cursor, results)
 
     async def replay_one(self, message_id: int, now: datetime) -> Message | None:
         moment = to_db_text(now)

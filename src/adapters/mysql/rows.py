@@ -77,13 +77,13 @@ attempt_params = MAPPER.attempt_params
 
 
 def outcome_params(message: Message) -> tuple[Any, ...]:
-    """Values for one row of the recorded outcomes, in RECORDED_COLUMNS order."""
+    """Values for one row of the recorded outcomes, in SAVED_COLUMNS order."""
     return (message.id, *MAPPER.outcome_values(message))
 
 
 def sent_params(message: Message) -> tuple[Any, ...]:
     """Values for one row of SENT_COLUMNS (`updated_at` is `sent_at`, see is_plain_sent)."""
-    return (message.id, message.message_id, to_db_text(message.updated_at), message.last_error)
+    return (message.id, message.receipt_id, to_db_text(message.updated_at), message.last_error)
 
 
 def is_plain_sent(message: Message) -> bool:

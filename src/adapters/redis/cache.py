@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import msgspec
 import redis.asyncio as aioredis
@@ -11,7 +11,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from insider_core.errors import CacheUnavailable
 from insider_core.ports import SentCache
-from insider_core.records import CachedSend
+from insider_core.text import utc_timestamp
+from insider_core.values import CachedSend
 
 DAY_SECONDS = 86400
 SCAN_COUNT = 500
@@ -31,7 +32,7 @@ return #KEYS
 class StoredSend(msgspec.Struct, frozen=True, rename="camel"):
     """The JSON value of one key: `{"messageId": ..., "sentAt": "...Z"}`."""
 
-    message_id: str | None
+    receipt_id: str | None = msgspec.field(name="messageId")
     sent_at: str
 
 
@@ -112,15 +113,8 @@ class RedisSentCache(SentCache):
         return int(suffix) if suffix.isdigit() else None
 
 
-def format_timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with `Z`, always with microseconds."""
-    if moment.tzinfo is not UTC:
-        moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="microseconds")[:26] + "Z"
-
-
 def _encode(entry: CachedSend) -> bytes:
-    stored = StoredSend(message_id=entry.message_id, sent_at=format_timestamp(entry.sent_at))
+    stored = StoredSend(receipt_id=entry.receipt_id, sent_at=utc_timestamp(entry.sent_at))
     return msgspec.json.encode(stored)
 
 
@@ -132,4 +126,4 @@ def _decode(message_id: int | None, value: bytes | str | None) -> CachedSend | N
         sent_at = msgspec.convert(stored.sent_at, datetime)
     except msgspec.DecodeError:
         return None
-    return CachedSend(id=message_id, message_id=stored.message_id, sent_at=sent_at)
+    return CachedSend(id=message_id, receipt_id=stored.receipt_id, sent_at=sent_at)

@@ -8,8 +8,8 @@ from typing import Any, Generic, TypeVar
 
 from insider_core.message import Message, NewMessage
 from insider_core.outcome import ErrorKind
-from insider_core.records import DeliveryAttempt, DeliveryResult
 from insider_core.status import MessageStatus
+from insider_core.values import DeliveryAttempt, DeliveryResult
 
 MESSAGE_COLUMNS = (
     "id, content, phone_number, status, message_id, sent_at, attempts, next_attempt_at, "
@@ -42,7 +42,7 @@ class RowMapper(Generic[Stored]):
             content=row[1],
             phone_number=row[2],
             status=MessageStatus(row[3]),
-            message_id=row[4],
+            receipt_id=row[4],  # the column message_id
             sent_at=self.optional_from_db(row[5]),
             attempts=row[6],
             next_attempt_at=self.from_db(row[7]),
@@ -74,7 +74,7 @@ class RowMapper(Generic[Stored]):
         return (
             message.status.value,
             message.attempts,
-            message.message_id,
+            message.receipt_id,
             self.optional_to_db(message.sent_at),
             self.to_db(message.next_attempt_at),
             message.last_error,

@@ -16,7 +16,7 @@ from adapters.sqlite.rows import (
     to_db_time,
 )
 from insider_core.message import Message
-from insider_core.records import DeliveryResult
+from insider_core.values import DeliveryResult
 
 
 async def claim_due(
@@ -38,9 +38,7 @@ async def claim_due(
     return [message.claim(now, lease_until, claim_token) for message in due]
 
 
-async def record_results(
-    connection: aiosqlite.Connection, results: Sequence[DeliveryResult]
-) -> int:
+async def save_results(connection: aiosqlite.Connection, results: Sequence[DeliveryResult]) -> int:
     """Read the claims, then update every message still held under its token and insert the
     attempts of exactly those. Returns how many applied."""
     ids = sorted({result.message.id for result in results})

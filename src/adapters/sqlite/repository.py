@@ -9,7 +9,7 @@ from typing import TypeVar
 import aiosqlite
 
 from adapters.sqlite import queries as sql
-from adapters.sqlite.claims import claim_due, record_results
+from adapters.sqlite.claims import claim_due, save_results
 from adapters.sqlite.connection import connect, transaction, unreachable_as_store_unavailable
 from adapters.sqlite.migrations import apply_migrations
 from adapters.sqlite.rows import (
@@ -22,7 +22,8 @@ from adapters.sqlite.rows import (
 from insider_core.errors import StoreUnavailable
 from insider_core.message import Message, NewMessage
 from insider_core.ports import MessageRepository, SendSlotLedger, SlotChange
-from insider_core.records import (
+from insider_core.status import MessageStatus
+from insider_core.values import (
     AttemptsInMinute,
     DeliveryAttempt,
     DeliveryResult,
@@ -30,7 +31,6 @@ from insider_core.records import (
     Page,
     PageRequest,
 )
-from insider_core.status import MessageStatus
 
 T = TypeVar("T")
 
@@ -119,11 +119,11 @@ class SqliteMessageRepository(MessageRepository, SendSlotLedger):
         async with self._session() as connection, transaction(connection):
             return await claim_due(connection, limit, now, lease_until, claim_token)
 
-    async def record(self, results: Sequence[DeliveryResult]) -> int:
+    async def save_results(self, results: Sequence[DeliveryResult]) -> int:
         if not results:
             return 0
         async with self._session() as connection, transaction(connection):
-            return await record_results(connection, results)
+            return await save_results(connection, results)
 
     async def replay_one(self, message_id: int, now: datetime) -> Message | None:
         moment = to_db_time(now)

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 
 import msgspec
 
 from adapters.http.signing import WebhookSigner
+from entrypoints.decode_errors import FIELD_AT_PATH, is_bad_choice, plain_expectation
 from entrypoints.settings.model import KNOWN_VARIABLES, Settings
 from entrypoints.settings.targets import check_http_url, check_redis_url, parse_database_url
-
-FIELD_IN_ERROR = re.compile(r" - at `\$\.(?P<name>[A-Z0-9_]+)`$")
-EXPECTED = re.compile(r"Expected `(?P<type>[\w |]+)`(?:, got `[\w ]+`)?(?P<bound>.*)")
-TYPE_NAMES = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "text"}
 
 
 class SettingsError(ValueError):
@@ -87,17 +83,15 @@ def _value_problems(raw: Mapping[str, str]) -> list[tuple[str, str]]:
 
 def _explain(error: msgspec.ValidationError, raw: Mapping[str, str]) -> tuple[str, str]:
     text = str(error)
-    match = FIELD_IN_ERROR.search(text)
+    match = FIELD_AT_PATH.search(text)
     if match is None:
         return ("settings", text)
     name = match["name"]
     reason = text[: match.start()]
-    if reason.startswith("Invalid enum value"):
+    if is_bad_choice(reason):
         reason = "must be one of " + ", ".join(_choices(name))
-    elif expected := EXPECTED.fullmatch(reason):
-        expected_type = expected["type"].removesuffix(" | null")  # null: unset, the default
-        kind = TYPE_NAMES.get(expected_type, expected_type)
-        reason = f"must be {kind}{expected['bound']}"
+    elif plain := plain_expectation(reason):
+        reason = plain
     return (name, f"{reason}, got {raw.get(name, '')!r}")
 
 

@@ -13,6 +13,7 @@ from entrypoints.settings.targets import (
     parse_database_url,
     redis_url_from_parts,
 )
+from insider_core import BatchSize
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 Positive = Annotated[float, msgspec.Meta(gt=0, le=86_400)]
@@ -54,7 +55,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     breaker_max_probe_delay_seconds: Positive = 30
     dispatch_pipeline: Annotated[int, msgspec.Meta(ge=1, le=64)] = 2
 
-    message_batch_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 2
+    message_batch_size: BatchSize = 2
     message_send_interval_minutes: Annotated[float, msgspec.Meta(gt=0, le=1440)] = 2
     message_send_interval_seconds: Positive | None = None
     message_max_content_length: Annotated[int, msgspec.Meta(ge=4, le=1_000_000)] = 1000

@@ -11,6 +11,8 @@ from litestar.exceptions import ValidationException
 from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 
+from entrypoints.decode_errors import without_path
+
 
 def every_problem(body_type: type[msgspec.Struct], raw: Any) -> dict[str, str]:
     """`{field: msgspec's reason}` for each missing, unknown or invalid field of `raw`, the
@@ -39,11 +41,11 @@ def _problem(value: Any, expected: Any) -> str | None:
         msgspec.convert(value, expected, strict=True)
     except msgspec.ValidationError as strict_error:
         if isinstance(value, str | bool):
-            return str(strict_error).split(" - at `$", 1)[0]
+            return without_path(strict_error)
         try:
             msgspec.convert(value, expected, strict=False)
         except msgspec.ValidationError as error:
-            return str(error).split(" - at `$", 1)[0]
+            return without_path(error)
     return None
 
 

@@ -13,6 +13,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
 from entrypoints.container import Container, resolve
+from entrypoints.metrics import DispatchMetrics
 from entrypoints.settings import Settings
 from entrypoints.web.listing import MessageListing
 from insider_core import Clock, MessageRepository, MessageService, Scheduler, SentCache
@@ -26,6 +27,7 @@ Repository = NamedDependency[SkipValidation[MessageRepository]]
 Cache = NamedDependency[SkipValidation[SentCache]]
 AnyClock = NamedDependency[SkipValidation[Clock]]
 CurrentSettings = NamedDependency[Settings]
+Metrics = NamedDependency[DispatchMetrics]
 
 
 class Services(NamedTuple):
@@ -36,6 +38,7 @@ class Services(NamedTuple):
     cache: SentCache
     clock: Clock
     settings: Settings
+    metrics: DispatchMetrics
 
     @classmethod
     async def resolve(cls, container: Container) -> Services:
@@ -49,6 +52,7 @@ class Services(NamedTuple):
             cache=await resolve(container.cache),
             clock=container.clock(),
             settings=container.settings(),
+            metrics=container.metrics(),
         )
 
 

@@ -3,7 +3,7 @@ the core's types."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -15,6 +15,7 @@ from insider_core import (
     Message,
     MessageStats,
     MessageStatus,
+    utc_timestamp,
 )
 
 Timestamp = Annotated[
@@ -33,15 +34,8 @@ class Camel(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     pass
 
 
-def timestamp(moment: datetime) -> str:
-    """UTC, ISO 8601, always with microseconds and `Z`."""
-    if moment.tzinfo is not UTC:
-        moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
-
-
 def optional_timestamp(moment: datetime | None) -> str | None:
-    return None if moment is None else timestamp(moment)
+    return None if moment is None else utc_timestamp(moment)
 
 
 # No attempt is to come for these: the store keeps the last due time, the API shows none.
@@ -56,7 +50,7 @@ class MessageBody(Camel, frozen=True):
     content: str
     phone_number: str
     status: MessageStatus
-    message_id: str | None
+    receipt_id: str | None = msgspec.field(name="messageId")
     sent_at: Timestamp | None
     attempts: int
     next_attempt_at: Timestamp | None
@@ -72,16 +66,18 @@ class MessageBody(Camel, frozen=True):
             content=message.content,
             phone_number=message.phone_number,
             status=message.status,
-            message_id=message.message_id,
+            receipt_id=message.receipt_id,
             sent_at=optional_timestamp(message.sent_at),
             attempts=message.attempts,
             next_attempt_at=(
-                None if message.status in NO_NEXT_ATTEMPT else timestamp(message.next_attempt_at)
+                None
+                if message.status in NO_NEXT_ATTEMPT
+                else utc_timestamp(message.next_attempt_at)
             ),
             last_error=message.last_error,
             idempotency_key=message.idempotency_key,
-            created_at=timestamp(message.created_at),
-            updated_at=timestamp(message.updated_at),
+            created_at=utc_timestamp(message.created_at),
+            updated_at=utc_timestamp(message.updated_at),
         )
 
 
@@ -97,7 +93,7 @@ class AttemptBody(Camel, frozen=True):
     def of(cls, attempt: DeliveryAttempt) -> AttemptBody:
         return cls(
             attempt_number=attempt.attempt_number,
-            started_at=timestamp(attempt.started_at),
+            started_at=utc_timestamp(attempt.started_at),
             duration_ms=attempt.duration_ms,
             http_status=attempt.http_status,
             error_kind=attempt.error_kind,
@@ -124,12 +120,12 @@ class StatsBody(Camel, frozen=True):
 
 
 class CachedBody(Camel, frozen=True):
-    message_id: str | None
+    receipt_id: str | None = msgspec.field(name="messageId")
     sent_at: Timestamp
 
     @classmethod
     def of(cls, entry: CachedSend) -> CachedBody:
-        return cls(message_id=entry.message_id, sent_at=timestamp(entry.sent_at))
+        return cls(receipt_id=entry.receipt_id, sent_at=utc_timestamp(entry.sent_at))
 
 
 class ReplayedBody(Camel, frozen=True):

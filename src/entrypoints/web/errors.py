@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -15,6 +14,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 
+from entrypoints.decode_errors import FIELD_NAMED, is_bad_choice, plain_expectation
 from entrypoints.web.body_checks import problems_of_read_body
 from entrypoints.web.envelopes import failure
 from insider_core import (
@@ -33,16 +33,6 @@ INVALID_API_KEY = "Invalid or missing API key"
 API_KEY_NOT_CONFIGURED = "API key is not configured for this endpoint group"
 VALIDATION_FAILED = "Validation failed"
 INVALID_JSON = "Invalid JSON body"
-FIELD_NAMED = re.compile(r"field `(?P<field>[^`]+)`")
-EXPECTED = re.compile(r"Expected `(?P<type>[\w |]+)`(?:, got `[\w ]+`)?(?P<bound>.*)")
-TYPE_NAMES = {
-    "int": "an integer",
-    "float": "a number",
-    "str": "a string",
-    "bool": "true or false",
-    "object": "a JSON object",
-    "array": "a JSON array",
-}
 ENUM_CHOICES = {"status": ", ".join(status.value for status in MessageStatus)}
 PARAMETER_NAMES = {"page_size": "pageSize", "idempotency_key": "Idempotency-Key"}
 QUERY_NAMES = frozenset({"page", "pageSize", "status", "Idempotency-Key", "message_id"})
@@ -96,13 +86,9 @@ def validation_details(errors: Any) -> dict[str, str]:
 
 def plain_reason(key: str, reason: str) -> str:
     """msgspec's "Expected `int` >= 1" as "must be an integer >= 1"."""
-    if reason.startswith("Invalid enum value") and key in ENUM_CHOICES:
+    if is_bad_choice(reason) and key in ENUM_CHOICES:
         return f"must be one of {ENUM_CHOICES[key]}"
-    if expected := EXPECTED.fullmatch(reason):
-        expected_type = expected["type"].removesuffix(" | null")  # null: the field's default
-        kind = TYPE_NAMES.get(expected_type, f"of type {expected_type}")
-        return f"must be {kind}{expected['bound']}"
-    return reason
+    return plain_expectation(reason) or reason
 
 
 def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:

@@ -17,8 +17,9 @@ from entrypoints.web.dependencies import (
     Repository,
     SchedulerLoop,
 )
-from entrypoints.web.dto import Timestamp, timestamp
+from entrypoints.web.dto import Timestamp
 from entrypoints.web.responses import also
+from insider_core import utc_timestamp
 
 log = logging.getLogger(__name__)
 PING_TIMEOUT_SECONDS = 3.0
@@ -84,7 +85,7 @@ class HealthController(Controller):
             overall = "down"
         body = HealthBody(
             status=overall,
-            timestamp=timestamp(clock.now()),
+            timestamp=utc_timestamp(clock.now()),
             components=Components(
                 database=ComponentHealth("up" if database_up else "down"),
                 redis=ComponentHealth(redis),

@@ -9,12 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from litestar import Litestar
 
-from entrypoints.container import (
-    Container,
-    WebhookNotConfigured,
-    close_container,
-    open_container,
-)
+from entrypoints.container import Container, close_container, open_container
 from entrypoints.seeding import seed_if_empty
 from entrypoints.settings import Settings
 from entrypoints.web.dependencies import Services
@@ -63,8 +58,8 @@ async def seed_sample_messages(services: Services) -> None:
 
 
 def start(scheduler: Scheduler) -> None:
-    if isinstance(scheduler.dispatcher.sender, WebhookNotConfigured):
-        log.warning("scheduler not started: WEBHOOK_URL is not set")
+    if scheduler.cannot_start is not None:
+        log.warning("scheduler not started: %s", scheduler.cannot_start)
         return
     scheduler.start()
     log.info(

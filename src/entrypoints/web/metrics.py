@@ -1,15 +1,17 @@
-"""Prometheus metrics: Litestar's HTTP metrics plus what each dispatched batch did."""
+"""Prometheus metrics at /metrics: Litestar's HTTP metrics and the container's dispatch metrics
+(entrypoints/metrics.py)."""
 
 from __future__ import annotations
 
-from functools import cache
+import os
 
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+from litestar import Controller, get
+from litestar.plugins.prometheus import PrometheusConfig
+from litestar.response import Response
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
-from insider_core import BatchReport, BreakerState, DispatchObserver, ErrorKind, ReceiverStatus
-
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+from entrypoints.web.dependencies import Metrics
 
 http_metrics = PrometheusConfig(
     app_name="insider",
@@ -20,66 +22,19 @@ http_metrics = PrometheusConfig(
 )
 
 
-class MetricsController(PrometheusController):
+class MetricsController(Controller):
     path = "/metrics"
     include_in_schema = False
 
-
-class DispatchMetrics(DispatchObserver):
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.sent = Counter("messages_sent", "Messages the webhook accepted", registry=registry)
-        self.failed = Counter(
-            "messages_failed",
-            "Send attempts that failed (retried or dead-lettered)",
-            registry=registry,
-        )
-        self.retried = Counter(
-            "messages_retried", "Failed attempts scheduled for another try", registry=registry
-        )
-        self.dead_lettered = Counter(
-            "messages_dead_lettered", "Messages moved to the dead-letter queue", registry=registry
-        )
-        self.released = Counter(
-            "messages_released",
-            "Claimed messages given back unsent while the receiver was unavailable",
-            registry=registry,
-        )
-        self.latency = Histogram(
-            "webhook_latency_seconds",
-            "Time the webhook took to answer one message",
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
-
-        self.receiver_down = Gauge(
-            "receiver_breaker_open",
-            "1 while the circuit breaker holds sending (open or half-open), else 0; with "
-            "several workers, 1 while any live worker's breaker does",
-            multiprocess_mode="livemax",
-            registry=registry,
-        )
-        self.breaker_opened = Counter(
-            "receiver_breaker_opened", "Times the receiver looked down", registry=registry
-        )
-
-    @staticmethod
-    @cache
-    def shared() -> DispatchMetrics:
-        """The process-wide metrics in the default registry that /metrics exposes."""
-        return DispatchMetrics(REGISTRY)
-
-    def receiver_changed(self, status: ReceiverStatus) -> None:
-        self.receiver_down.set(0 if status.up else 1)
-        if status.state is BreakerState.OPEN:
-            self.breaker_opened.inc()
-
-    def batch_recorded(self, report: BatchReport) -> None:
-        self.sent.inc(report.sent)
-        self.failed.inc(report.failed_attempts)
-        self.retried.inc(report.retried)
-        self.dead_lettered.inc(report.dead_lettered)
-        self.released.inc(report.released)
-        for result in report.results:
-            attempt = result.attempt
-            if attempt is not None and attempt.error_kind is not ErrorKind.INJECTED:
-                self.latency.observe(attempt.duration_ms / 1000)
+    @get()
+    async def get(self, metrics: Metrics) -> Response[bytes]:
+        """With several workers every process writes its metrics to the shared directory
+        (entrypoints/workers.py), which is read whole; alone, the process's default registry
+        (the HTTP metrics) and the dispatch metrics' own."""
+        if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+            everything = CollectorRegistry()
+            MultiProcessCollector(everything)  # type: ignore[no-untyped-call]
+            text = generate_latest(everything)
+        else:
+            text = generate_latest(REGISTRY) + generate_latest(metrics.registry)
+        return Response(text, headers={"Content-Type": CONTENT_TYPE_LATEST})

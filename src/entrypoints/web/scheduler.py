@@ -7,7 +7,6 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 
-from entrypoints.container import WebhookNotConfigured
 from entrypoints.web.body_checks import require_strict_body
 from entrypoints.web.dependencies import SchedulerLoop
 from entrypoints.web.envelopes import Success, ok
@@ -34,8 +33,8 @@ class SchedulerController(Controller):
         `batchSize`, for this run only: a start without a body uses the configured values.
         A body sent to a running scheduler is refused (409): stop it to change its settings."""
         require_strict_body(request)
-        if isinstance(scheduler.dispatcher.sender, WebhookNotConfigured):
-            raise SchedulerCannotStart("WEBHOOK_URL is not configured; nothing can be sent")
+        if scheduler.cannot_start is not None:
+            raise SchedulerCannotStart(scheduler.cannot_start)
         if data is not None and scheduler.running:
             raise SchedulerCannotStart(
                 "Scheduler is already running; stop it to change its settings"

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from entrypoints.web.dto import Camel, Timestamp, optional_timestamp
-from insider_core import ReceiverStatus, SchedulerStatus
+from insider_core import BatchSize, ReceiverStatus, SchedulerStatus
 
 # Litestar drops a bound of 0 from the OpenAPI document, so these say it again.
 ABOVE_ZERO = {"extra": {"exclusiveMinimum": 0}}
@@ -28,7 +28,7 @@ class StartScheduler(Camel, frozen=True, forbid_unknown_fields=True):
     failure_rate: (
         Annotated[float, msgspec.Meta(ge=0, le=1, extra_json_schema=ZERO_OR_MORE)] | None
     ) = None
-    batch_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
+    batch_size: BatchSize | None = None
 
     @property
     def seconds(self) -> float | None:

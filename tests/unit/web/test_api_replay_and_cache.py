@@ -46,7 +46,7 @@ async def test_cached_lists_sent_messages_by_id_with_message_id_and_sent_at(
     assert response.json() == {
         "success": True,
         "data": {
-            str(created["id"]): {"messageId": sent.message_id, "sentAt": message["data"]["sentAt"]}
+            str(created["id"]): {"messageId": sent.receipt_id, "sentAt": message["data"]["sentAt"]}
         },
     }
 

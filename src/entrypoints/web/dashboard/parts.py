@@ -10,7 +10,6 @@ from litestar import Controller, Request, get, post
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Template
 
-from entrypoints.container import WebhookNotConfigured
 from entrypoints.web.dashboard import views
 from entrypoints.web.dashboard.access import granted, require_session
 from entrypoints.web.dashboard.search import parse_search
@@ -85,8 +84,8 @@ class DashboardController(Controller):
         scheduler: SchedulerLoop,
     ) -> Template:
         granted(request, clock, "scheduler")
-        if isinstance(scheduler.dispatcher.sender, WebhookNotConfigured):
-            notice = "WEBHOOK_URL is not configured; nothing can be sent"
+        if scheduler.cannot_start is not None:
+            notice = scheduler.cannot_start
         elif scheduler.start():
             notice = "Scheduler started"
         else:

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from insider_core.errors import MessageNotFound, NotReplayable
 from insider_core.message import Message, NewMessage
 from insider_core.ports import Clock, MessageRepository, SentCache
-from insider_core.records import CachedSend, DeliveryAttempt, MessageStats, Page, PageRequest
 from insider_core.status import MessageStatus
 from insider_core.validation import validate_new_message
+from insider_core.values import CachedSend, DeliveryAttempt, MessageStats, Page, PageRequest
 
 
 class MessageService:

@@ -27,12 +27,6 @@ class DeliveryAttempt(msgspec.Struct, frozen=True, kw_only=True):
     error_kind: ErrorKind | None
     detail: str | None
 
-    @staticmethod
-    def clip(text: str | None) -> str | None:
-        if text is None or len(text) <= ATTEMPT_DETAIL_LIMIT:
-            return text
-        return text[: ATTEMPT_DETAIL_LIMIT - 3] + "..."
-
 
 class DeliveryResult(msgspec.Struct, frozen=True, kw_only=True):
     """The new state of a claimed message, to be written only while `claim_token` still holds;
@@ -111,7 +105,7 @@ class MessageStats(msgspec.Struct, frozen=True, kw_only=True):
 
 class CachedSend(msgspec.Struct, frozen=True, kw_only=True):
     id: int
-    message_id: str | None
+    receipt_id: str | None
     sent_at: datetime
 
 

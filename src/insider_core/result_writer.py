@@ -12,15 +12,16 @@ import msgspec
 
 from insider_core.errors import CacheUnavailable, StoreUnavailable
 from insider_core.ports import MessageRepository, SentCache
-from insider_core.records import CachedSend, DeliveryResult
 from insider_core.status import MessageStatus
+from insider_core.values import CachedSend, DeliveryResult
 
 log = logging.getLogger(__name__)
 
 
 class BatchReport(msgspec.Struct, frozen=True, kw_only=True):
     results: Sequence[DeliveryResult] = ()
-    recorded: int = 0
+    saved: int = 0
+    """How many results the store took; one whose claim token no longer held is not."""
 
     @property
     def claimed(self) -> int:
@@ -64,10 +65,10 @@ class BatchReport(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class DispatchObserver(Protocol):
-    def batch_recorded(self, report: BatchReport) -> None: ...
+    def batch_finished(self, report: BatchReport) -> None: ...
 
 
-class ResultRecorder:
+class ResultWriter:
     """A batch whose results cannot be written because the store is unreachable has already
     reached the receiver; dropping its results would leave its messages `sending` until the
     lease expires and then send them again. So they are held and written once the store
@@ -96,7 +97,7 @@ class ResultRecorder:
     def held_message_ids(self) -> list[int]:
         return [result.message.id for result in self._held]
 
-    async def record(self, results: Sequence[DeliveryResult]) -> BatchReport:
+    async def write(self, results: Sequence[DeliveryResult]) -> BatchReport:
         """Writes the store and the sent cache at once: the cache holds what the receiver
         accepted, whatever the store's fencing makes of it, so neither waits for the other.
         Raises StoreUnavailable, holding the results, when the store cannot be reached."""
@@ -109,37 +110,37 @@ class ResultRecorder:
             raise cached
         return self._report(results, stored)
 
-    async def record_held(self) -> BatchReport:
+    async def write_held(self) -> BatchReport:
         """To the store only: the sent cache took these results when their batch was first
         recorded."""
         async with self._writing_held:
             if not self._held:
                 return BatchReport()
             results = list(self._held)
-            recorded = await self.repository.record(results)
+            saved = await self.repository.save_results(results)
             del self._held[: len(results)]
-        report = self._report(results, recorded)
+        report = self._report(results, saved)
         log.info("%d held results written after the store came back", len(results))
         return report
 
     async def _store(self, results: Sequence[DeliveryResult]) -> int:
         try:
-            return await self.repository.record(results)
+            return await self.repository.save_results(results)
         except StoreUnavailable:
             if not self._held:
                 log.warning("store unavailable: %d results held until it answers", len(results))
             self._held.extend(results)
             raise
 
-    def _report(self, results: Sequence[DeliveryResult], recorded: int) -> BatchReport:
-        report = BatchReport(results=results, recorded=recorded)
+    def _report(self, results: Sequence[DeliveryResult], saved: int) -> BatchReport:
+        report = BatchReport(results=results, saved=saved)
         for observer in self.observers:
-            observer.batch_recorded(report)
+            observer.batch_finished(report)
         return report
 
     async def _cache_sent(self, results: Sequence[DeliveryResult]) -> None:
         entries = [
-            CachedSend(id=r.message.id, message_id=r.message.message_id, sent_at=r.message.sent_at)
+            CachedSend(id=r.message.id, receipt_id=r.message.receipt_id, sent_at=r.message.sent_at)
             for r in results
             if r.message.sent_at is not None and r.message.status is MessageStatus.SENT
         ]

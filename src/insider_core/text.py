@@ -1,0 +1,29 @@
+"""How the service writes text it did not receive: cut to a limit, and times in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import overload
+
+ELLIPSIS = "..."
+
+
+@overload
+def shorten(text: str, limit: int) -> str: ...
+@overload
+def shorten(text: None, limit: int) -> None: ...
+def shorten(text: str | None, limit: int) -> str | None:
+    """At most `limit` characters (code points), ending in '...' when cut."""
+    if text is None or len(text) <= limit:
+        return text
+    if limit <= len(ELLIPSIS):
+        return text[:limit]
+    return text[: limit - len(ELLIPSIS)] + ELLIPSIS
+
+
+def utc_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC, always with microseconds, ending in `Z` (and a four-digit year, which
+    strftime does not promise)."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
