@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from adapters.mysql.counts import TOTAL, TOTAL_OF_STATUS
 from adapters.mysql.rows import ATTEMPT_COLUMNS, MESSAGE_COLUMNS
+from adapters.sql import transitions
 
 INSERT_ROWS_PER_STATEMENT = 1000
 PRUNE_ROWS_PER_STATEMENT = 10_000
@@ -44,16 +45,9 @@ AUTO_INCREMENT_SETTINGS = "SELECT @@innodb_autoinc_lock_mode, @@auto_increment_i
 # others would skip them and find nothing. Read in index order, the scan stops at the limit.
 CLAIM_DUE = (
     f"SELECT {MESSAGE_READ} FROM messages FORCE INDEX (ix_messages_due) "
-    "WHERE due_at <= %s AND (status = 'pending' OR lease_until < %s) "
-    "ORDER BY due_at, id LIMIT %s FOR UPDATE SKIP LOCKED"
+    f"WHERE {transitions.claimable('%s')} ORDER BY due_at, id LIMIT %s FOR UPDATE SKIP LOCKED"
 )
-# Recovering an expired lease re-runs the lost attempt, so only pending rows count one more.
-# Assignments run left to right, so `attempts` reads the status before it changes.
-CLAIM_UPDATE = (
-    "UPDATE messages SET "
-    "attempts = attempts + (status = 'pending'), status = 'sending', "
-    "lease_until = %s, claim_token = %s, updated_at = %s WHERE id IN ({ids})"
-)
+CLAIM_UPDATE = f"UPDATE messages SET {transitions.claim('%s')} WHERE id IN ({{ids}})"
 LOCK_CLAIMS = (
     "SELECT id, claim_token FROM messages WHERE status = 'sending' AND id IN ({ids}) FOR UPDATE"
 )
@@ -93,15 +87,11 @@ ATTEMPTS_PER_MINUTE = (
 LOCK_SEND_SLOTS = "SELECT CAST(next_free AS CHAR) FROM send_slots WHERE id = 1 FOR UPDATE"
 KEEP_SEND_SLOTS = "UPDATE send_slots SET next_free = %s WHERE id = 1"
 
-REPLAY_SET = (
-    "UPDATE messages SET status = 'pending', attempts = 0, "
-    "message_id = NULL, sent_at = NULL, "
-    "last_error = NULL, next_attempt_at = %s, updated_at = %s WHERE status = 'failed'"
-)
+REPLAY_SET = f"UPDATE messages SET {transitions.replay('%s')} WHERE {transitions.REPLAYABLE}"
 REPLAY_ONE = REPLAY_SET + " AND id = %s"
 # Failed since a moment: when the message became failed, its last change.
 REPLAY_SINCE = REPLAY_SET + " AND updated_at >= %s"
-COUNT_FAILED = "SELECT COUNT(*) FROM messages WHERE status = 'failed'"
+COUNT_FAILED = f"SELECT COUNT(*) FROM messages WHERE {transitions.REPLAYABLE}"
 COUNT_FAILED_SINCE = COUNT_FAILED + " AND updated_at >= %s"
 
 

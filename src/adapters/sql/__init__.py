@@ -1,1 +1,2 @@
-"""What the SQL repositories share: row mapping and the migration scripts' loader."""
+"""What the SQL repositories share: row mapping, the transitions applied in SQL, and the
+migration scripts' loader."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters.sql import transitions
 from adapters.sqlite.rows import ATTEMPT_COLUMNS, MESSAGE_COLUMNS
 
 INSERT_MESSAGE = (
@@ -18,15 +19,9 @@ COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM messages GROUP BY status"
 # not yet claimable (Message.is_claimable), hence the second condition.
 CLAIM_DUE = (
     f"SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY ix_messages_due "
-    "WHERE due_at <= ? AND (status = 'pending' OR lease_until < ?) "
-    "ORDER BY due_at, id LIMIT ?"
+    f"WHERE {transitions.claimable('?')} ORDER BY due_at, id LIMIT ?"
 )
-# Recovering an expired lease re-runs the lost attempt, so only pending rows count one more.
-# SQLite evaluates every assignment against the row as it was.
-CLAIM_UPDATE = (
-    "UPDATE messages SET attempts = attempts + (status = 'pending'), status = 'sending', "
-    "lease_until = ?, claim_token = ?, updated_at = ? WHERE id IN ({ids})"
-)
+CLAIM_UPDATE = f"UPDATE messages SET {transitions.claim('?')} WHERE id IN ({{ids}})"
 SELECT_CLAIMS = "SELECT id, claim_token FROM messages WHERE status = 'sending' AND id IN ({ids})"
 SELECT_SEND_SLOTS = "SELECT next_free FROM send_slots WHERE id = 1"
 KEEP_SEND_SLOTS = "UPDATE send_slots SET next_free = ? WHERE id = 1"
@@ -48,14 +43,11 @@ ATTEMPTS_PER_MINUTE = (
     "FROM delivery_attempts WHERE started_at >= ? GROUP BY minute ORDER BY minute"
 )
 
-REPLAY_SET = (
-    "UPDATE messages SET status = 'pending', attempts = 0, message_id = NULL, sent_at = NULL, "
-    "last_error = NULL, next_attempt_at = ?, updated_at = ? WHERE status = 'failed'"
-)
+REPLAY_SET = f"UPDATE messages SET {transitions.replay('?')} WHERE {transitions.REPLAYABLE}"
 REPLAY_ONE = REPLAY_SET + " AND id = ?"
 # Failed since a moment: when the message became failed, its last change.
 REPLAY_SINCE = REPLAY_SET + " AND updated_at >= ?"
-COUNT_FAILED = "SELECT COUNT(*) FROM messages WHERE status = 'failed'"
+COUNT_FAILED = f"SELECT COUNT(*) FROM messages WHERE {transitions.REPLAYABLE}"
 COUNT_FAILED_SINCE = COUNT_FAILED + " AND updated_at >= ?"
 
 
