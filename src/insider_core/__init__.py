@@ -37,7 +37,9 @@ from insider_core.result_writer import BatchReport, DispatchObserver
 from insider_core.retry import RetryPolicy
 from insider_core.scheduler import (
     MAX_BATCH_SIZE,
+    MAX_PIPELINE,
     BatchSize,
+    Pipeline,
     Scheduler,
     SchedulerConfig,
     SchedulerStatus,
@@ -61,6 +63,7 @@ from insider_core.values import (
 
 __all__ = [
     "MAX_BATCH_SIZE",
+    "MAX_PIPELINE",
     "Alert",
     "AlertNotDelivered",
     "AlertNotifier",
@@ -95,6 +98,7 @@ __all__ = [
     "NotReplayable",
     "Page",
     "PageRequest",
+    "Pipeline",
     "ReceiverAlert",
     "ReceiverAlerts",
     "ReceiverStatus",

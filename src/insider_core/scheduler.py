@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 MAX_BATCH_SIZE = 1000
 BatchSize = Annotated[int, msgspec.Meta(ge=1, le=MAX_BATCH_SIZE)]
 """How many messages one batch may claim; the settings and the API decode with it."""
+MAX_PIPELINE = 64
+Pipeline = Annotated[int, msgspec.Meta(ge=1, le=MAX_PIPELINE)]
+"""How many batches may be in flight at once; the settings decode with it."""
 
 
 class SchedulerConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,8 +45,8 @@ class SchedulerConfig(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}")
         if not 0.0 <= self.failure_rate <= 1.0:
             raise ValueError("failure_rate must be between 0 and 1")
-        if not 1 <= self.pipeline <= 64:
-            raise ValueError("pipeline must be between 1 and 64")
+        if not 1 <= self.pipeline <= MAX_PIPELINE:
+            raise ValueError(f"pipeline must be between 1 and {MAX_PIPELINE}")
 
 
 class SchedulerStatus(msgspec.Struct, frozen=True, kw_only=True):

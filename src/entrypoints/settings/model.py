@@ -13,7 +13,7 @@ from entrypoints.settings.targets import (
     parse_database_url,
     redis_url_from_parts,
 )
-from insider_core import BatchSize
+from insider_core import BatchSize, Pipeline
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 Positive = Annotated[float, msgspec.Meta(gt=0, le=86_400)]
@@ -53,7 +53,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     breaker_failure_ratio: Annotated[float, msgspec.Meta(gt=0, le=1)] = 0.5
     breaker_probe_delay_seconds: Positive = 1
     breaker_max_probe_delay_seconds: Positive = 30
-    dispatch_pipeline: Annotated[int, msgspec.Meta(ge=1, le=64)] = 2
+    dispatch_pipeline: Pipeline = 2
 
     message_batch_size: BatchSize = 2
     message_send_interval_minutes: Annotated[float, msgspec.Meta(gt=0, le=1440)] = 2
