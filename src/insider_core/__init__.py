@@ -27,7 +27,6 @@ from insider_core.ports import (
     Clock,
     MessageRepository,
     MessageSender,
-    RevisionedMessages,
     SendSlotLedger,
     SentCache,
 )
@@ -43,7 +42,6 @@ from insider_core.records import (
     Page,
     PageRequest,
     ReceiverAlert,
-    Revision,
 )
 from insider_core.retry import RetryPolicy
 from insider_core.scheduler import Scheduler, SchedulerConfig, SchedulerStatus
@@ -88,8 +86,6 @@ __all__ = [
     "ReceiverAlerts",
     "ReceiverStatus",
     "RetryPolicy",
-    "Revision",
-    "RevisionedMessages",
     "Scheduler",
     "SchedulerConfig",
     "SchedulerStatus",

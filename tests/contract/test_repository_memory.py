@@ -5,7 +5,6 @@ import pytest
 from adapters.memory import InMemoryMessageRepository
 from contract.operator_reads_contract import OperatorReadsContract
 from contract.repository_contract import MessageRepositoryContract
-from contract.revisions_contract import RevisionedMessagesContract
 from contract.send_slots_contract import SendSlotLedgerContract
 from insider_core import MessageRepository
 
@@ -13,7 +12,6 @@ from insider_core import MessageRepository
 class TestInMemoryMessageRepository(
     MessageRepositoryContract,
     OperatorReadsContract,
-    RevisionedMessagesContract,
     SendSlotLedgerContract,
 ):
     @pytest.fixture

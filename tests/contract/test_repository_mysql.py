@@ -20,10 +20,9 @@ from contract.repository_contract import (
     new_message,
     outcome_of,
 )
-from contract.revisions_contract import RevisionedMessagesContract
 from contract.send_slots_contract import SendSlotLedgerContract
 from e2e.tcp_proxy import TcpProxy, free_port
-from insider_core import MessageRepository, PageRequest, StoreUnavailable
+from insider_core import MessageRepository, StoreUnavailable
 
 pytestmark = pytest.mark.mysql
 
@@ -45,7 +44,6 @@ async def mysql_repository(scratch: ScratchDatabase) -> AsyncIterator[MySqlMessa
 class TestMySqlMessageRepository(
     MessageRepositoryContract,
     OperatorReadsContract,
-    RevisionedMessagesContract,
     SendSlotLedgerContract,
 ):
     @pytest.fixture
@@ -186,33 +184,6 @@ async def test_without_consecutive_ids_a_shared_insert_reads_its_ids_back_by_key
         assert is_new
         assert await mysql_repository.get(message.id) == message
         assert message.idempotency_key == new.idempotency_key
-
-
-async def test_a_listing_the_server_cut_short_is_not_listed_by_revision(
-    scratch: ScratchDatabase,
-) -> None:
-    """A small group_concat_max_len (MySQL 8 defaults to 1024) cuts the revisions of a long
-    page; the repository then answers None and the API lists the page the plain way."""
-    repository = await scratch.open_repository(pool_minsize=1, pool_maxsize=1)
-    await scratch.empty()
-    try:
-        await repository.add_many([new_message(START) for _ in range(100)])
-        request = PageRequest(page=1, page_size=100)
-        whole = await repository.list_revisions(request)
-        async with repository._database.cursor() as cursor:
-            await cursor.execute("SET SESSION group_concat_max_len = 200")
-
-        with pytest.warns(Warning, match="cut by GROUP_CONCAT"):
-            cut = await repository.list_revisions(request)
-
-        assert whole is not None
-        assert len(whole.items) == 100
-        assert cut is None
-        short = await repository.list_revisions(PageRequest(page=1, page_size=10))
-        assert short is not None
-        assert short.items == whole.items[:10]
-    finally:
-        await repository.close()
 
 
 async def test_callers_waiting_for_a_connection_get_one_in_the_order_they_came(

@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Controller, HttpMethod, Response, get, post, route
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
-from entrypoints.web.dependencies import Listing, Messages
+from entrypoints.web.dependencies import Messages
 from entrypoints.web.dto import (
     AttemptBody,
     CachedBody,
@@ -16,12 +16,12 @@ from entrypoints.web.dto import (
     ReplayPreviewBody,
     StatsBody,
 )
-from entrypoints.web.envelopes import PageOf, Success, ok
+from entrypoints.web.envelopes import PageOf, Success, ok, page_of
 from entrypoints.web.guards import require_messages_key
 from entrypoints.web.message_input import CreateMessage, prepare_new_message
 from entrypoints.web.replay_input import ReplayFailed
 from entrypoints.web.responses import also, guarded
-from insider_core import MessageNotFound, MessageStatus, PageRequest
+from insider_core import MessageNotFound, MessageStatus
 
 LARGEST_ID = 2**63 - 1
 MessageId = Annotated[int, PathParameter(description="The message's id")]
@@ -84,18 +84,19 @@ class MessagesController(Controller):
     @get("", responses=guarded(400, 422), summary="List messages, newest first")
     async def list_messages(
         self,
-        listing: Listing,
+        messages: Messages,
         page: PageNumber = 1,
         page_size: PageSize = 20,
         status: StatusFilter = None,
     ) -> PageOf[MessageBody]:
-        return await listing.page(PageRequest(page=page, page_size=page_size, status=status))
+        listed = await messages.list_page(page=page, page_size=page_size, status=status)
+        return page_of(listed, MessageBody.of)
 
     @get("/sent", responses=guarded(400, 422), summary="List sent messages, newest sentAt first")
     async def list_sent(
-        self, listing: Listing, page: PageNumber = 1, page_size: PageSize = 20
+        self, messages: Messages, page: PageNumber = 1, page_size: PageSize = 20
     ) -> PageOf[MessageBody]:
-        return await listing.page(PageRequest.sent(page, page_size))
+        return page_of(await messages.list_sent(page, page_size), MessageBody.of)
 
     @get("/stats", responses=guarded(), summary="Count messages by status")
     async def stats(self, messages: Messages) -> Success[StatsBody]:
