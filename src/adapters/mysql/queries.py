@@ -70,13 +70,12 @@ RECORDED_COLUMNS = (
     "updated_at",
 )
 RECORDED_ASSIGNMENTS = ", ".join(f"m.{column} = r.{column}" for column in RECORDED_COLUMNS[1:])
-# What a sent result writes beyond the constants of the sent state (see rows.is_plain_sent).
-SENT_COLUMNS = ("id", "message_id", "sent_at", "last_error")
-SENT_ASSIGNMENTS = (
-    "m.status = 'sent', "
-    "m.message_id = r.message_id, m.sent_at = r.sent_at, "
-    "m.last_error = r.last_error, m.lease_until = NULL, m.claim_token = NULL, "
-    "m.updated_at = r.sent_at"
+# A sent result writes every column but the constants of the sent state (see rows.is_sent).
+SENT_COLUMNS = tuple(
+    c for c in RECORDED_COLUMNS if c not in ("status", "lease_until", "claim_token")
+)
+SENT_ASSIGNMENTS = "m.status = 'sent', m.lease_until = NULL, m.claim_token = NULL, " + ", ".join(
+    f"m.{column} = r.{column}" for column in SENT_COLUMNS[1:]
 )
 INSERT_ATTEMPTS = f"INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES {{rows}}"
 SELECT_ATTEMPTS = f"SELECT {ATTEMPT_READ} FROM delivery_attempts WHERE message_id = %s ORDER BY id"
@@ -158,7 +157,7 @@ def record_outcomes(rows: int) -> str:
 
 def record_under_token(rows: int, *, all_sent: bool) -> str:
     """One UPDATE for a batch made under one claim token (the last parameter), which fences
-    every row; a batch of plain sent results writes SENT_COLUMNS only."""
+    every row; a batch of sent results writes SENT_COLUMNS only."""
     if all_sent:
         columns: Sequence[str] = SENT_COLUMNS
         assignments = SENT_ASSIGNMENTS
