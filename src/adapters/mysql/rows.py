@@ -82,13 +82,11 @@ def outcome_params(message: Message) -> tuple[Any, ...]:
 
 
 def sent_params(message: Message) -> tuple[Any, ...]:
-    """Values for one row of SENT_COLUMNS: RECORDED_COLUMNS but status, lease and token."""
+    """Values for one row of SENT_COLUMNS."""
     return (
         message.id,
-        message.attempts,
         message.message_id,
         to_db_text(message.sent_at) if message.sent_at else None,
-        to_db_text(message.next_attempt_at),
         message.last_error,
         to_db_text(message.updated_at),
     )
@@ -96,7 +94,10 @@ def sent_params(message: Message) -> tuple[Any, ...]:
 
 def is_sent(message: Message) -> bool:
     """In the sent state, whose status, lease (none) and token (none) the statement of a
-    sent batch writes as constants (queries.SENT_ASSIGNMENTS)."""
+    sent batch writes as constants (queries.SENT_ASSIGNMENTS). It leaves `attempts` and
+    `next_attempt_at` as the claim under the same token wrote them, which sending does not
+    change (Message.mark_sent; the repository contract checks that a recorded message is
+    stored exactly as the result holds it)."""
     return (
         message.status is MessageStatus.SENT
         and message.lease_until is None
