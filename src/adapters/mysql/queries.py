@@ -34,7 +34,6 @@ DUPLICATE_KEY = 1062
 DEADLOCK = 1213
 SELECT_BY_ID = f"SELECT {MESSAGE_READ} FROM messages WHERE id = %s"
 SELECT_BY_KEY = f"SELECT {MESSAGE_READ} FROM messages WHERE idempotency_key = %s"
-AUTO_INCREMENT_SETTINGS = "SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment"
 
 # A range scan of the due index: sent and failed rows have no due_at, so however many there
 # are, they are never read. A sending row whose lease ends exactly now is not yet claimable
@@ -70,10 +69,8 @@ RECORDED_COLUMNS = (
     "updated_at",
 )
 RECORDED_ASSIGNMENTS = ", ".join(f"m.{column} = r.{column}" for column in RECORDED_COLUMNS[1:])
-# A sent result writes every column but the constants of the sent state (see rows.is_sent).
-SENT_COLUMNS = tuple(
-    c for c in RECORDED_COLUMNS if c not in ("status", "lease_until", "claim_token")
-)
+# What a sent result writes beyond the constants of the sent state (see rows.is_sent).
+SENT_COLUMNS = ("id", "message_id", "sent_at", "last_error", "updated_at")
 SENT_ASSIGNMENTS = "m.status = 'sent', m.lease_until = NULL, m.claim_token = NULL, " + ", ".join(
     f"m.{column} = r.{column}" for column in SENT_COLUMNS[1:]
 )

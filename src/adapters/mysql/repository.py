@@ -58,10 +58,6 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         self._database = database
         self._creations = WriteGroups(self._add_group, max_items=CREATIONS_PER_STATEMENT)
         self._pages = PagesByRevision(self._list_revisions, self._get_revisions)
-        # How far apart the ids of one multi-row INSERT are, or None when the server does not
-        # promise they are consecutive (innodb_autoinc_lock_mode 2) and they are read back.
-        self._id_step: int | None = None
-        self._id_step_known = False
 
     @classmethod
     async def open(
@@ -117,8 +113,7 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         try:
             async with self._database.cursor() as cursor:
                 await cursor.execute(sql.insert_new_messages(len(group)), params)
-                first: int = cursor.lastrowid
-                ids = await self._inserted_ids(cursor, first, group)
+                ids = await self._inserted_ids(cursor, group)
         except (pymysql.err.IntegrityError, pymysql.err.OperationalError) as error:
             if error.args[0] not in (sql.DUPLICATE_KEY, sql.DEADLOCK):
                 raise
@@ -129,17 +124,12 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         return [(Message.from_new(id_, item), True) for id_, item in zip(ids, group, strict=True)]
 
     async def _inserted_ids(
-        self, cursor: aiomysql.Cursor, first: int, group: Sequence[NewMessage]
+        self, cursor: aiomysql.Cursor, group: Sequence[NewMessage]
     ) -> list[int]:
-        """The ids of the rows one multi-row INSERT made, `first` being the first's, in the
-        order of `group`."""
-        if not self._id_step_known:
-            await cursor.execute(sql.AUTO_INCREMENT_SETTINGS)
-            lock_mode, increment = await cursor.fetchone()
-            self._id_step = int(increment) if int(lock_mode) in (0, 1) else None
-            self._id_step_known = True
-        if self._id_step is not None:
-            return [first + index * self._id_step for index in range(len(group))]
+        """The ids of the rows one multi-row INSERT made, in the order of `group`, read back
+        by key: the server need not have made them consecutive (innodb_autoinc_lock_mode 2)."""
+        if len(group) == 1:
+            return [cursor.lastrowid]
         keys = [item.idempotency_key for item in group]
         await cursor.execute(sql.ids_by_key(len(keys)), keys)
         by_key = {key: id_ for id_, key in await cursor.fetchall()}
