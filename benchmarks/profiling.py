@@ -118,7 +118,7 @@ def _breaker_seconds_per_send(sends: int = 200_000) -> float:
     """The CPU a closed breaker spends on one send, timed alone: the ratio above is the
     whole dispatcher's and moves by a few percent between runs, this does not."""
     breaker = CircuitBreaker()
-    accepted = SendOutcome(http_status=202, message_id="bench")
+    accepted = SendOutcome(http_status=202, receipt_id="bench")
     moment = datetime.now(UTC)
 
     def send() -> None:

@@ -28,7 +28,6 @@ from insider_core.ports import (
     Clock,
     MessageRepository,
     MessageSender,
-    RevisionedMessages,
     SendSlotLedger,
     SentCache,
 )
@@ -58,7 +57,6 @@ from insider_core.values import (
     Page,
     PageRequest,
     ReceiverAlert,
-    Revision,
 )
 
 __all__ = [
@@ -103,8 +101,6 @@ __all__ = [
     "ReceiverAlerts",
     "ReceiverStatus",
     "RetryPolicy",
-    "Revision",
-    "RevisionedMessages",
     "Scheduler",
     "SchedulerConfig",
     "SchedulerStatus",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Protocol, TypeVar
 
 from insider_core.message import Message, NewMessage
 from insider_core.outcome import SendOutcome
@@ -18,26 +18,10 @@ from insider_core.values import (
     Page,
     PageRequest,
     ReceiverAlert,
-    Revision,
 )
 
 R_co = TypeVar("R_co", covariant=True)
 T = TypeVar("T")
-
-
-@runtime_checkable
-class RevisionedMessages(Protocol):
-    """What a store that keeps a revision of each message can also do, so that a reader may
-    reuse what it made of a message for as long as the message keeps its revision."""
-
-    async def list_revisions(self, request: PageRequest) -> Page[Revision] | None:
-        """The page `list_page` would return, as revisions; None when the store cannot list
-        this page that way (the caller then uses `list_page`)."""
-        ...
-
-    async def get_revisions(self, wanted: Sequence[Revision]) -> dict[Revision, Message]:
-        """The messages still at the wanted revisions; one that changed since is left out."""
-        ...
 
 
 class MessageRepository(Protocol):

@@ -52,14 +52,6 @@ class Page(msgspec.Struct, Generic[T], frozen=True, kw_only=True):
         return -(-self.total_count // self.page_size) if self.page_size else 0
 
 
-class Revision(msgspec.Struct, frozen=True, array_like=True):
-    """A message as it stands: its id and the store's revision of it, a number that changes
-    whenever the stored message changes."""
-
-    message_id: int
-    revision: int
-
-
 class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
     page: int = 1
     page_size: int = 20

@@ -619,6 +619,22 @@ class MessageRepositoryContract:
         statuses = [result.message.status for result in results]
         assert statuses == [MessageStatus.SENT, MessageStatus.PENDING, MessageStatus.FAILED]
 
+    async def test_a_batch_all_sent_is_stored_exactly_as_its_results_hold_it(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        now = clock.now()
+        await self.add_at(repository, now, now, now)
+        claimed = await self.claim(repository, now)
+        results = [
+            outcome_of(m, ACCEPTED, now + timedelta(seconds=n)) for n, m in enumerate(claimed)
+        ]
+
+        assert await repository.save_results(results) == 3
+
+        for result in results:
+            assert result.message.status is MessageStatus.SENT
+            assert await repository.get(result.message.id) == result.message
+
     async def test_record_of_nothing_applies_nothing(self, repository: MessageRepository) -> None:
         assert await repository.save_results([]) == 0
 

@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from adapters.mysql import MySqlMessageRepository
-from adapters.mysql.claims import while_executing
 from adapters.mysql.migrations import load_migrations
 from adapters.mysql.queries import CLAIM_DUE, save_outcomes, save_under_token
 from adapters.mysql.rows import to_db_time
@@ -212,7 +211,7 @@ async def test_recording_reaches_the_batch_rows_by_primary_key_not_every_sending
         await repository.add_many([new_message(START) for _ in range(50)])
         await repository.claim_due(1, START, START + LEASE, "token")
         await scratch.query("ANALYZE TABLE messages")
-        sent = (1, "wh-1", "2026-01-01 00:00:00", None)
+        sent = (1, "wh-1", "2026-01-01", None, "2026-01-01")
         recorded = (
             1,
             "sent",
@@ -305,21 +304,3 @@ async def test_concurrent_migrations_share_the_work_without_repeating_any(
     finally:
         for repository in opened:
             await repository.close()
-
-
-async def test_a_statement_in_flight_is_read_to_the_end_when_the_work_beside_it_fails(
-    scratch: ScratchDatabase,
-) -> None:
-    repository = await scratch.open_repository(pool_minsize=1, pool_maxsize=1)
-    try:
-
-        def fail() -> None:
-            raise ValueError("preparing failed")
-
-        async with repository._database.cursor() as cursor:
-            with pytest.raises(ValueError, match="preparing failed"):
-                await while_executing(cursor, "SELECT SLEEP(0.05)", (), fail)
-            affected, prepared = await while_executing(cursor, "SELECT 1", (), lambda: "ready")
-            assert (affected, prepared, await cursor.fetchall()) == (1, "ready", ((1,),))
-    finally:
-        await repository.close()

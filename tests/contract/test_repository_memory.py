@@ -7,7 +7,6 @@ import pytest
 from adapters.memory import InMemoryMessageRepository
 from contract.operator_reads_contract import OperatorReadsContract
 from contract.repository_contract import EVERY_OPERATION, MessageRepositoryContract
-from contract.revisions_contract import RevisionedMessagesContract
 from contract.send_slots_contract import SendSlotLedgerContract
 from insider_core import MessageRepository
 
@@ -15,7 +14,6 @@ from insider_core import MessageRepository
 class TestInMemoryMessageRepository(
     MessageRepositoryContract,
     OperatorReadsContract,
-    RevisionedMessagesContract,
     SendSlotLedgerContract,
 ):
     @pytest.fixture

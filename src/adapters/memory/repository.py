@@ -8,7 +8,7 @@ from typing import TypeVar
 from insider_core.errors import StoreUnavailable
 from insider_core.message import Message, NewMessage
 from insider_core.outcome import ACCEPTED
-from insider_core.ports import MessageRepository, RevisionedMessages, SendSlotLedger, SlotChange
+from insider_core.ports import MessageRepository, SendSlotLedger, SlotChange
 from insider_core.status import MessageStatus
 from insider_core.values import (
     AttemptsInMinute,
@@ -17,21 +17,18 @@ from insider_core.values import (
     MessageStats,
     Page,
     PageRequest,
-    Revision,
 )
 
 T = TypeVar("T")
 
 
-class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedger):
-    """A repository held in a dict, with the same claim, fencing and replay rules as SQL, and
-    a revision per message that every change raises. Like a real store it answers after a turn
-    of the event loop, and while `available` is False every operation raises StoreUnavailable
-    and `ping` answers False."""
+class InMemoryMessageRepository(MessageRepository, SendSlotLedger):
+    """A repository held in a dict, with the same claim, fencing and replay rules as SQL. Like
+    a real store it answers after a turn of the event loop, and while `available` is False
+    every operation raises StoreUnavailable and `ping` answers False."""
 
     def __init__(self) -> None:
         self._messages: dict[int, Message] = {}
-        self._revisions: dict[int, int] = {}
         self._by_key: dict[str, int] = {}
         self._attempts: list[DeliveryAttempt] = []
         self._next_id = 1
@@ -53,7 +50,6 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
         message = Message.from_new(self._next_id, new)
         self._next_id += 1
         self._messages[message.id] = message
-        self._revisions[message.id] = 0
         self._by_key[new.idempotency_key] = message.id
         return message, True
 
@@ -83,27 +79,8 @@ class InMemoryMessageRepository(MessageRepository, RevisionedMessages, SendSlotL
             total_count=len(selected),
         )
 
-    async def list_revisions(self, request: PageRequest) -> Page[Revision] | None:
-        await self._reach()
-        page = self._page(request)
-        return Page(
-            items=[Revision(m.id, self._revisions[m.id]) for m in page.items],
-            page=page.page,
-            page_size=page.page_size,
-            total_count=page.total_count,
-        )
-
-    async def get_revisions(self, wanted: Sequence[Revision]) -> dict[Revision, Message]:
-        await self._reach()
-        return {
-            revision: self._messages[revision.message_id]
-            for revision in wanted
-            if self._revisions.get(revision.message_id) == revision.revision
-        }
-
     def _store(self, message: Message) -> Message:
         self._messages[message.id] = message
-        self._revisions[message.id] += 1
         return message
 
     async def stats(self) -> MessageStats:

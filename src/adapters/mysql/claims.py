@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
 
 import aiomysql
 
@@ -14,7 +11,7 @@ from adapters.mysql import queries as sql
 from adapters.mysql.rows import (
     attempt_params,
     holding_claim,
-    is_plain_sent,
+    is_sent,
     message_columns,
     message_from_columns,
     outcome_params,
@@ -23,8 +20,6 @@ from adapters.mysql.rows import (
 )
 from insider_core.message import Message
 from insider_core.values import DeliveryResult
-
-T = TypeVar("T")
 
 
 class NotAllHeld(Exception):
@@ -42,13 +37,11 @@ async def claim_due(
     rows = [message_columns(fetched) for fetched in await cursor.fetchall()]
     if not rows:
         return []
-    _, claimed = await while_executing(
-        cursor,
+    await cursor.execute(
         sql.CLAIM_UPDATE.format(ids=sql.placeholders(len(rows))),
         (to_db_text(lease_until), claim_token, moment, *(row[0] for row in rows)),
-        lambda: [message_from_columns(row).claim(now, lease_until, claim_token) for row in rows],
     )
-    return claimed
+    return [message_from_columns(row).claim(now, lease_until, claim_token) for row in rows]
 
 
 def shared_claim_token(results: Sequence[DeliveryResult]) -> str | None:
@@ -68,21 +61,18 @@ async def save_under_token(
     """Two statements: update every message still held under `token`, then insert the
     attempts. When the UPDATE applied to every result, all of them applied; when it applied to
     none, there is nothing more to write; otherwise raises NotAllHeld."""
-    if all(is_plain_sent(result.message) for result in results):
+    if all(is_sent(result.message) for result in results):
         statement = sql.save_under_token(len(results), all_sent=True)
         params = [value for result in results for value in sent_params(result.message)]
     else:
         statement = sql.save_under_token(len(results), all_sent=False)
         params = [value for result in results for value in outcome_params(result.message)]
-    applied, insert = await while_executing(
-        cursor, statement, [*params, token], lambda: attempts_insert(results, cursor.mogrify)
-    )
+    applied = await cursor.execute(statement, [*params, token])
     if applied == 0:
         return 0
     if applied != len(results):
         raise NotAllHeld
-    if insert is not None:
-        await cursor.execute(insert)
+    await insert_attempts(cursor, results)
     return len(results)
 
 
@@ -98,43 +88,15 @@ async def save_results(cursor: aiomysql.Cursor, results: Sequence[DeliveryResult
         sql.save_outcomes(len(applied)),
         [value for r in applied for value in (*outcome_params(r.message), r.claim_token)],
     )
-    if (insert := attempts_insert(applied, cursor.mogrify)) is not None:
-        await cursor.execute(insert)
+    await insert_attempts(cursor, applied)
     return len(applied)
 
 
-def attempts_insert(
-    results: Sequence[DeliveryResult], mogrify: Callable[[str, list[Any]], str]
-) -> str | None:
-    """The INSERT of the results' attempts as one statement; None when every message was
-    released unsent and there is no attempt to log."""
+async def insert_attempts(cursor: aiomysql.Cursor, results: Sequence[DeliveryResult]) -> None:
+    """The results' attempts in one INSERT; none when every message was released unsent."""
     attempts = [result.attempt for result in results if result.attempt is not None]
-    if not attempts:
-        return None
-    return mogrify(
-        sql.INSERT_ATTEMPTS.format(rows=sql.value_rows(len(attempts), 7)),
-        [value for attempt in attempts for value in attempt_params(attempt)],
-    )
-
-
-async def while_executing(
-    cursor: aiomysql.Cursor, statement: str, params: Sequence[Any], prepare: Callable[[], T]
-) -> tuple[int, T]:
-    """Execute `statement` and, while the server works on it, run `prepare` here: the task
-    sends the statement in its first step, which the sleep lets run, and its result is read
-    once `prepare` is done. Returns the affected rows and what `prepare` made. The connection
-    is never left with a statement in flight: a failed `prepare` waits for it, a cancelled
-    caller cancels it (and the connection is then closed, see Database.connection)."""
-    executing = asyncio.ensure_future(cursor.execute(statement, params))
-    try:
-        await asyncio.sleep(0)
-        prepared = prepare()
-    except Exception:
-        with contextlib.suppress(Exception):
-            await executing
-        raise
-    except BaseException:
-        executing.cancel()
-        raise
-    affected: int = await executing
-    return affected, prepared
+    if attempts:
+        await cursor.execute(
+            sql.INSERT_ATTEMPTS.format(rows=sql.value_rows(len(attempts), 7)),
+            [value for attempt in attempts for value in attempt_params(attempt)],
+        )

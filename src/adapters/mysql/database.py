@@ -54,7 +54,6 @@ class Database:
 
     def __init__(self, pool: aiomysql.Pool, settings: ServerSettings) -> None:
         self._pool = pool
-        self._turns = Turns(pool)
         self._closed = False
         self.name = settings.database
         self._ping_timeout = settings.connect_timeout
@@ -95,11 +94,11 @@ class Database:
 
     def connection(self) -> Checkout:
         """A pooled connection for the length of an `async with`."""
-        return Checkout(self, self._turns)
+        return Checkout(self, self._pool)
 
     def cursor(self) -> CursorCheckout:
         """A cursor whose statements each commit on their own."""
-        return CursorCheckout(self, self._turns)
+        return CursorCheckout(self, self._pool)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiomysql.Cursor]:
@@ -116,33 +115,6 @@ class Database:
             await connection.commit()
 
 
-class Turns:
-    """A pool's connections handed out first come, first served. When every connection is in
-    use, aiomysql lets a newcomer take a connection given back for a caller that was already
-    waiting, so under load a few callers wait many times longer than the rest; a FIFO
-    semaphore with one permit per connection decides the order instead."""
-
-    __slots__ = ("_permits", "pool")
-
-    def __init__(self, pool: aiomysql.Pool) -> None:
-        self.pool = pool
-        self._permits = asyncio.Semaphore(pool.maxsize)
-
-    async def acquire(self) -> aiomysql.Connection:
-        await self._permits.acquire()
-        try:
-            return await self.pool.acquire()
-        except BaseException:
-            self._permits.release()
-            raise
-
-    def release(self, connection: aiomysql.Connection) -> None:
-        try:
-            self.pool.release(connection)
-        finally:
-            self._permits.release()
-
-
 class Checkout:
     """A connection taken from a pool for the length of an `async with` and given back after.
     Errors that mean the server is out of reach become StoreUnavailable; a connection left
@@ -151,7 +123,7 @@ class Checkout:
 
     __slots__ = ("_connection", "_database", "_pool")
 
-    def __init__(self, database: Database, pool: Turns) -> None:
+    def __init__(self, database: Database, pool: aiomysql.Pool) -> None:
         self._database = database
         self._pool = pool
         self._connection: aiomysql.Connection | None = None

@@ -35,7 +35,6 @@ DUPLICATE_KEY = 1062
 DEADLOCK = 1213
 SELECT_BY_ID = f"SELECT {MESSAGE_READ} FROM messages WHERE id = %s"
 SELECT_BY_KEY = f"SELECT {MESSAGE_READ} FROM messages WHERE idempotency_key = %s"
-AUTO_INCREMENT_SETTINGS = "SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment"
 
 # A range scan of the due index: sent and failed rows have no due_at, so however many there
 # are, they are never read. A sending row whose lease ends exactly now is not yet claimable
@@ -64,13 +63,10 @@ SAVED_COLUMNS = (
     "updated_at",
 )
 SAVED_ASSIGNMENTS = ", ".join(f"m.{column} = r.{column}" for column in SAVED_COLUMNS[1:])
-# What a sent result writes beyond the constants of the sent state (see rows.is_plain_sent).
-SENT_COLUMNS = ("id", "message_id", "sent_at", "last_error")
-SENT_ASSIGNMENTS = (
-    "m.status = 'sent', "
-    "m.message_id = r.message_id, m.sent_at = r.sent_at, "
-    "m.last_error = r.last_error, m.lease_until = NULL, m.claim_token = NULL, "
-    "m.updated_at = r.sent_at"
+# What a sent result writes beyond the constants of the sent state (see rows.is_sent).
+SENT_COLUMNS = ("id", "message_id", "sent_at", "last_error", "updated_at")
+SENT_ASSIGNMENTS = "m.status = 'sent', m.lease_until = NULL, m.claim_token = NULL, " + ", ".join(
+    f"m.{column} = r.{column}" for column in SENT_COLUMNS[1:]
 )
 INSERT_ATTEMPTS = f"INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES {{rows}}"
 SELECT_ATTEMPTS = f"SELECT {ATTEMPT_READ} FROM delivery_attempts WHERE message_id = %s ORDER BY id"
@@ -148,7 +144,7 @@ def save_outcomes(rows: int) -> str:
 
 def save_under_token(rows: int, *, all_sent: bool) -> str:
     """One UPDATE for a batch made under one claim token (the last parameter), which fences
-    every row; a batch of plain sent results writes SENT_COLUMNS only."""
+    every row; a batch of sent results writes SENT_COLUMNS only."""
     if all_sent:
         columns: Sequence[str] = SENT_COLUMNS
         assignments = SENT_ASSIGNMENTS

@@ -19,6 +19,7 @@ from adapters.mysql.claims import (
 )
 from adapters.mysql.database import Database, ServerSettings
 from adapters.mysql.grouping import WriteGroups
+from adapters.mysql.listing import PagesByRevision, Revision
 from adapters.mysql.migrations import apply_migrations
 from adapters.mysql.rows import (
     attempt_from_row,
@@ -29,7 +30,7 @@ from adapters.mysql.rows import (
     to_db_text,
 )
 from insider_core.message import Message, NewMessage
-from insider_core.ports import MessageRepository, RevisionedMessages, SendSlotLedger, SlotChange
+from insider_core.ports import MessageRepository, SendSlotLedger, SlotChange
 from insider_core.status import MessageStatus
 from insider_core.values import (
     AttemptsInMinute,
@@ -38,7 +39,6 @@ from insider_core.values import (
     MessageStats,
     Page,
     PageRequest,
-    Revision,
 )
 
 # At most this many concurrent creations share one INSERT.
@@ -49,7 +49,7 @@ REVISIONS = msgspec.json.Decoder(tuple[int, int, list[Revision]])
 T = TypeVar("T")
 
 
-class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedger):
+class MySqlMessageRepository(MessageRepository, SendSlotLedger):
     """Messages in MySQL/MariaDB (InnoDB) through an aiomysql pool. Claims are safe across
     processes: SELECT ... FOR UPDATE SKIP LOCKED over the due index, in one transaction.
     Messages created at the same time share one INSERT (group commit)."""
@@ -57,10 +57,7 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
     def __init__(self, database: Database) -> None:
         self._database = database
         self._creations = WriteGroups(self._add_group, max_items=CREATIONS_PER_STATEMENT)
-        # How far apart the ids of one multi-row INSERT are, or None when the server does not
-        # promise they are consecutive (innodb_autoinc_lock_mode 2) and they are read back.
-        self._id_step: int | None = None
-        self._id_step_known = False
+        self._pages = PagesByRevision(self._list_revisions, self._get_revisions)
 
     @classmethod
     async def open(
@@ -116,8 +113,7 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
         try:
             async with self._database.cursor() as cursor:
                 await cursor.execute(sql.insert_new_messages(len(group)), params)
-                first: int = cursor.lastrowid
-                ids = await self._inserted_ids(cursor, first, group)
+                ids = await self._inserted_ids(cursor, group)
         except (pymysql.err.IntegrityError, pymysql.err.OperationalError) as error:
             if error.args[0] not in (sql.DUPLICATE_KEY, sql.DEADLOCK):
                 raise
@@ -128,17 +124,12 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
         return [(Message.from_new(id_, item), True) for id_, item in zip(ids, group, strict=True)]
 
     async def _inserted_ids(
-        self, cursor: aiomysql.Cursor, first: int, group: Sequence[NewMessage]
+        self, cursor: aiomysql.Cursor, group: Sequence[NewMessage]
     ) -> list[int]:
-        """The ids of the rows one multi-row INSERT made, `first` being the first's, in the
-        order of `group`."""
-        if not self._id_step_known:
-            await cursor.execute(sql.AUTO_INCREMENT_SETTINGS)
-            lock_mode, increment = await cursor.fetchone()
-            self._id_step = int(increment) if int(lock_mode) in (0, 1) else None
-            self._id_step_known = True
-        if self._id_step is not None:
-            return [first + index * self._id_step for index in range(len(group))]
+        """The ids of the rows one multi-row INSERT made, in the order of `group`, read back
+        by key: the server need not have made them consecutive (innodb_autoinc_lock_mode 2)."""
+        if len(group) == 1:
+            return [cursor.lastrowid]
         keys = [item.idempotency_key for item in group]
         await cursor.execute(sql.ids_by_key(len(keys)), keys)
         by_key = {key: id_ for id_, key in await cursor.fetchall()}
@@ -173,6 +164,15 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
         return None if row is None else message_from_row(row)
 
     async def list_page(self, request: PageRequest) -> Page[Message]:
+        """By revision (see listing.py) unless it is a search by phone number, or the page
+        cannot be read that way."""
+        if request.phone_number is None:
+            page = await self._pages.page(request)
+            if page is not None:
+                return page
+        return await self._read_page(request)
+
+    async def _read_page(self, request: PageRequest) -> Page[Message]:
         filtered = request.status is not None
         page_sql = sql.page_query(
             filtered=filtered,
@@ -197,9 +197,7 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
             total_count=total,
         )
 
-    async def list_revisions(self, request: PageRequest) -> Page[Revision] | None:
-        if request.phone_number is not None:
-            return None  # a search: list_page counts its rows
+    async def _list_revisions(self, request: PageRequest) -> Page[Revision] | None:
         statement = sql.revisions_query(
             filtered=request.status is not None, newest_sent_first=request.newest_sent_first
         )
@@ -217,10 +215,8 @@ class MySqlMessageRepository(MessageRepository, RevisionedMessages, SendSlotLedg
             items=revisions, page=request.page, page_size=request.page_size, total_count=total
         )
 
-    async def get_revisions(self, wanted: Sequence[Revision]) -> dict[Revision, Message]:
-        if not wanted:
-            return {}
-        ids = sorted({revision.message_id for revision in wanted})
+    async def _get_revisions(self, wanted: Sequence[Revision]) -> dict[Revision, Message]:
+        ids = sorted({revision.id for revision in wanted})
         async with self._database.cursor() as cursor:
             await cursor.execute(sql.messages_with_revision(len(ids)), ids)
             rows = await cursor.fetchall()

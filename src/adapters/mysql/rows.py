@@ -82,18 +82,24 @@ def outcome_params(message: Message) -> tuple[Any, ...]:
 
 
 def sent_params(message: Message) -> tuple[Any, ...]:
-    """Values for one row of SENT_COLUMNS (`updated_at` is `sent_at`, see is_plain_sent)."""
-    return (message.id, message.receipt_id, to_db_text(message.updated_at), message.last_error)
+    """Values for one row of SENT_COLUMNS."""
+    return (
+        message.id,
+        message.receipt_id,
+        to_db_text(message.sent_at) if message.sent_at else None,
+        message.last_error,
+        to_db_text(message.updated_at),
+    )
 
 
-def is_plain_sent(message: Message) -> bool:
-    """Sent as Message.mark_sent makes it: no lease, no token, `sent_at` equal to `updated_at`.
-    Sending changes neither `attempts` nor `next_attempt_at`, so the row keeps the values the
-    claim under the same token wrote, and SENT_COLUMNS are all there is to write."""
+def is_sent(message: Message) -> bool:
+    """In the sent state, whose status, lease (none) and token (none) the statement of a
+    sent batch writes as constants (queries.SENT_ASSIGNMENTS). It leaves `attempts` and
+    `next_attempt_at` as the claim under the same token wrote them, which sending does not
+    change (Message.mark_sent; the repository contract checks that a recorded message is
+    stored exactly as the result holds it)."""
     return (
         message.status is MessageStatus.SENT
-        and message.sent_at is not None
-        and message.sent_at == message.updated_at
         and message.lease_until is None
         and message.claim_token is None
     )

@@ -35,3 +35,15 @@ class JsonBodyRequest(Request[Any, Any, Any]):
             raise SerializationException(NOT_UTF8) from error
         except RecursionError as error:
             raise SerializationException(TOO_DEEP) from error
+        except SerializationException as error:  # msgspec >= 0.23 reports bad UTF-8 itself
+            if not _is_utf8(await self.body()):
+                raise SerializationException(NOT_UTF8) from error
+            raise
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        return False
+    return True

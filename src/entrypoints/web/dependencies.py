@@ -15,13 +15,11 @@ from litestar.params import SkipValidation
 from entrypoints.container import Container, resolve
 from entrypoints.metrics import DispatchMetrics
 from entrypoints.settings import Settings
-from entrypoints.web.listing import MessageListing
 from insider_core import Clock, MessageRepository, MessageService, Scheduler, SentCache
 
 # Handler parameters name the dependency they receive. Ports are Protocols, which Litestar
 # cannot check with isinstance, so their values are not validated.
 Messages = NamedDependency[MessageService]
-Listing = NamedDependency[MessageListing]
 SchedulerLoop = NamedDependency[Scheduler]
 Repository = NamedDependency[SkipValidation[MessageRepository]]
 Cache = NamedDependency[SkipValidation[SentCache]]
@@ -32,7 +30,6 @@ Metrics = NamedDependency[DispatchMetrics]
 
 class Services(NamedTuple):
     messages: MessageService
-    listing: MessageListing
     scheduler: Scheduler
     repository: MessageRepository
     cache: SentCache
@@ -46,7 +43,6 @@ class Services(NamedTuple):
         repository: MessageRepository = await resolve(container.repository)
         return cls(
             messages=await resolve(container.message_service),
-            listing=MessageListing(repository),
             scheduler=await resolve(container.scheduler),
             repository=repository,
             cache=await resolve(container.cache),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from litestar import Controller, HttpMethod, Response, get, post, route
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
-from entrypoints.web.dependencies import Listing, Messages
+from entrypoints.web.dependencies import Messages
 from entrypoints.web.dto import (
     AttemptBody,
     CachedBody,
@@ -15,13 +15,14 @@ from entrypoints.web.dto import (
     ReplayedBody,
     ReplayPreviewBody,
     StatsBody,
+    message_json,
 )
-from entrypoints.web.envelopes import PageOf, Success, ok
+from entrypoints.web.envelopes import PageOf, Success, ok, page_of
 from entrypoints.web.guards import require_messages_key
 from entrypoints.web.message_input import CreateMessage, prepare_new_message
 from entrypoints.web.replay_input import ReplayFailed
 from entrypoints.web.responses import also, guarded
-from insider_core import MessageNotFound, MessageStatus, PageRequest
+from insider_core import Message, MessageNotFound, MessageStatus, Page
 
 LARGEST_ID = 2**63 - 1
 MessageId = Annotated[int, PathParameter(description="The message's id")]
@@ -41,6 +42,11 @@ IdempotencyKey = Annotated[
 ]
 
 REPEATED_KEY = also(200, Success[MessageBody], "The Idempotency-Key was seen before: the original")
+
+
+def listed_page(page: Page[Message]) -> PageOf[MessageBody]:
+    """Items already encoded (message_json), which the response's encoder writes as they are."""
+    return cast(PageOf[MessageBody], page_of(page, message_json))
 
 
 def existing_id(message_id: int) -> int:
@@ -84,18 +90,18 @@ class MessagesController(Controller):
     @get("", responses=guarded(400, 422), summary="List messages, newest first")
     async def list_messages(
         self,
-        listing: Listing,
+        messages: Messages,
         page: PageNumber = 1,
         page_size: PageSize = 20,
         status: StatusFilter = None,
     ) -> PageOf[MessageBody]:
-        return await listing.page(PageRequest(page=page, page_size=page_size, status=status))
+        return listed_page(await messages.list_page(page=page, page_size=page_size, status=status))
 
     @get("/sent", responses=guarded(400, 422), summary="List sent messages, newest sentAt first")
     async def list_sent(
-        self, listing: Listing, page: PageNumber = 1, page_size: PageSize = 20
+        self, messages: Messages, page: PageNumber = 1, page_size: PageSize = 20
     ) -> PageOf[MessageBody]:
-        return await listing.page(PageRequest.sent(page, page_size))
+        return listed_page(await messages.list_sent(page, page_size))
 
     @get("/stats", responses=guarded(), summary="Count messages by status")
     async def stats(self, messages: Messages) -> Success[StatsBody]:

@@ -251,6 +251,20 @@ async def test_the_list_filters_by_status(
     assert {m["content"] for m in sent["data"]} == {"sent one", "sent two"}
 
 
+async def test_a_listed_message_is_shown_as_it_is_now_when_listed_again(
+    client: Client, create_message: Create, run_batch: RunBatch
+) -> None:
+    created = await create_message(content="changes")
+    before = (await client.get("/api/v1/messages", headers=MESSAGES_AUTH)).json()
+    await run_batch()
+    after = (await client.get("/api/v1/messages", headers=MESSAGES_AUTH)).json()
+    one = (await client.get(f"/api/v1/messages/{created['id']}", headers=MESSAGES_AUTH)).json()
+
+    assert before["data"] == [created]
+    assert after["data"] == [one["data"]]
+    assert after["data"][0]["status"] == "sent"
+
+
 PAGING_ERRORS = [
     ("page=0", {"page": "must be an integer >= 1"}),
     ("page=-1", {"page": "must be an integer >= 1"}),

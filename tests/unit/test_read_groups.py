@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from entrypoints.web.read_groups import ReadGroups
+from adapters.mysql.grouping import ReadGroups
 
 
 class Store:
