@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from adapters.sqlite import SqliteMessageRepository
-from contract.mysql_databases import ScratchDatabase, scratch_database
+from contract.mysql_databases import ScratchDatabase
 from insider_core import MessageRepository
 from support.delivery_machine import delivery_machine
 
@@ -35,12 +35,6 @@ def test_the_delivery_lifecycle_holds_over_sqlite(tmp_path: Path) -> None:
             await repository.close()
 
     run_state_machine_as_test(delivery_machine(fresh_sqlite), settings=SQL_SETTINGS)
-
-
-@pytest.fixture(scope="module")
-def scratch(mysql_url: str) -> Iterator[ScratchDatabase]:
-    with scratch_database(mysql_url) as database:
-        yield database
 
 
 @pytest.mark.mysql

@@ -62,12 +62,6 @@ EXPLAIN_COLUMNS = (
 )
 
 
-@pytest.fixture(scope="module")
-def scratch(mysql_url: str) -> Iterator[ScratchDatabase]:
-    with scratch_database(mysql_url) as database:
-        yield database
-
-
 async def test_four_racing_claimers_take_every_due_message_exactly_once(
     scratch: ScratchDatabase,
 ) -> None:

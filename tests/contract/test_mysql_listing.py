@@ -4,13 +4,13 @@ revision it never had, and so a listing never shows a message as it was."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from adapters.mysql import MySqlMessageRepository
 from adapters.mysql.listing import Revision
-from contract.mysql_databases import ScratchDatabase, scratch_database
+from contract.mysql_databases import ScratchDatabase
 from contract.repository_contract import (
     ACCEPTED,
     LEASE,
@@ -23,12 +23,6 @@ from contract.repository_contract import (
 from insider_core import MessageStatus, PageRequest
 
 pytestmark = pytest.mark.mysql
-
-
-@pytest.fixture(scope="module")
-def scratch(mysql_url: str) -> Iterator[ScratchDatabase]:
-    with scratch_database(mysql_url) as database:
-        yield database
 
 
 @pytest.fixture

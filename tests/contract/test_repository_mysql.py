@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import aiomysql
 import pytest
 
 from adapters.mysql import MySqlMessageRepository
 from adapters.mysql.migrations import load_migrations
-from contract.mysql_databases import ScratchDatabase, scratch_database
+from contract.mysql_databases import ScratchDatabase
 from contract.operator_reads_contract import OperatorReadsContract
 from contract.outbox_contract import OutboxContract, OutsideWriter
 from contract.repository_contract import (
@@ -25,12 +25,6 @@ from e2e.tcp_proxy import TcpProxy, free_port
 from insider_core import MessageRepository, StoreUnavailable
 
 pytestmark = pytest.mark.mysql
-
-
-@pytest.fixture(scope="module")
-def scratch(mysql_url: str) -> Iterator[ScratchDatabase]:
-    with scratch_database(mysql_url) as database:
-        yield database
 
 
 @pytest.fixture
