@@ -156,104 +156,82 @@ async def test_the_counts_stay_exact_while_creators_workers_and_replays_race(
 
 
 async def test_rows_written_around_the_repository_are_counted_at_once(
-    scratch: ScratchDatabase,
+    mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:
-    repository = await scratch.open_repository()
-    await scratch.empty()
-    try:
-        await repository.add_many([new_message(START) for _ in range(3)])
-        long_ago = to_db_time(START - timedelta(days=30))
-        await scratch.query(INSERT_SENT_ROWS, (PHONE, long_ago, long_ago, long_ago, long_ago, 500))
-        await scratch.query("UPDATE messages SET status = 'failed' WHERE status = 'sent' LIMIT 10")
-        await scratch.query("DELETE FROM messages WHERE status = 'sent' LIMIT 90")
+    await mysql_repository.add_many([new_message(START) for _ in range(3)])
+    long_ago = to_db_time(START - timedelta(days=30))
+    await scratch.query(INSERT_SENT_ROWS, (PHONE, long_ago, long_ago, long_ago, long_ago, 500))
+    await scratch.query("UPDATE messages SET status = 'failed' WHERE status = 'sent' LIMIT 10")
+    await scratch.query("DELETE FROM messages WHERE status = 'sent' LIMIT 90")
 
-        stats = await repository.stats()
-        assert (stats.pending, stats.sent, stats.failed, stats.total) == (3, 400, 10, 413)
-    finally:
-        await repository.close()
+    stats = await mysql_repository.stats()
+    assert (stats.pending, stats.sent, stats.failed, stats.total) == (3, 400, 10, 413)
 
 
 async def test_recounting_counts_afresh_what_the_counting_triggers_cannot_see(
-    scratch: ScratchDatabase,
+    mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:
-    repository = await scratch.open_repository()
-    await scratch.empty()
-    try:
-        await repository.add_many([new_message(START) for _ in range(3)])
-        await scratch.query("TRUNCATE TABLE messages")  # fires no trigger
-        await repository.add_many([new_message(START) for _ in range(2)])
-        assert (await repository.stats()).total == 5
+    await mysql_repository.add_many([new_message(START) for _ in range(3)])
+    await scratch.query("TRUNCATE TABLE messages")  # fires no trigger
+    await mysql_repository.add_many([new_message(START) for _ in range(2)])
+    assert (await mysql_repository.stats()).total == 5
 
-        env = {"DATABASE_URL": scratch.url}
-        result = await asyncio.to_thread(CliRunner().invoke, main, ["recount"], env=env)
+    env = {"DATABASE_URL": scratch.url}
+    result = await asyncio.to_thread(CliRunner().invoke, main, ["recount"], env=env)
 
-        assert result.exit_code == 0, result.output
-        assert result.output.strip() == "Counted the messages of each status afresh."
-        assert (await repository.stats()).total == 2
-        await repository.add(new_message(START))
-        assert (await repository.stats()).pending == 3
-    finally:
-        await repository.close()
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Counted the messages of each status afresh."
+    assert (await mysql_repository.stats()).total == 2
+    await mysql_repository.add(new_message(START))
+    assert (await mysql_repository.stats()).pending == 3
 
 
 async def test_recording_reaches_the_batch_rows_by_primary_key_not_every_sending_row(
-    scratch: ScratchDatabase,
+    mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:
-    repository = await scratch.open_repository()
-    await scratch.empty()
-    try:
-        await repository.add_many([new_message(START) for _ in range(50)])
-        await repository.claim_due(1, START, START + LEASE, "token")
-        await scratch.query("ANALYZE TABLE messages")
-        sent = (1, "wh-1", "2026-01-01", None, "2026-01-01")
-        recorded = (
-            1,
-            "sent",
-            1,
-            "wh-1",
-            "2026-01-01",
-            "2026-01-01",
-            None,
-            None,
-            None,
-            "2026-01-01",
-        )
-        plans = [
-            await _explain(scratch, save_under_token(2, all_sent=True), (*sent, *sent, "token")),
-            await _explain(scratch, save_outcomes(2), (*recorded, "token") * 2),
-        ]
+    await mysql_repository.add_many([new_message(START) for _ in range(50)])
+    await mysql_repository.claim_due(1, START, START + LEASE, "token")
+    await scratch.query("ANALYZE TABLE messages")
+    sent = (1, "wh-1", "2026-01-01", None, "2026-01-01")
+    recorded = (
+        1,
+        "sent",
+        1,
+        "wh-1",
+        "2026-01-01",
+        "2026-01-01",
+        None,
+        None,
+        None,
+        "2026-01-01",
+    )
+    plans = [
+        await _explain(scratch, save_under_token(2, all_sent=True), (*sent, *sent, "token")),
+        await _explain(scratch, save_outcomes(2), (*recorded, "token") * 2),
+    ]
 
-        for plan in plans:
-            messages = next(row for row in plan if row["table"] == "m")
-            assert (messages["type"], messages["key"]) == ("eq_ref", "PRIMARY"), plan
-    finally:
-        await repository.close()
+    for plan in plans:
+        messages = next(row for row in plan if row["table"] == "m")
+        assert (messages["type"], messages["key"]) == ("eq_ref", "PRIMARY"), plan
 
 
 async def test_the_claim_reads_the_due_rows_through_the_due_index_not_the_sent_rows(
-    scratch: ScratchDatabase,
+    mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:
-    repository = await scratch.open_repository()
-    await scratch.empty()
-    try:
-        long_ago = to_db_time(START - timedelta(days=30))
-        await scratch.query(
-            INSERT_SENT_ROWS, (PHONE, long_ago, long_ago, long_ago, long_ago, 50_000)
-        )
-        await repository.recount()  # the rows above were written around the repository
-        await repository.add_many([new_message(START) for _ in range(10)])
-        await scratch.query("ANALYZE TABLE messages")
-        now = to_db_time(START + timedelta(seconds=1))
+    long_ago = to_db_time(START - timedelta(days=30))
+    await scratch.query(INSERT_SENT_ROWS, (PHONE, long_ago, long_ago, long_ago, long_ago, 50_000))
+    await mysql_repository.recount()  # the rows above were written around the mysql_repository
+    await mysql_repository.add_many([new_message(START) for _ in range(10)])
+    await scratch.query("ANALYZE TABLE messages")
+    now = to_db_time(START + timedelta(seconds=1))
 
-        [plan] = await _explain(scratch, CLAIM_DUE, (now, now, 10))
+    [plan] = await _explain(scratch, CLAIM_DUE, (now, now, 10))
 
-        assert (await repository.stats()).sent == 50_000
-        assert plan["key"] == "ix_messages_due", plan
-        assert plan["type"] in ("range", "ref"), plan
-        assert int(plan["rows"]) < 1000, plan
-        assert len(await repository.claim_due(100, START, START + LEASE, "t")) == 10
-    finally:
-        await repository.close()
+    assert (await mysql_repository.stats()).sent == 50_000
+    assert plan["key"] == "ix_messages_due", plan
+    assert plan["type"] in ("range", "ref"), plan
+    assert int(plan["rows"]) < 1000, plan
+    assert len(await mysql_repository.claim_due(100, START, START + LEASE, "t")) == 10
 
 
 async def _explain(

@@ -4,8 +4,6 @@ revision it never had, and so a listing never shows a message as it was."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from adapters.mysql import MySqlMessageRepository
@@ -25,28 +23,22 @@ from insider_core import MessageStatus, PageRequest
 pytestmark = pytest.mark.mysql
 
 
-@pytest.fixture
-async def store(scratch: ScratchDatabase) -> AsyncIterator[MySqlMessageRepository]:
-    repository = await scratch.open_repository()
-    await scratch.empty()
-    yield repository
-    await repository.close()
-
-
-async def revision_of(store: MySqlMessageRepository, message_id: int) -> int:
-    page = await store._list_revisions(PageRequest(page=1, page_size=100))
+async def revision_of(mysql_repository: MySqlMessageRepository, message_id: int) -> int:
+    page = await mysql_repository._list_revisions(PageRequest(page=1, page_size=100))
     assert page is not None
     [revision] = [r.revision for r in page.items if r.id == message_id]
     return revision
 
 
 async def test_a_listing_by_revision_names_what_the_listing_names(
-    store: MySqlMessageRepository,
+    mysql_repository: MySqlMessageRepository,
 ) -> None:
     for n in range(7):
-        await store.add(new_message(START, content=f"message {n}"))
-    claimed = await store.claim_due(3, START, START + LEASE, "token")
-    await store.save_results([outcome_of(m, ACCEPTED, START + LEASE / 2) for m in claimed[:2]])
+        await mysql_repository.add(new_message(START, content=f"message {n}"))
+    claimed = await mysql_repository.claim_due(3, START, START + LEASE, "token")
+    await mysql_repository.save_results(
+        [outcome_of(m, ACCEPTED, START + LEASE / 2) for m in claimed[:2]]
+    )
     requests = [
         PageRequest(page=1, page_size=3),
         PageRequest(page=2, page_size=3),
@@ -56,8 +48,8 @@ async def test_a_listing_by_revision_names_what_the_listing_names(
     ]
 
     for request in requests:
-        listed = await store._read_page(request)
-        revised = await store._list_revisions(request)
+        listed = await mysql_repository._read_page(request)
+        revised = await mysql_repository._list_revisions(request)
         assert revised is not None
         assert [r.id for r in revised.items] == [m.id for m in listed.items]
         assert (revised.total_count, revised.page, revised.page_size) == (
@@ -65,88 +57,90 @@ async def test_a_listing_by_revision_names_what_the_listing_names(
             listed.page,
             listed.page_size,
         )
-        assert await store.list_page(request) == listed
+        assert await mysql_repository.list_page(request) == listed
 
 
 async def test_every_change_gives_a_message_a_revision_it_never_had(
-    store: MySqlMessageRepository, scratch: ScratchDatabase
+    mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:
-    message, _ = await store.add(new_message(START))
-    seen = [await revision_of(store, message.id)]
+    message, _ = await mysql_repository.add(new_message(START))
+    seen = [await revision_of(mysql_repository, message.id)]
 
-    await store.claim_due(1, START, START + LEASE, "first")
-    seen.append(await revision_of(store, message.id))
-    [recovered] = await store.claim_due(1, START + LEASE * 2, START + LEASE * 3, "second")
-    seen.append(await revision_of(store, message.id))
-    await store.save_results([outcome_of(recovered, REJECTED, START + LEASE * 2)])
-    seen.append(await revision_of(store, message.id))
-    assert await store.replay_one(message.id, START + LEASE * 3) is not None
-    seen.append(await revision_of(store, message.id))
-    [again] = await store.claim_due(1, START + LEASE * 3, START + LEASE * 4, "third")
-    await store.save_results([outcome_of(again, UNAVAILABLE, START + LEASE * 3)])
-    seen.append(await revision_of(store, message.id))
-    await store.claim_due(1, START + LEASE * 99, START + LEASE * 100, "fourth")
-    await store.replay_all(START + LEASE * 99)  # not failed: changes nothing
-    seen.append(await revision_of(store, message.id))
+    await mysql_repository.claim_due(1, START, START + LEASE, "first")
+    seen.append(await revision_of(mysql_repository, message.id))
+    [recovered] = await mysql_repository.claim_due(
+        1, START + LEASE * 2, START + LEASE * 3, "second"
+    )
+    seen.append(await revision_of(mysql_repository, message.id))
+    await mysql_repository.save_results([outcome_of(recovered, REJECTED, START + LEASE * 2)])
+    seen.append(await revision_of(mysql_repository, message.id))
+    assert await mysql_repository.replay_one(message.id, START + LEASE * 3) is not None
+    seen.append(await revision_of(mysql_repository, message.id))
+    [again] = await mysql_repository.claim_due(1, START + LEASE * 3, START + LEASE * 4, "third")
+    await mysql_repository.save_results([outcome_of(again, UNAVAILABLE, START + LEASE * 3)])
+    seen.append(await revision_of(mysql_repository, message.id))
+    await mysql_repository.claim_due(1, START + LEASE * 99, START + LEASE * 100, "fourth")
+    await mysql_repository.replay_all(START + LEASE * 99)  # not failed: changes nothing
+    seen.append(await revision_of(mysql_repository, message.id))
     await scratch.query("UPDATE messages SET content = 'by hand' WHERE id = %s", (message.id,))
-    seen.append(await revision_of(store, message.id))
+    seen.append(await revision_of(mysql_repository, message.id))
 
     assert len(set(seen)) == len(seen) == 8
 
 
 async def test_a_write_that_changes_nothing_keeps_the_revision(
-    store: MySqlMessageRepository, scratch: ScratchDatabase
+    mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:
-    message, _ = await store.add(new_message(START))
-    [claimed] = await store.claim_due(1, START, START + LEASE, "token")
-    before = await revision_of(store, message.id)
+    message, _ = await mysql_repository.add(new_message(START))
+    [claimed] = await mysql_repository.claim_due(1, START, START + LEASE, "token")
+    before = await revision_of(mysql_repository, message.id)
 
     stale = outcome_of(claimed, ACCEPTED, START, token="someone-else")
-    assert await store.save_results([stale]) == 0
-    _, created = await store.add(new_message(START, key=message.idempotency_key))
+    assert await mysql_repository.save_results([stale]) == 0
+    _, created = await mysql_repository.add(new_message(START, key=message.idempotency_key))
     await scratch.query("UPDATE messages SET content = content WHERE id = %s", (message.id,))
 
     assert created is False
-    assert await revision_of(store, message.id) == before
+    assert await revision_of(mysql_repository, message.id) == before
 
 
 async def test_messages_are_fetched_only_at_the_revision_asked_for(
-    store: MySqlMessageRepository,
+    mysql_repository: MySqlMessageRepository,
 ) -> None:
-    kept, _ = await store.add(new_message(START, content="kept"))
-    await store.add(new_message(START, content="changed"))
-    page = await store._list_revisions(PageRequest(page=1, page_size=10))
+    kept, _ = await mysql_repository.add(new_message(START, content="kept"))
+    await mysql_repository.add(new_message(START, content="changed"))
+    page = await mysql_repository._list_revisions(PageRequest(page=1, page_size=10))
     assert page is not None
-    await store.claim_due(1, START, START + LEASE, "token")  # the oldest: `kept`
-    now = await store._list_revisions(PageRequest(page=1, page_size=10))
+    await mysql_repository.claim_due(1, START, START + LEASE, "token")  # the oldest: `kept`
+    now = await mysql_repository._list_revisions(PageRequest(page=1, page_size=10))
     assert now is not None
 
-    fetched = await store._get_revisions([*page.items, Revision(999_999, 0)])
-    fetched_now = await store._get_revisions(now.items)
+    fetched = await mysql_repository._get_revisions([*page.items, Revision(999_999, 0)])
+    fetched_now = await mysql_repository._get_revisions(now.items)
 
     assert [m.content for m in fetched.values()] == ["changed"]
     assert {m.content for m in fetched_now.values()} == {"kept", "changed"}
-    assert fetched_now[Revision(kept.id, await revision_of(store, kept.id))] == (
-        await store.get(kept.id)
+    assert fetched_now[Revision(kept.id, await revision_of(mysql_repository, kept.id))] == (
+        await mysql_repository.get(kept.id)
     )
 
 
 async def test_a_listing_shows_every_change_however_it_was_made(
-    store: MySqlMessageRepository, scratch: ScratchDatabase
+    mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:
     for n in range(3):
-        await store.add(new_message(START, content=f"message {n}"))
+        await mysql_repository.add(new_message(START, content=f"message {n}"))
     request = PageRequest(page=1, page_size=10)
-    first = await store.list_page(request)
-    again = await store.list_page(request)
+    first = await mysql_repository.list_page(request)
+    again = await mysql_repository.list_page(request)
     assert [a is b for a, b in zip(first.items, again.items, strict=True)] == [True] * 3
 
-    [claimed] = await store.claim_due(1, START, START + LEASE, "token")
+    [claimed] = await mysql_repository.claim_due(1, START, START + LEASE, "token")
     await scratch.query("UPDATE messages SET content = 'by hand' WHERE content = 'message 1'")
     await scratch.query("DELETE FROM messages WHERE content = 'message 2'")
-    after = await store.list_page(request)
+    after = await mysql_repository.list_page(request)
 
-    assert after == await store._read_page(request)
+    assert after == await mysql_repository._read_page(request)
     assert [m.content for m in after.items] == ["by hand", "message 0"]
     assert after.items[1] == claimed
     assert after.total_count == 2

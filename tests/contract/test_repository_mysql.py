@@ -27,14 +27,6 @@ from insider_core import MessageRepository, StoreUnavailable
 pytestmark = pytest.mark.mysql
 
 
-@pytest.fixture
-async def mysql_repository(scratch: ScratchDatabase) -> AsyncIterator[MySqlMessageRepository]:
-    repository = await scratch.open_repository()
-    await scratch.empty()
-    yield repository
-    await repository.close()
-
-
 class TestMySqlMessageRepository(
     MessageRepositoryContract,
     OperatorReadsContract,
