@@ -56,8 +56,11 @@ class ScratchDatabase(msgspec.Struct, frozen=True, kw_only=True):
         }
         return await MySqlMessageRepository.open(**(options | overrides))
 
-    async def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Run one statement on a connection of its own; returns its rows, if any."""
+    async def query(
+        self, statement: str, params: Sequence[Any] = (), *, after: str | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Run one statement on a connection of its own (after the statement `after`, when
+        given); returns its rows, if any."""
         connection = await aiomysql.connect(
             host=self.server.host,
             port=self.server.port,
@@ -69,6 +72,8 @@ class ScratchDatabase(msgspec.Struct, frozen=True, kw_only=True):
         )
         try:
             async with connection.cursor() as cursor:
+                if after is not None:
+                    await cursor.execute(after)
                 await cursor.execute(statement, params)
                 return list(await cursor.fetchall())
         finally:

@@ -168,6 +168,58 @@ async def test_rows_written_around_the_repository_are_counted_at_once(
     assert (stats.pending, stats.sent, stats.failed, stats.total) == (3, 400, 10, 413)
 
 
+async def test_the_repository_counts_its_changes_of_status_and_the_trigger_leaves_them_to_it(
+    mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
+) -> None:
+    await mysql_repository.add_many([new_message(START) for _ in range(6)])
+    batch = await mysql_repository.claim_due(4, START, START + LEASE, "token")
+    outcomes = (ACCEPTED, UNAVAILABLE, REJECTED, ACCEPTED)
+    results = [outcome_of(m, o, START) for m, o in zip(batch, outcomes, strict=True)]
+    assert await mysql_repository.save_results(results) == 4
+    assert await mysql_repository.replay_all(START) == 1
+    await scratch.query("UPDATE messages SET status = 'failed' ORDER BY id DESC LIMIT 1")
+
+    stats = await mysql_repository.stats()
+    assert (stats.pending, stats.sending, stats.sent, stats.failed) == (3, 0, 2, 1)
+    # A session that says it counts its own changes is not counted by the trigger.
+    await scratch.query(
+        "UPDATE messages SET status = 'failed' WHERE status = 'sent'",
+        after="SET @insider_counts_by_statement = 1",
+    )
+    assert (await mysql_repository.stats()).sent == 2
+
+
+async def test_opened_without_migrating_a_schema_before_0011_it_leaves_every_count_to_the_trigger(
+    scratch: ScratchDatabase,
+) -> None:
+    [counted_by_trigger] = [
+        statement
+        for migration in load_migrations()
+        if migration.name.startswith("0010_")
+        for statement in migration.statements
+        if "CREATE TRIGGER messages_counted_on_update" in statement
+    ]
+    await scratch.empty()
+    await scratch.query("DROP TRIGGER messages_counted_on_update")
+    await scratch.query(counted_by_trigger)
+    await scratch.query("DELETE FROM schema_migrations WHERE name = '0011_counts_by_statement'")
+    older = await scratch.open_repository(migrate=False)
+    try:
+        await older.add_many([new_message(START) for _ in range(4)])
+        batch = await older.claim_due(3, START, START + LEASE, "token")
+        await older.save_results([outcome_of(m, ACCEPTED, START) for m in batch[:2]])
+        stats = await older.stats()
+        assert (stats.pending, stats.sending, stats.sent) == (1, 1, 2)
+
+        assert "0011_counts_by_statement" in await older.migrate()
+
+        await older.save_results([outcome_of(batch[2], REJECTED, START)])
+        stats = await older.stats()
+        assert (stats.pending, stats.sending, stats.sent, stats.failed) == (1, 0, 2, 1)
+    finally:
+        await older.close()
+
+
 async def test_recounting_counts_afresh_what_the_counting_triggers_cannot_see(
     mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:

@@ -14,13 +14,14 @@ import aiomysql
 import msgspec
 import pymysql
 
+from adapters.mysql.counts import COUNTED_BY_STATEMENT
 from insider_core.errors import StoreUnavailable
 
 # Refused, unknown host, gone away, lost, too many connections, shutting down, killed.
 UNREACHABLE_CODES = frozenset({1040, 1053, 1927, 2002, 2003, 2005, 2006, 2013, 2055})
-# Claims lock the rows they take and skip the rows others hold; READ COMMITTED keeps InnoDB
-# from also locking the gaps between them, which would make inserts wait on a claim.
-SESSION_SETUP = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"
+# The transaction isolation's session variable: MySQL 8 and MariaDB 11.1 name it the first
+# way, MariaDB before 11.1 only the second.
+ISOLATION_VARIABLES = ("transaction_isolation", "tx_isolation")
 DATABASE_EXISTS = 1007
 DATABASE_NAME = re.compile(r"[A-Za-z0-9_$-]{1,64}")
 
@@ -62,14 +63,14 @@ class Database:
     async def open(
         cls, settings: ServerSettings, *, minsize: int, maxsize: int, recycle: int
     ) -> Database:
-        await ensure_database(settings)
+        isolation = await ensure_database(settings)
         with unreachable_as_store_unavailable(connecting=True):
             pool = await aiomysql.create_pool(
                 minsize=min(minsize, maxsize),
                 maxsize=maxsize,
                 pool_recycle=recycle,
                 db=settings.database,
-                init_command=SESSION_SETUP,
+                init_command=session_setup(isolation),
                 **settings.connect_kwargs(),
             )
         return cls(pool, settings)
@@ -175,9 +176,18 @@ class CursorCheckout(Checkout):
             await super().__aexit__(kind, error, traceback)
 
 
-async def ensure_database(settings: ServerSettings) -> None:
+def session_setup(isolation_variable: str) -> str:
+    """What every connection of the pool runs as it connects (and reconnects).
+
+    Claims lock the rows they take and skip the rows others hold; READ COMMITTED keeps InnoDB
+    from also locking the gaps between them, which would make inserts wait on a claim. And the
+    repository counts its own changes (counts.py)."""
+    return f"SET @@SESSION.{isolation_variable} = 'READ-COMMITTED', {COUNTED_BY_STATEMENT}"
+
+
+async def ensure_database(settings: ServerSettings) -> str:
     """Create the database (utf8mb4) unless it exists; a user without the CREATE privilege
-    can still open an existing one."""
+    can still open an existing one. Returns the server's name of the isolation variable."""
     if DATABASE_NAME.fullmatch(settings.database) is None:
         raise ValueError(f"unsupported MySQL database name: {settings.database!r}")
     with unreachable_as_store_unavailable(connecting=True):
@@ -190,6 +200,9 @@ async def ensure_database(settings: ServerSettings) -> None:
                 )
                 if await cursor.fetchone() is None:
                     await _create_database(cursor, settings.database)
+                await cursor.execute("SHOW VARIABLES LIKE 'transaction_isolation'")
+                known = await cursor.fetchone() is not None
+                return ISOLATION_VARIABLES[0] if known else ISOLATION_VARIABLES[1]
         finally:
             connection.close()
 

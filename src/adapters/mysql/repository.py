@@ -17,6 +17,7 @@ from adapters.mysql.claims import (
     save_under_token,
     shared_claim_token,
 )
+from adapters.mysql.counts import Counts
 from adapters.mysql.database import Database, ServerSettings
 from adapters.mysql.grouping import WriteGroups
 from adapters.mysql.listing import PagesByRevision, Revision
@@ -41,6 +42,8 @@ from insider_core.values import (
     PageRequest,
 )
 
+PENDING = MessageStatus.PENDING.value
+FAILED = MessageStatus.FAILED.value
 # At most this many concurrent creations share one INSERT.
 CREATIONS_PER_STATEMENT = 200
 REVISIONS = msgspec.json.Decoder(tuple[int, int, list[Revision]])
@@ -56,6 +59,7 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
 
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._counts = Counts(by_statement=False)
         self._creations = WriteGroups(self._add_group, max_items=CREATIONS_PER_STATEMENT)
         self._pages = PagesByRevision(self._list_revisions, self._get_revisions)
 
@@ -89,12 +93,14 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
                 settings, minsize=pool_minsize, maxsize=pool_maxsize, recycle=pool_recycle
             )
         )
-        if migrate:
-            try:
+        try:
+            if migrate:
                 await repository.migrate()
-            except BaseException:
-                await repository.close()
-                raise
+            else:
+                await repository._learn_who_counts()
+        except BaseException:
+            await repository.close()
+            raise
         return repository
 
     async def close(self) -> None:
@@ -102,7 +108,21 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
 
     async def migrate(self) -> list[str]:
         """Names of the migrations applied by this call."""
-        return await apply_migrations(self._database)
+        applied = await apply_migrations(self._database)
+        self._counts.by_statement = True
+        return applied
+
+    async def _learn_who_counts(self) -> None:
+        """The repository counts its own changes once the triggers leave them to it (see
+        counts.py); before that migration, the triggers count every change."""
+        async with self._database.cursor() as cursor:
+            try:
+                await cursor.execute(sql.MIGRATION_APPLIED, (counts.COUNTS_BY_STATEMENT_MIGRATION,))
+            except pymysql.err.ProgrammingError as error:
+                if error.args[0] != sql.NO_SUCH_TABLE:
+                    raise
+                return
+            self._counts.by_statement = await cursor.fetchone() is not None
 
     async def add(self, new: NewMessage) -> tuple[Message, bool]:
         return await self._creations.submit(new)
@@ -249,7 +269,7 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         if limit <= 0:
             return []
         async with self._database.transaction() as cursor:
-            return await claim_due(cursor, limit, now, lease_until, claim_token)
+            return await claim_due(cursor, self._counts, limit, now, lease_until, claim_token)
 
     async def save_results(self, results: Sequence[DeliveryResult]) -> int:
         """A batch under one claim token is fenced by that token in the UPDATE itself; only
@@ -261,17 +281,18 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         if token is not None:
             try:
                 async with self._database.transaction() as cursor:
-                    return await save_under_token(cursor, token, results)
+                    return await save_under_token(cursor, self._counts, token, results)
             except NotAllHeld:
                 pass
         async with self._database.transaction() as cursor:
-            return await save_results(cursor, results)
+            return await save_results(cursor, self._counts, results)
 
     async def replay_one(self, message_id: int, now: datetime) -> Message | None:
         moment = to_db_text(now)
         async with self._database.transaction() as cursor:
             if await cursor.execute(sql.REPLAY_ONE, (moment, moment, message_id)) == 0:
                 return None
+            await self._counts.moved(cursor, FAILED, PENDING, 1)
             await cursor.execute(sql.SELECT_BY_ID, (message_id,))
             return message_from_row(await cursor.fetchone())
 
@@ -281,8 +302,10 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         statement, params = sql.REPLAY_SET, (moment, moment)
         if since is not None:
             statement, params = sql.REPLAY_SINCE, (*params, to_db_text(since))
-        async with self._database.cursor() as cursor:
-            return int(await cursor.execute(statement, params))
+        async with self._database.transaction() as cursor:
+            replayed = int(await cursor.execute(statement, params))
+            await self._counts.moved(cursor, FAILED, PENDING, replayed)
+        return replayed
 
     async def count_failed(self, since: datetime | None = None) -> int:
         """Counted from the messages, not `message_counts`: exactly the rows a replay with
