@@ -56,12 +56,9 @@ class ScratchDatabase(msgspec.Struct, frozen=True, kw_only=True):
         }
         return await MySqlMessageRepository.open(**(options | overrides))
 
-    async def query(
-        self, statement: str, params: Sequence[Any] = (), *, after: str | None = None
-    ) -> list[tuple[Any, ...]]:
-        """Run one statement on a connection of its own (after the statement `after`, when
-        given); returns its rows, if any."""
-        connection = await aiomysql.connect(
+    async def connect(self) -> aiomysql.Connection:
+        """A connection of its own, in autocommit, as another system's would be."""
+        return await aiomysql.connect(
             host=self.server.host,
             port=self.server.port,
             user=self.server.user,
@@ -70,6 +67,13 @@ class ScratchDatabase(msgspec.Struct, frozen=True, kw_only=True):
             charset="utf8mb4",
             autocommit=True,
         )
+
+    async def query(
+        self, statement: str, params: Sequence[Any] = (), *, after: str | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Run one statement on a connection of its own (after the statement `after`, when
+        given); returns its rows, if any."""
+        connection = await self.connect()
         try:
             async with connection.cursor() as cursor:
                 if after is not None:

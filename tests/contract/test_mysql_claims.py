@@ -220,6 +220,42 @@ async def test_opened_without_migrating_a_schema_before_0011_it_leaves_every_cou
         await older.close()
 
 
+async def test_a_record_the_server_undoes_to_break_a_deadlock_is_run_again_and_saved(
+    mysql_repository: MySqlMessageRepository,
+    scratch: ScratchDatabase,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await mysql_repository.add_many([new_message(START) for _ in range(52)])
+    first, second = await mysql_repository.claim_due(2, START, START + LEASE, "token")
+    other = await scratch.connect()
+    try:
+        async with other.cursor() as cursor:
+            # Another writer, with more changes of its own than the record will have when the
+            # two meet (the server undoes the smaller one), holds the batch's second message.
+            await cursor.execute("BEGIN")
+            await cursor.execute(
+                "UPDATE messages SET last_error = 'busy' WHERE id > %s", (max(first.id, second.id),)
+            )
+            await cursor.execute("SELECT id FROM messages WHERE id = %s FOR UPDATE", (second.id,))
+            results = [outcome_of(message, ACCEPTED, START) for message in (first, second)]
+            recording = asyncio.create_task(mysql_repository.save_results(results))
+            await asyncio.sleep(0.5)  # the record holds the first and waits for the second
+            assert not recording.done()
+            # Now the other writer waits for the first: a deadlock, which the server breaks
+            # by undoing the record.
+            await cursor.execute("SELECT id FROM messages WHERE id = %s FOR UPDATE", (first.id,))
+            await cursor.execute("COMMIT")
+        assert await asyncio.wait_for(recording, 10) == 2
+    finally:
+        other.close()
+
+    assert "transaction undone by the server, running it again" in caplog.text
+    stats = await mysql_repository.stats()
+    assert (stats.sent, stats.sending, stats.pending) == (2, 0, 50)
+    assert (await mysql_repository.get(first.id)) == results[0].message
+    assert len(await mysql_repository.list_attempts(second.id)) == 1
+
+
 async def test_recounting_counts_afresh_what_the_counting_triggers_cannot_see(
     mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:

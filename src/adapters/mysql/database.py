@@ -4,11 +4,12 @@ transaction is opened explicitly, and "cannot reach the server" raised as StoreU
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import aiomysql
 import msgspec
@@ -19,11 +20,18 @@ from insider_core.errors import StoreUnavailable
 
 # Refused, unknown host, gone away, lost, too many connections, shutting down, killed.
 UNREACHABLE_CODES = frozenset({1040, 1053, 1927, 2002, 2003, 2005, 2006, 2013, 2055})
+# A transaction the server undid to break a deadlock (1213), or one whose lock wait timed out
+# (1205, undone whole by the rollback that follows), left nothing behind: it is run again.
+RUN_AGAIN_CODES = frozenset({1205, 1213})
+TRANSACTION_RUNS = 3
 # The transaction isolation's session variable: MySQL 8 and MariaDB 11.1 name it the first
 # way, MariaDB before 11.1 only the second.
 ISOLATION_VARIABLES = ("transaction_isolation", "tx_isolation")
 DATABASE_EXISTS = 1007
 DATABASE_NAME = re.compile(r"[A-Za-z0-9_$-]{1,64}")
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -114,6 +122,23 @@ class Database:
                     await connection.rollback()
                 raise
             await connection.commit()
+
+    async def run_transaction(self, work: Callable[[aiomysql.Cursor], Awaitable[T]]) -> T:
+        """`work` in one transaction, run again from its start (up to TRANSACTION_RUNS times
+        in all) when the server undid it to break a deadlock or a lock wait timed out: a
+        batch's results must not be lost to a moment of contention with another writer."""
+        run = 1
+        while True:
+            try:
+                async with self.transaction() as cursor:
+                    return await work(cursor)
+            except pymysql.err.OperationalError as error:
+                if run == TRANSACTION_RUNS or not error.args:
+                    raise
+                if error.args[0] not in RUN_AGAIN_CODES:
+                    raise
+                log.warning("transaction undone by the server, running it again: %s", error)
+                run += 1
 
 
 class Checkout:

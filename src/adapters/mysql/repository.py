@@ -268,8 +268,9 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
     ) -> list[Message]:
         if limit <= 0:
             return []
-        async with self._database.transaction() as cursor:
-            return await claim_due(cursor, self._counts, limit, now, lease_until, claim_token)
+        return await self._database.run_transaction(
+            lambda cursor: claim_due(cursor, self._counts, limit, now, lease_until, claim_token)
+        )
 
     async def save_results(self, results: Sequence[DeliveryResult]) -> int:
         """A batch under one claim token is fenced by that token in the UPDATE itself; only
@@ -280,21 +281,26 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         token = shared_claim_token(results)
         if token is not None:
             try:
-                async with self._database.transaction() as cursor:
-                    return await save_under_token(cursor, self._counts, token, results)
+                return await self._database.run_transaction(
+                    lambda cursor: save_under_token(cursor, self._counts, token, results)
+                )
             except NotAllHeld:
                 pass
-        async with self._database.transaction() as cursor:
-            return await save_results(cursor, self._counts, results)
+        return await self._database.run_transaction(
+            lambda cursor: save_results(cursor, self._counts, results)
+        )
 
     async def replay_one(self, message_id: int, now: datetime) -> Message | None:
         moment = to_db_text(now)
-        async with self._database.transaction() as cursor:
+
+        async def replay(cursor: aiomysql.Cursor) -> Message | None:
             if await cursor.execute(sql.REPLAY_ONE, (moment, moment, message_id)) == 0:
                 return None
             await self._counts.moved(cursor, FAILED, PENDING, 1)
             await cursor.execute(sql.SELECT_BY_ID, (message_id,))
             return message_from_row(await cursor.fetchone())
+
+        return await self._database.run_transaction(replay)
 
     async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
         moment = to_db_text(now)
@@ -302,10 +308,13 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         statement, params = sql.REPLAY_SET, (moment, moment)
         if since is not None:
             statement, params = sql.REPLAY_SINCE, (*params, to_db_text(since))
-        async with self._database.transaction() as cursor:
+
+        async def replay(cursor: aiomysql.Cursor) -> int:
             replayed = int(await cursor.execute(statement, params))
             await self._counts.moved(cursor, FAILED, PENDING, replayed)
-        return replayed
+            return replayed
+
+        return await self._database.run_transaction(replay)
 
     async def count_failed(self, since: datetime | None = None) -> int:
         """Counted from the messages, not `message_counts`: exactly the rows a replay with
@@ -347,14 +356,17 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         ]
 
     async def book_slots(self, change: SlotChange[T]) -> T:
-        async with self._database.transaction() as cursor:
+
+        async def book(cursor: aiomysql.Cursor) -> T:
             await cursor.execute(sql.LOCK_SEND_SLOTS)
             (stored,) = await cursor.fetchone()
             result, next_free = change.apply(None if stored is None else from_db_text(stored))
             await cursor.execute(
                 sql.KEEP_SEND_SLOTS, (None if next_free is None else to_db_text(next_free),)
             )
-        return result
+            return result
+
+        return await self._database.run_transaction(book)
 
     async def ping(self) -> bool:
         """False, never an error, when the server cannot be reached."""
