@@ -98,16 +98,13 @@ class ResultWriter:
         return [result.message.id for result in self._held]
 
     async def write(self, results: Sequence[DeliveryResult]) -> BatchReport:
-        """Writes the store and the sent cache at once: the cache holds what the receiver
-        accepted, whatever the store's fencing makes of it, so neither waits for the other.
-        Raises StoreUnavailable, holding the results, when the store cannot be reached."""
-        stored, cached = await asyncio.gather(
-            self._store(results), self._cache_sent(results), return_exceptions=True
-        )
-        if isinstance(stored, BaseException):
-            raise stored
-        if isinstance(cached, BaseException):
-            raise cached
+        """Writes the store, then the sent cache, which holds what the receiver accepted
+        whatever the store's fencing makes of it: it is written even when the store cannot be
+        reached. Raises StoreUnavailable then, holding the results."""
+        try:
+            stored = await self._store(results)
+        finally:
+            await self._cache_sent(results)
         return self._report(results, stored)
 
     async def write_held(self) -> BatchReport:

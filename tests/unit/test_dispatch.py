@@ -7,6 +7,7 @@ from harness import Harness
 from adapters.memory import InMemoryMessageRepository, ScriptedSender
 from adapters.memory.sender import respond, time_out
 from insider_core import DispatchConfig, MessageStatus, RetryPolicy
+from insider_core.ports import SentCache
 
 
 async def test_a_batch_sends_due_messages_and_records_them_sent():
@@ -173,34 +174,30 @@ async def test_a_batch_smaller_than_the_concurrency_sends_every_message_once():
     assert sender.peak_in_flight == 3
 
 
-class StoreThatWaitsForTheCache(InMemoryMessageRepository):
-    """Records only once the sent cache holds the batch: a result_writer that wrote the cache after
-    the store would wait forever."""
+class StoreThatTellsWhatItHolds(InMemoryMessageRepository):
+    """Notes, as each batch is recorded, how many entries the sent cache already holds."""
 
-    def __init__(self, cache_written: asyncio.Event) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.cache_written = cache_written
+        self.cache: SentCache | None = None
+        self.cached_while_recording: list[int] = []
 
     async def save_results(self, results):  # type: ignore[no-untyped-def]
-        await asyncio.wait_for(self.cache_written.wait(), timeout=1)
+        assert self.cache is not None
+        self.cached_while_recording.append(len(await self.cache.get_all()))
         return await super().save_results(results)
 
 
-async def test_the_sent_cache_is_written_while_the_store_records():
-    cache_written = asyncio.Event()
-    harness = Harness(repository=StoreThatWaitsForTheCache(cache_written))
-    put_many = harness.cache.put_many
-
-    async def put_and_tell(entries):  # type: ignore[no-untyped-def]
-        await put_many(entries)
-        cache_written.set()
-
-    harness.cache.put_many = put_and_tell  # type: ignore[method-assign]
+async def test_the_sent_cache_is_written_once_the_store_has_recorded_the_batch():
+    store = StoreThatTellsWhatItHolds()
+    harness = Harness(repository=store)
+    store.cache = harness.cache
     await harness.create(2)
 
     report = await harness.dispatcher.dispatch_batch(2)
 
     assert (report.sent, report.saved) == (2, 2)
+    assert store.cached_while_recording == [0]
     assert len(await harness.service.cached()) == 2
 
 
