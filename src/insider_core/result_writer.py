@@ -98,13 +98,14 @@ class ResultWriter:
         return [result.message.id for result in self._held]
 
     async def write(self, results: Sequence[DeliveryResult]) -> BatchReport:
-        """Writes the store, then the sent cache, which holds what the receiver accepted
-        whatever the store's fencing makes of it: it is written even when the store cannot be
-        reached. Raises StoreUnavailable then, holding the results."""
+        """Writes the sent cache, then the store: the cache holds what the receiver accepted,
+        whatever the store's fencing makes of it, and a message the store shows as sent is
+        already in the cache. Raises StoreUnavailable, holding the results, when the store
+        cannot be reached."""
         try:
-            stored = await self._store(results)
-        finally:
             await self._cache_sent(results)
+        finally:
+            stored = await self._store(results)
         return self._report(results, stored)
 
     async def write_held(self) -> BatchReport:

@@ -188,7 +188,7 @@ class StoreThatTellsWhatItHolds(InMemoryMessageRepository):
         return await super().save_results(results)
 
 
-async def test_the_sent_cache_is_written_once_the_store_has_recorded_the_batch():
+async def test_the_sent_cache_holds_the_batch_before_the_store_records_it():
     store = StoreThatTellsWhatItHolds()
     harness = Harness(repository=store)
     store.cache = harness.cache
@@ -197,7 +197,7 @@ async def test_the_sent_cache_is_written_once_the_store_has_recorded_the_batch()
     report = await harness.dispatcher.dispatch_batch(2)
 
     assert (report.sent, report.saved) == (2, 2)
-    assert store.cached_while_recording == [0]
+    assert store.cached_while_recording == [2]
     assert len(await harness.service.cached()) == 2
 
 
