@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import time
 import urllib.request
 
 import pytest
@@ -52,6 +53,48 @@ def test_two_workers_on_one_port_send_each_message_exactly_once_and_report_one_t
     assert service.output().count('"scheduler started"') == 2, "each worker runs a scheduler"
     # Each scrape may reach either worker; every one must report both workers' sends.
     assert [sent_in_metrics(service) for _ in range(6)] == [COUNT] * 6
+    assert service.stop() == 0, service.output()
+
+
+def test_a_stop_or_start_asked_of_one_worker_reaches_every_worker(
+    launch: Launcher, stores: dict[str, str]
+) -> None:
+    receiver = launch.receiver()
+    service = launch.service(
+        {
+            **stores,
+            "AUTO_START_SCHEDULER": "true",
+            "MESSAGE_SEND_INTERVAL_SECONDS": "0.2",
+            "WEBHOOK_URL": receiver.webhook_url,
+        },
+        "--workers",
+        "2",
+    )
+
+    def workers_following(running: bool) -> set[int]:
+        return {
+            line["pid"]
+            for line in map(json.loads, re.findall(r"^{.*}$", service.output(), re.MULTILINE))
+            if line.get("event") == "scheduler order followed" and line["running"] is running
+        }
+
+    status, body = service.scheduler("POST", "/stop")
+    assert status == 200, body
+    wait_until(lambda: len(workers_following(False)) == 2, 10, "both workers to stop")
+    launch.seed(stores, 60)
+    time.sleep(2)  # ten intervals: a worker still running would have sent some
+
+    assert receiver.stats()["requests"] == 0
+    assert service.stats()["pending"] == 60
+    assert all(not service.scheduler_status()["running"] for _ in range(6))
+
+    status, body = service.scheduler("POST", "/start", {"batchSize": 5, "intervalSeconds": 0.2})
+    assert status == 200, body
+    wait_until(lambda: service.stats()["sent"] == 60, 30, "every message to be sent")
+    assert len(workers_following(True)) == 2
+    assert all(service.scheduler_status()["batchSize"] == 5 for _ in range(6))
+    received = receiver.stats()
+    assert (received["unique"], received["duplicates"]) == (60, 0)
     assert service.stop() == 0, service.output()
 
 

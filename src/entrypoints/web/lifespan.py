@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from litestar import Litestar
 
 from entrypoints.container import Container, close_container, open_container
+from entrypoints.scheduler_relay import OrderFollower
 from entrypoints.seeding import seed_if_empty
 from entrypoints.settings import Settings
 from entrypoints.web.dependencies import Services
@@ -23,6 +24,7 @@ def lifespan_of(container: Container) -> Callable[[Litestar], AbstractAsyncConte
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         scheduler: Scheduler | None = None
+        follower: OrderFollower | None = None
         try:
             await open_container(container)
             app.state.services = services = await Services.resolve(container)
@@ -32,8 +34,11 @@ def lifespan_of(container: Container) -> Callable[[Litestar], AbstractAsyncConte
             scheduler = services.scheduler
             if services.settings.auto_start_scheduler:
                 start(scheduler)
+            follower = OrderFollower.install(scheduler)
             yield
         finally:
+            if follower is not None:
+                follower.uninstall()
             if scheduler is not None and await scheduler.stop():
                 log.info("scheduler stopped; the batches in flight were recorded")
             await close_container(container)

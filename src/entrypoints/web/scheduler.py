@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 
+from entrypoints.scheduler_relay import SchedulerOrder, start_schedulers, stop_schedulers
 from entrypoints.web.body_checks import require_strict_body
 from entrypoints.web.dependencies import SchedulerLoop
 from entrypoints.web.envelopes import Success, ok
@@ -31,7 +32,8 @@ class SchedulerController(Controller):
     ) -> Success[SchedulerBody]:
         """Optional overrides: `interval` (minutes) or `intervalSeconds`, `failureRate`,
         `batchSize`, for this run only: a start without a body uses the configured values.
-        A body sent to a running scheduler is refused (409): stop it to change its settings."""
+        A body sent to a running scheduler is refused (409): stop it to change its settings.
+        With several workers, every worker starts its scheduler (see scheduler_relay.py)."""
         require_strict_body(request)
         if scheduler.cannot_start is not None:
             raise SchedulerCannotStart(scheduler.cannot_start)
@@ -40,17 +42,20 @@ class SchedulerController(Controller):
                 "Scheduler is already running; stop it to change its settings"
             )
         overrides = data or StartScheduler()
-        started = scheduler.start(
+        order = SchedulerOrder(
+            running=True,
             interval_seconds=overrides.seconds,
             batch_size=overrides.batch_size,
             failure_rate=overrides.failure_rate,
         )
+        started = start_schedulers(scheduler, order)
         text = "Scheduler started successfully" if started else "Scheduler is already running"
         return ok(SchedulerBody.of(scheduler.status()), text)
 
     @post("/stop", status_code=200, responses=guarded(), summary="Stop after the batch in flight")
     async def stop(self, scheduler: SchedulerLoop) -> Success[SchedulerBody]:
-        stopped = await scheduler.stop()
+        """With several workers, every worker stops its scheduler (see scheduler_relay.py)."""
+        stopped = await stop_schedulers(scheduler)
         text = "Scheduler stopped successfully" if stopped else "Scheduler is already stopped"
         return ok(SchedulerBody.of(scheduler.status()), text)
 

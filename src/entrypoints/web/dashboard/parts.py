@@ -10,6 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Template
 
+from entrypoints.scheduler_relay import start_schedulers, stop_schedulers
 from entrypoints.web.dashboard import views
 from entrypoints.web.dashboard.access import granted, require_session
 from entrypoints.web.dashboard.search import parse_search
@@ -86,7 +87,7 @@ class DashboardController(Controller):
         granted(request, clock, "scheduler")
         if scheduler.cannot_start is not None:
             notice = scheduler.cannot_start
-        elif scheduler.start():
+        elif start_schedulers(scheduler):
             notice = "Scheduler started"
         else:
             notice = "Scheduler is already running"
@@ -101,7 +102,7 @@ class DashboardController(Controller):
         scheduler: SchedulerLoop,
     ) -> Template:
         granted(request, clock, "scheduler")
-        stopped = await scheduler.stop()
+        stopped = await stop_schedulers(scheduler)
         notice = "Scheduler stopped" if stopped else "Scheduler is already stopped"
         return await overview_part(request, clock, messages, scheduler, notice)
 
