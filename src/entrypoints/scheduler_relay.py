@@ -85,7 +85,9 @@ class OrderFollower:
         return follower
 
     def uninstall(self) -> None:
+        """Orders that come later pass unheeded (the default would end the process)."""
         asyncio.get_running_loop().remove_signal_handler(RELAY_SIGNAL)
+        signal.signal(RELAY_SIGNAL, signal.SIG_IGN)
 
     def follow(self) -> None:
         try:

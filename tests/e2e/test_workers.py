@@ -16,7 +16,7 @@ import pytest
 from contract.mysql_databases import ScratchDatabase
 from e2e.conftest import count_by_status
 from e2e.launcher import Launcher
-from e2e.processes import Service, wait_until
+from e2e.processes import Receiver, Service, wait_until
 
 COUNT = 2000
 SENT_METRIC = re.compile(r"^messages_sent_total (\S+)$", re.MULTILINE)
@@ -29,21 +29,25 @@ def sent_in_metrics(service: Service) -> float:
     return float(value)
 
 
-def test_two_workers_on_one_port_send_each_message_exactly_once_and_report_one_total(
-    launch: Launcher, stores: dict[str, str]
-) -> None:
-    receiver = launch.receiver()
-    service = launch.service(
+def two_sending_workers(launch: Launcher, env: dict[str, str], receiver: Receiver) -> Service:
+    """`insider serve --workers 2`, each worker's scheduler started, a batch every 0.2 s."""
+    return launch.service(
         {
-            **stores,
+            **env,
             "AUTO_START_SCHEDULER": "true",
             "MESSAGE_SEND_INTERVAL_SECONDS": "0.2",
-            "MESSAGE_BATCH_SIZE": "50",
             "WEBHOOK_URL": receiver.webhook_url,
         },
         "--workers",
         "2",
     )
+
+
+def test_two_workers_on_one_port_send_each_message_exactly_once_and_report_one_total(
+    launch: Launcher, stores: dict[str, str]
+) -> None:
+    receiver = launch.receiver()
+    service = two_sending_workers(launch, {**stores, "MESSAGE_BATCH_SIZE": "50"}, receiver)
 
     launch.seed(stores, COUNT)
     wait_until(lambda: service.stats()["sent"] == COUNT, 60, "every message to be sent")
@@ -60,16 +64,7 @@ def test_a_stop_or_start_asked_of_one_worker_reaches_every_worker(
     launch: Launcher, stores: dict[str, str]
 ) -> None:
     receiver = launch.receiver()
-    service = launch.service(
-        {
-            **stores,
-            "AUTO_START_SCHEDULER": "true",
-            "MESSAGE_SEND_INTERVAL_SECONDS": "0.2",
-            "WEBHOOK_URL": receiver.webhook_url,
-        },
-        "--workers",
-        "2",
-    )
+    service = two_sending_workers(launch, stores, receiver)
 
     def workers_following(running: bool) -> set[int]:
         return {
