@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
+import pymysql
 import pytest
 from click.testing import CliRunner
 
 from adapters.mysql import MySqlMessageRepository
+from adapters.mysql.database import TRANSACTION_RUNS, Database, ServerSettings
 from adapters.mysql.migrations import load_migrations
 from adapters.mysql.queries import CLAIM_DUE, save_outcomes, save_under_token
 from adapters.mysql.rows import to_db_time
@@ -254,6 +256,42 @@ async def test_a_record_the_server_undoes_to_break_a_deadlock_is_run_again_and_s
     assert (stats.sent, stats.sending, stats.pending) == (2, 0, 50)
     assert (await mysql_repository.get(first.id)) == results[0].message
     assert len(await mysql_repository.list_attempts(second.id)) == 1
+
+
+async def test_a_transaction_is_run_again_only_for_a_deadlock_or_lock_wait_and_at_most_thrice(
+    scratch: ScratchDatabase,
+) -> None:
+    server = scratch.server
+    database = await Database.open(
+        ServerSettings(
+            host=server.host,
+            port=server.port,
+            user=server.user,
+            password=server.password,
+            database=scratch.name,
+        ),
+        minsize=1,
+        maxsize=1,
+        recycle=60,
+    )
+    runs: list[int] = []
+
+    def failing_with(code: int) -> Callable[[Any], Awaitable[None]]:
+        async def work(cursor: Any) -> None:
+            runs.append(code)
+            await cursor.execute("SELECT 1")
+            raise pymysql.err.OperationalError(code, "undone")
+
+        return work
+
+    try:
+        for code, expected_runs in ((1213, TRANSACTION_RUNS), (1205, TRANSACTION_RUNS), (1064, 1)):
+            runs.clear()
+            with pytest.raises(pymysql.err.OperationalError):
+                await database.run_transaction(failing_with(code))
+            assert runs == [code] * expected_runs
+    finally:
+        await database.close()
 
 
 async def test_recounting_counts_afresh_what_the_counting_triggers_cannot_see(
