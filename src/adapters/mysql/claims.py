@@ -23,7 +23,6 @@ from insider_core.message import Message
 from insider_core.status import MessageStatus
 from insider_core.values import DeliveryResult
 
-SENDING = MessageStatus.SENDING.value
 STATUS_COLUMN = 3  # of MESSAGE_COLUMNS
 
 
@@ -52,8 +51,8 @@ async def claim_due(
         sql.CLAIM_UPDATE.format(ids=sql.placeholders(len(rows))),
         (to_db_text(lease_until), claim_token, moment, *(row[0] for row in rows)),
     )
-    pending = sum(row[STATUS_COLUMN] != SENDING for row in rows)
-    await counts.moved(cursor, MessageStatus.PENDING.value, SENDING, pending)
+    pending = sum(row[STATUS_COLUMN] != MessageStatus.SENDING for row in rows)
+    await counts.moved(cursor, MessageStatus.PENDING, MessageStatus.SENDING, pending)
     return [message_from_columns(row).claim(now, lease_until, claim_token) for row in rows]
 
 
@@ -113,9 +112,9 @@ async def count_saved(
     cursor: aiomysql.Cursor, counts: Counts, saved: Sequence[DeliveryResult]
 ) -> None:
     """Every saved result moved its message from sending to the status it holds."""
-    changes = {SENDING: -len(saved)}
+    changes = {MessageStatus.SENDING: -len(saved)}
     for result in saved:
-        status = result.message.status.value
+        status = result.message.status
         changes[status] = changes.get(status, 0) + 1
     await counts.change(cursor, changes)
 

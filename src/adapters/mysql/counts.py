@@ -19,6 +19,8 @@ from collections.abc import Mapping
 
 import aiomysql
 
+from insider_core.status import MessageStatus
+
 SLOTS = 16
 STATUSES = ("pending", "sending", "sent", "failed")
 # Every row the triggers may change, made beforehand in an empty table (see 0010_outbox.sql): a
@@ -69,13 +71,17 @@ class Counts:
     def __init__(self, *, by_statement: bool) -> None:
         self.by_statement = by_statement
 
-    async def change(self, cursor: aiomysql.Cursor, changes: Mapping[str, int]) -> None:
+    async def change(self, cursor: aiomysql.Cursor, changes: Mapping[MessageStatus, int]) -> None:
         """Add `changes` (status -> messages gained, negative for lost) to the connection's
         slot, in the transaction of the statements that made them."""
         if self.by_statement and any(changes.values()):
-            await cursor.execute(CHANGE, [changes.get(status, 0) for status in STATUSES])
+            await cursor.execute(
+                CHANGE, [changes.get(MessageStatus(status), 0) for status in STATUSES]
+            )
 
-    async def moved(self, cursor: aiomysql.Cursor, source: str, target: str, count: int) -> None:
+    async def moved(
+        self, cursor: aiomysql.Cursor, source: MessageStatus, target: MessageStatus, count: int
+    ) -> None:
         """`count` messages moved from status `source` to `target`."""
         if source != target:
             await self.change(cursor, {source: -count, target: count})

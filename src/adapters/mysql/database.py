@@ -133,9 +133,8 @@ class Database:
                 async with self.transaction() as cursor:
                     return await work(cursor)
             except pymysql.err.OperationalError as error:
-                if run == TRANSACTION_RUNS or not error.args:
-                    raise
-                if error.args[0] not in RUN_AGAIN_CODES:
+                code = error.args[0] if error.args else None
+                if run == TRANSACTION_RUNS or code not in RUN_AGAIN_CODES:
                     raise
                 log.warning("transaction undone by the server, running it again: %s", error)
                 run += 1

@@ -42,8 +42,6 @@ from insider_core.values import (
     PageRequest,
 )
 
-PENDING = MessageStatus.PENDING.value
-FAILED = MessageStatus.FAILED.value
 # At most this many concurrent creations share one INSERT.
 CREATIONS_PER_STATEMENT = 200
 REVISIONS = msgspec.json.Decoder(tuple[int, int, list[Revision]])
@@ -296,7 +294,7 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         async def replay(cursor: aiomysql.Cursor) -> Message | None:
             if await cursor.execute(sql.REPLAY_ONE, (moment, moment, message_id)) == 0:
                 return None
-            await self._counts.moved(cursor, FAILED, PENDING, 1)
+            await self._counts.moved(cursor, MessageStatus.FAILED, MessageStatus.PENDING, 1)
             await cursor.execute(sql.SELECT_BY_ID, (message_id,))
             return message_from_row(await cursor.fetchone())
 
@@ -311,7 +309,7 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
 
         async def replay(cursor: aiomysql.Cursor) -> int:
             replayed = int(await cursor.execute(statement, params))
-            await self._counts.moved(cursor, FAILED, PENDING, replayed)
+            await self._counts.moved(cursor, MessageStatus.FAILED, MessageStatus.PENDING, replayed)
             return replayed
 
         return await self._database.run_transaction(replay)
