@@ -74,7 +74,7 @@ async def phase_shares(db: BenchDatabase, webhook_url: str, count: int) -> dict[
         await repository.close()
     shares = {
         "claim": spent["claim_due"] / elapsed,
-        "record": spent["record"] / elapsed,
+        "record": spent["save_results"] / elapsed,
         "cache": spent["put_many"] / elapsed,
     }
     shares["sending"] = 1 - sum(shares.values())

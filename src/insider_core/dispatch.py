@@ -35,11 +35,17 @@ class DispatchConfig(msgspec.Struct, frozen=True, kw_only=True):
     lease_seconds: float | None = None
     """Unset: long enough for every wave of a batch to time out, plus a margin."""
 
-    def lease_for(self, batch_size: int) -> timedelta:
+    def lease_for(self, batch_size: int, queued_ahead: int = 0) -> timedelta:
+        """The lease of a batch claimed while earlier batches still have `queued_ahead`
+        messages to send: it may wait for their turn to pass, so their time is added."""
+        waiting = self.send_timeout_seconds * self._waves(queued_ahead)
         if self.lease_seconds is not None:
-            return timedelta(seconds=self.lease_seconds)
-        waves = math.ceil(batch_size / max(self.concurrency, 1))
-        return timedelta(seconds=self.send_timeout_seconds * waves + LEASE_MARGIN_SECONDS)
+            return timedelta(seconds=waiting + self.lease_seconds)
+        sending = self.send_timeout_seconds * self._waves(batch_size) + LEASE_MARGIN_SECONDS
+        return timedelta(seconds=waiting + sending)
+
+    def _waves(self, count: int) -> int:
+        return math.ceil(count / max(self.concurrency, 1))
 
 
 class Dispatcher:
@@ -71,6 +77,9 @@ class Dispatcher:
         self.observers = list(observers)
         self.result_writer = ResultWriter(repository, cache, self.observers)
         self._next_slot_at: datetime | None = None
+        self._sending_turn = asyncio.Lock()
+        self._queued = 0
+        """Messages claimed by the batches in flight, until each batch has sent them all."""
 
     def receiver_status(self) -> ReceiverStatus:
         return self.breaker.status()
@@ -124,16 +133,20 @@ class Dispatcher:
         self._next_slot_at = None
         now = self.clock.now()
         token = uuid.uuid4().hex
-        lease_until = max(now, grant.end) + self.config.lease_for(grant.count)
+        lease_until = max(now, grant.end) + self.config.lease_for(grant.count, self._queued)
         try:
             claimed = await self.repository.claim_due(grant.count, now, lease_until, token)
         except BaseException:
             await self.send_rate.give_back(grant, 0)
             raise
-        await self.send_rate.give_back(grant, len(claimed))
-        if not claimed:
-            return BatchReport()
-        results = await self._deliver_all(claimed, token, failure_rate, grant)
+        self._queued += len(claimed)
+        try:
+            await self.send_rate.give_back(grant, len(claimed))
+            if not claimed:
+                return BatchReport()
+            results = await self._deliver_all(claimed, token, failure_rate, grant)
+        finally:
+            self._queued -= len(claimed)
         return await self.result_writer.write(results)
 
     async def _deliver_all(
@@ -141,24 +154,47 @@ class Dispatcher:
     ) -> list[DeliveryResult]:
         """A fixed pool of `concurrency` workers taking the claimed messages in order, each
         sent at its send slot (or released, if no worker was free in time for it); the
-        results come back in the order of `claimed`."""
+        results come back in the order of `claimed`.
+
+        Unpaced batches take turns: a batch starts sending as soon as the batch before it has
+        handed out its last message, not when that message comes back. So one batch sends
+        while the next is claimed and the one before is recorded, instead of batches claimed
+        together sending together and then leaving the receiver idle while they all wait on
+        the store. Paced batches need no turns: their send slots already follow each other."""
         results: dict[int, DeliveryResult] = {}
         indexes = iter(range(len(claimed)))
         paced = bool(grant.spacing)
+        handed_out = asyncio.Event()
+        last = len(claimed) - 1
 
         async def worker() -> None:
-            for index in indexes:
-                if paced:
-                    await self._sleep_until(grant.slot(index))
-                    if grant.missed(index, self.clock.now()):
-                        results[index] = DeliveryResult.released(
-                            claimed[index], token, self.clock.now()
-                        )
-                        continue
-                results[index] = await self._deliver(claimed[index], token, failure_rate)
+            try:
+                for index in indexes:
+                    if index == last:
+                        handed_out.set()
+                    if paced:
+                        await self._sleep_until(grant.slot(index))
+                        if grant.missed(index, self.clock.now()):
+                            results[index] = DeliveryResult.released(
+                                claimed[index], token, self.clock.now()
+                            )
+                            continue
+                    results[index] = await self._deliver(claimed[index], token, failure_rate)
+            finally:
+                handed_out.set()
 
         workers = max(1, min(self.config.concurrency, len(claimed)))
-        await asyncio.gather(*(worker() for _ in range(workers)))
+        if paced:
+            await asyncio.gather(*(worker() for _ in range(workers)))
+        else:
+            async with self._sending_turn:
+                sending = asyncio.gather(*(worker() for _ in range(workers)))
+                try:
+                    await handed_out.wait()
+                except BaseException:
+                    sending.cancel()
+                    raise
+            await sending
         return [results[index] for index in range(len(claimed))]
 
     async def _sleep_until(self, moment: datetime) -> None:

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import asyncio
 
-from harness import Harness
+from harness import Harness, settle
 
 from adapters.memory import InMemoryMessageRepository, ScriptedSender
-from adapters.memory.sender import respond, time_out
-from insider_core import DispatchConfig, MessageStatus, RetryPolicy
+from adapters.memory.sender import accept, respond, time_out
+from insider_core import DispatchConfig, Message, MessageStatus, RetryPolicy, SendOutcome
 from insider_core.ports import SentCache
 
 
@@ -124,6 +124,83 @@ async def test_the_lease_covers_every_wave_of_a_batch_when_not_configured():
     config = DispatchConfig(concurrency=2, send_timeout_seconds=10)
     assert config.lease_for(5).total_seconds() == 3 * 10 + 30
     assert DispatchConfig(lease_seconds=7).lease_for(500).total_seconds() == 7
+
+
+async def test_the_lease_adds_the_time_the_messages_queued_ahead_may_take():
+    config = DispatchConfig(concurrency=2, send_timeout_seconds=10)
+    assert config.lease_for(5, queued_ahead=3).total_seconds() == 2 * 10 + 3 * 10 + 30
+    configured = DispatchConfig(concurrency=2, send_timeout_seconds=10, lease_seconds=7)
+    assert configured.lease_for(5, queued_ahead=4).total_seconds() == 2 * 10 + 7
+
+
+class GatedSender(ScriptedSender):
+    """Answers at once, except for the messages held until their gate opens; notes each
+    start."""
+
+    def __init__(self, *held: set[int]) -> None:
+        super().__init__()
+        self.gates = [(ids, asyncio.Event()) for ids in held]
+        self.started: list[int] = []
+
+    def open(self, which: int) -> None:
+        self.gates[which][1].set()
+
+    async def send(self, message: Message, content: str) -> SendOutcome:
+        self.started.append(message.id)
+        for ids, gate in self.gates:
+            if message.id in ids:
+                await gate.wait()
+        await asyncio.sleep(0)
+        self.sent.append((message, content))
+        return accept(message)
+
+
+async def test_batches_in_flight_take_turns_and_a_slow_last_message_holds_up_no_one():
+    sender = GatedSender({1, 2}, {4})
+    harness = Harness(sender, dispatch=DispatchConfig(concurrency=2))
+    await harness.create(8)
+    first = asyncio.create_task(harness.dispatcher.dispatch_batch(4))
+    await settle()
+    second = asyncio.create_task(harness.dispatcher.dispatch_batch(4))
+    await settle()
+    assert sender.started == [1, 2]
+    sender.open(0)
+    await settle(50)
+    assert sender.started == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert second.done()
+    assert (await second).sent == 4
+    assert not first.done()
+    sender.open(1)
+    assert (await first).sent == 4
+
+
+async def test_a_batch_smaller_than_the_concurrency_lets_the_next_one_send_beside_it():
+    sender = GatedSender({1, 2})
+    harness = Harness(sender, dispatch=DispatchConfig(concurrency=4))
+    await harness.create(4)
+    first = asyncio.create_task(harness.dispatcher.dispatch_batch(2))
+    await settle()
+    second = asyncio.create_task(harness.dispatcher.dispatch_batch(2))
+    await settle()
+    assert (await asyncio.wait_for(second, 5)).sent == 2
+    sender.open(0)
+    assert (await first).sent == 2
+
+
+async def test_a_batch_claimed_behind_another_leases_the_time_it_may_wait_for_its_turn():
+    sender = GatedSender({1, 2, 3, 4})
+    config = DispatchConfig(concurrency=2, send_timeout_seconds=10)
+    harness = Harness(sender, dispatch=config)
+    await harness.create(8)
+    claimed_at = harness.clock.now()
+    first = asyncio.create_task(harness.dispatcher.dispatch_batch(4))
+    await settle()
+    second = asyncio.create_task(harness.dispatcher.dispatch_batch(4))
+    await settle()
+    leases = [(await harness.repository.get(n)).lease_until for n in (1, 5)]
+    assert [(lease - claimed_at).total_seconds() for lease in leases if lease] == [50, 70]
+    sender.open(0)
+    await asyncio.gather(first, second)
 
 
 async def test_observers_see_each_recorded_batch():
