@@ -187,6 +187,29 @@ async def test_a_batch_smaller_than_the_concurrency_lets_the_next_one_send_besid
     assert (await first).sent == 2
 
 
+class BrokenOnce(GatedSender):
+    """Raises for one message (a sender must not, but a bug might)."""
+
+    async def send(self, message: Message, content: str) -> SendOutcome:
+        if message.id == 1:
+            raise RuntimeError("sender bug")
+        return await super().send(message, content)
+
+
+async def test_a_batch_that_fails_or_is_cancelled_passes_the_turn_on():
+    harness = Harness(BrokenOnce({3}), dispatch=DispatchConfig(concurrency=1))
+    await harness.create(6)
+    broken = asyncio.create_task(harness.dispatcher.dispatch_batch(2))
+    held = asyncio.create_task(harness.dispatcher.dispatch_batch(2))
+    waiting = asyncio.create_task(harness.dispatcher.dispatch_batch(2))
+    await settle()
+    assert broken.done()
+    assert isinstance(broken.exception(), RuntimeError)
+    assert not waiting.done()
+    held.cancel()
+    assert (await asyncio.wait_for(waiting, 5)).sent == 2
+
+
 async def test_a_batch_claimed_behind_another_leases_the_time_it_may_wait_for_its_turn():
     sender = GatedSender({1, 2, 3, 4})
     config = DispatchConfig(concurrency=2, send_timeout_seconds=10)
