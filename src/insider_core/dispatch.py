@@ -133,7 +133,9 @@ class Dispatcher:
         self._next_slot_at = None
         now = self.clock.now()
         token = uuid.uuid4().hex
-        lease_until = max(now, grant.end) + self.config.lease_for(grant.count, self._queued)
+        # A paced batch takes no turn: the end of its slots already bounds its wait.
+        queued_ahead = 0 if grant.spacing else self._queued
+        lease_until = max(now, grant.end) + self.config.lease_for(grant.count, queued_ahead)
         try:
             claimed = await self.repository.claim_due(grant.count, now, lease_until, token)
         except BaseException:

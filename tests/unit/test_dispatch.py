@@ -226,6 +226,22 @@ async def test_a_batch_claimed_behind_another_leases_the_time_it_may_wait_for_it
     await asyncio.gather(first, second)
 
 
+async def test_a_paced_batch_leases_its_slots_not_the_queue_ahead():
+    config = DispatchConfig(concurrency=2, send_timeout_seconds=10)
+    harness = Harness(GatedSender({1, 2, 3, 4}), dispatch=config, rate_limit=10)
+    await harness.create(8)
+    batches = [asyncio.create_task(harness.dispatcher.dispatch_batch(4))]
+    await settle()
+    batches.append(asyncio.create_task(harness.dispatcher.dispatch_batch(4)))
+    await settle()
+    first, second = [(await harness.repository.get(n)).lease_until for n in (1, 5)]
+    assert first is not None
+    assert second is not None
+    assert (second - first).total_seconds() == 0.4  # four slots of 0.1 s later
+    for batch in batches:
+        batch.cancel()
+
+
 async def test_observers_see_each_recorded_batch():
     seen = []
 
