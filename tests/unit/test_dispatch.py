@@ -6,7 +6,14 @@ from harness import Harness, settle
 
 from adapters.memory import InMemoryMessageRepository, ScriptedSender
 from adapters.memory.sender import accept, respond, time_out
-from insider_core import DispatchConfig, Message, MessageStatus, RetryPolicy, SendOutcome
+from insider_core import (
+    BatchReport,
+    DispatchConfig,
+    Message,
+    MessageStatus,
+    RetryPolicy,
+    SendOutcome,
+)
 from insider_core.ports import SentCache
 
 
@@ -155,14 +162,20 @@ class GatedSender(ScriptedSender):
         return accept(message)
 
 
+async def one_after_another(harness: Harness, size: int) -> list[asyncio.Task[BatchReport]]:
+    """Two batches of `size` in flight, the second claimed once the first is under way."""
+    batches = []
+    for _ in range(2):
+        batches.append(asyncio.create_task(harness.dispatcher.dispatch_batch(size)))
+        await settle()
+    return batches
+
+
 async def test_batches_in_flight_take_turns_and_a_slow_last_message_holds_up_no_one():
     sender = GatedSender({1, 2}, {4})
     harness = Harness(sender, dispatch=DispatchConfig(concurrency=2))
     await harness.create(8)
-    first = asyncio.create_task(harness.dispatcher.dispatch_batch(4))
-    await settle()
-    second = asyncio.create_task(harness.dispatcher.dispatch_batch(4))
-    await settle()
+    first, second = await one_after_another(harness, 4)
     assert sender.started == [1, 2]
     sender.open(0)
     await settle(50)
@@ -178,10 +191,7 @@ async def test_a_batch_smaller_than_the_concurrency_lets_the_next_one_send_besid
     sender = GatedSender({1, 2})
     harness = Harness(sender, dispatch=DispatchConfig(concurrency=4))
     await harness.create(4)
-    first = asyncio.create_task(harness.dispatcher.dispatch_batch(2))
-    await settle()
-    second = asyncio.create_task(harness.dispatcher.dispatch_batch(2))
-    await settle()
+    first, second = await one_after_another(harness, 2)
     assert (await asyncio.wait_for(second, 5)).sent == 2
     sender.open(0)
     assert (await first).sent == 2
@@ -216,10 +226,7 @@ async def test_a_batch_claimed_behind_another_leases_the_time_it_may_wait_for_it
     harness = Harness(sender, dispatch=config)
     await harness.create(8)
     claimed_at = harness.clock.now()
-    first = asyncio.create_task(harness.dispatcher.dispatch_batch(4))
-    await settle()
-    second = asyncio.create_task(harness.dispatcher.dispatch_batch(4))
-    await settle()
+    first, second = await one_after_another(harness, 4)
     leases = [(await harness.repository.get(n)).lease_until for n in (1, 5)]
     assert [(lease - claimed_at).total_seconds() for lease in leases if lease] == [50, 70]
     sender.open(0)
@@ -230,10 +237,7 @@ async def test_a_paced_batch_leases_its_slots_not_the_queue_ahead():
     config = DispatchConfig(concurrency=2, send_timeout_seconds=10)
     harness = Harness(GatedSender({1, 2, 3, 4}), dispatch=config, rate_limit=10)
     await harness.create(8)
-    batches = [asyncio.create_task(harness.dispatcher.dispatch_batch(4))]
-    await settle()
-    batches.append(asyncio.create_task(harness.dispatcher.dispatch_batch(4)))
-    await settle()
+    batches = await one_after_another(harness, 4)
     first, second = [(await harness.repository.get(n)).lease_until for n in (1, 5)]
     assert first is not None
     assert second is not None
