@@ -37,7 +37,8 @@ class DispatchConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     def lease_for(self, batch_size: int, queued_ahead: int = 0) -> timedelta:
         """The lease of a batch claimed while earlier batches still have `queued_ahead`
-        messages to send: it may wait for their turn to pass, so their time is added."""
+        messages to send: its sends share the connections with theirs, so their time is
+        added to its own."""
         waiting = self.send_timeout_seconds * self._waves(queued_ahead)
         if self.lease_seconds is not None:
             return timedelta(seconds=waiting + self.lease_seconds)
@@ -77,9 +78,9 @@ class Dispatcher:
         self.observers = list(observers)
         self.result_writer = ResultWriter(repository, cache, self.observers)
         self._next_slot_at: datetime | None = None
-        self._sending_turn = asyncio.Lock()
         self._queued = 0
-        """Messages claimed by the batches in flight, until each batch has sent them all."""
+        """Messages claimed by the batches in flight, until each batch has sent them all. A
+        batch claimed meanwhile shares the webhook's connections with them."""
 
     def receiver_status(self) -> ReceiverStatus:
         return self.breaker.status()
@@ -133,7 +134,7 @@ class Dispatcher:
         self._next_slot_at = None
         now = self.clock.now()
         token = uuid.uuid4().hex
-        # A paced batch takes no turn: the end of its slots already bounds its wait.
+        # A paced batch waits for its slots, which follow the slots booked before it.
         queued_ahead = 0 if grant.spacing else self._queued
         lease_until = max(now, grant.end) + self.config.lease_for(grant.count, queued_ahead)
         try:
@@ -156,47 +157,24 @@ class Dispatcher:
     ) -> list[DeliveryResult]:
         """A fixed pool of `concurrency` workers taking the claimed messages in order, each
         sent at its send slot (or released, if no worker was free in time for it); the
-        results come back in the order of `claimed`.
-
-        Unpaced batches take turns: a batch starts sending as soon as the batch before it has
-        handed out its last message, not when that message comes back. So one batch sends
-        while the next is claimed and the one before is recorded, instead of batches claimed
-        together sending together and then leaving the receiver idle while they all wait on
-        the store. Paced batches need no turns: their send slots already follow each other."""
+        results come back in the order of `claimed`."""
         results: dict[int, DeliveryResult] = {}
         indexes = iter(range(len(claimed)))
         paced = bool(grant.spacing)
-        handed_out = asyncio.Event()
-        last = len(claimed) - 1
 
         async def worker() -> None:
-            try:
-                for index in indexes:
-                    if index == last:
-                        handed_out.set()
-                    if paced:
-                        await self._sleep_until(grant.slot(index))
-                        if grant.missed(index, self.clock.now()):
-                            results[index] = DeliveryResult.released(
-                                claimed[index], token, self.clock.now()
-                            )
-                            continue
-                    results[index] = await self._deliver(claimed[index], token, failure_rate)
-            finally:
-                handed_out.set()
+            for index in indexes:
+                if paced:
+                    await self._sleep_until(grant.slot(index))
+                    if grant.missed(index, self.clock.now()):
+                        results[index] = DeliveryResult.released(
+                            claimed[index], token, self.clock.now()
+                        )
+                        continue
+                results[index] = await self._deliver(claimed[index], token, failure_rate)
 
         workers = max(1, min(self.config.concurrency, len(claimed)))
-        if paced:
-            await asyncio.gather(*(worker() for _ in range(workers)))
-        else:
-            async with self._sending_turn:
-                sending = asyncio.gather(*(worker() for _ in range(workers)))
-                try:
-                    await handed_out.wait()
-                except BaseException:
-                    sending.cancel()
-                    raise
-            await sending
+        await asyncio.gather(*(worker() for _ in range(workers)))
         return [results[index] for index in range(len(claimed))]
 
     async def _sleep_until(self, moment: datetime) -> None:

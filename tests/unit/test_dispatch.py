@@ -141,23 +141,19 @@ async def test_the_lease_adds_the_time_the_messages_queued_ahead_may_take():
 
 
 class GatedSender(ScriptedSender):
-    """Answers at once, except for the messages held until their gate opens; notes each
-    start."""
+    """Answers at once, except for the messages held until `release`."""
 
-    def __init__(self, *held: set[int]) -> None:
+    def __init__(self, held: set[int]) -> None:
         super().__init__()
-        self.gates = [(ids, asyncio.Event()) for ids in held]
-        self.started: list[int] = []
+        self.held = held
+        self.gate = asyncio.Event()
 
-    def open(self, which: int) -> None:
-        self.gates[which][1].set()
+    def release(self) -> None:
+        self.gate.set()
 
     async def send(self, message: Message, content: str) -> SendOutcome:
-        self.started.append(message.id)
-        for ids, gate in self.gates:
-            if message.id in ids:
-                await gate.wait()
-        await asyncio.sleep(0)
+        if message.id in self.held:
+            await self.gate.wait()
         self.sent.append((message, content))
         return accept(message)
 
@@ -171,32 +167,6 @@ async def one_after_another(harness: Harness, size: int) -> list[asyncio.Task[Ba
     return batches
 
 
-async def test_batches_in_flight_take_turns_and_a_slow_last_message_holds_up_no_one():
-    sender = GatedSender({1, 2}, {4})
-    harness = Harness(sender, dispatch=DispatchConfig(concurrency=2))
-    await harness.create(8)
-    first, second = await one_after_another(harness, 4)
-    assert sender.started == [1, 2]
-    sender.open(0)
-    await settle(50)
-    assert sender.started == [1, 2, 3, 4, 5, 6, 7, 8]
-    assert second.done()
-    assert (await second).sent == 4
-    assert not first.done()
-    sender.open(1)
-    assert (await first).sent == 4
-
-
-async def test_a_batch_smaller_than_the_concurrency_lets_the_next_one_send_beside_it():
-    sender = GatedSender({1, 2})
-    harness = Harness(sender, dispatch=DispatchConfig(concurrency=4))
-    await harness.create(4)
-    first, second = await one_after_another(harness, 2)
-    assert (await asyncio.wait_for(second, 5)).sent == 2
-    sender.open(0)
-    assert (await first).sent == 2
-
-
 class BrokenOnce(GatedSender):
     """Raises for one message (a sender must not, but a bug might)."""
 
@@ -206,22 +176,27 @@ class BrokenOnce(GatedSender):
         return await super().send(message, content)
 
 
-async def test_a_batch_that_fails_or_is_cancelled_passes_the_turn_on():
-    harness = Harness(BrokenOnce({3}), dispatch=DispatchConfig(concurrency=1))
+async def test_a_batch_that_failed_or_was_cancelled_no_longer_counts_ahead():
+    config = DispatchConfig(concurrency=1, send_timeout_seconds=10)
+    sender = BrokenOnce({3, 5})
+    harness = Harness(sender, dispatch=config)
     await harness.create(6)
-    broken = asyncio.create_task(harness.dispatcher.dispatch_batch(2))
-    held = asyncio.create_task(harness.dispatcher.dispatch_batch(2))
-    waiting = asyncio.create_task(harness.dispatcher.dispatch_batch(2))
-    await settle()
-    assert broken.done()
+    broken, held = await one_after_another(harness, 2)
     assert isinstance(broken.exception(), RuntimeError)
-    assert not waiting.done()
     held.cancel()
-    assert (await asyncio.wait_for(waiting, 5)).sent == 2
+    await settle()
+    claimed_at = harness.clock.now()
+    third = asyncio.create_task(harness.dispatcher.dispatch_batch(2))
+    await settle()
+    lease = (await harness.repository.get(5)).lease_until
+    assert lease is not None
+    assert (lease - claimed_at).total_seconds() == 2 * 10 + 30
+    sender.release()
+    assert (await third).sent == 2
 
 
-async def test_a_batch_claimed_behind_another_leases_the_time_it_may_wait_for_its_turn():
-    sender = GatedSender({1, 2, 3, 4})
+async def test_a_batch_claimed_behind_another_leases_the_time_their_sends_may_take():
+    sender = GatedSender({1, 5})
     config = DispatchConfig(concurrency=2, send_timeout_seconds=10)
     harness = Harness(sender, dispatch=config)
     await harness.create(8)
@@ -229,7 +204,7 @@ async def test_a_batch_claimed_behind_another_leases_the_time_it_may_wait_for_it
     first, second = await one_after_another(harness, 4)
     leases = [(await harness.repository.get(n)).lease_until for n in (1, 5)]
     assert [(lease - claimed_at).total_seconds() for lease in leases if lease] == [50, 70]
-    sender.open(0)
+    sender.release()
     await asyncio.gather(first, second)
 
 
