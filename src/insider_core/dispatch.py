@@ -137,19 +137,22 @@ class Dispatcher:
         # A paced batch waits for its slots, which follow the slots booked before it.
         queued_ahead = 0 if grant.spacing else self._queued
         lease_until = max(now, grant.end) + self.config.lease_for(grant.count, queued_ahead)
+        queued = grant.count  # from the claim on: a batch claimed meanwhile sends beside these
+        self._queued += queued
         try:
-            claimed = await self.repository.claim_due(grant.count, now, lease_until, token)
-        except BaseException:
-            await self.send_rate.give_back(grant, 0)
-            raise
-        self._queued += len(claimed)
-        try:
+            try:
+                claimed = await self.repository.claim_due(grant.count, now, lease_until, token)
+            except BaseException:
+                await self.send_rate.give_back(grant, 0)
+                raise
+            self._queued -= queued - len(claimed)
+            queued = len(claimed)
             await self.send_rate.give_back(grant, len(claimed))
             if not claimed:
                 return BatchReport()
             results = await self._deliver_all(claimed, token, failure_rate, grant)
         finally:
-            self._queued -= len(claimed)
+            self._queued -= queued
         return await self.result_writer.write(results)
 
     async def _deliver_all(

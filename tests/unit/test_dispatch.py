@@ -208,6 +208,46 @@ async def test_a_batch_claimed_behind_another_leases_the_time_their_sends_may_ta
     await asyncio.gather(first, second)
 
 
+class SlowClaims(InMemoryMessageRepository):
+    """Lets other tasks run while a claim is under way, as a real database does."""
+
+    async def claim_due(self, limit, now, lease_until, claim_token):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0)
+        return await super().claim_due(limit, now, lease_until, claim_token)
+
+
+async def test_a_batch_claimed_while_another_claims_leases_that_one_too():
+    sender = GatedSender({1, 5})
+    config = DispatchConfig(concurrency=2, send_timeout_seconds=10)
+    harness = Harness(sender, dispatch=config, repository=SlowClaims())
+    await harness.create(8)
+    claimed_at = harness.clock.now()
+    batches = [asyncio.create_task(harness.dispatcher.dispatch_batch(4)) for _ in range(2)]
+    await settle()
+    leases = [(await harness.repository.get(n)).lease_until for n in (1, 5)]
+    assert [(lease - claimed_at).total_seconds() for lease in leases if lease] == [50, 70]
+    sender.release()
+    await asyncio.gather(*batches)
+
+
+async def test_only_the_messages_a_batch_found_count_ahead_of_the_next():
+    sender = GatedSender({1, 3})
+    config = DispatchConfig(concurrency=2, send_timeout_seconds=10)
+    harness = Harness(sender, dispatch=config)
+    await harness.create(2)
+    first = asyncio.create_task(harness.dispatcher.dispatch_batch(4))
+    await settle()
+    await harness.create(4)
+    claimed_at = harness.clock.now()
+    second = asyncio.create_task(harness.dispatcher.dispatch_batch(4))
+    await settle()
+    lease = (await harness.repository.get(3)).lease_until
+    assert lease is not None
+    assert (lease - claimed_at).total_seconds() == 1 * 10 + 2 * 10 + 30
+    sender.release()
+    await asyncio.gather(first, second)
+
+
 async def test_a_paced_batch_leases_its_slots_not_the_queue_ahead():
     config = DispatchConfig(concurrency=2, send_timeout_seconds=10)
     harness = Harness(GatedSender({1, 2, 3, 4}), dispatch=config, rate_limit=10)
