@@ -140,20 +140,27 @@ class Dispatcher:
         queued = grant.count  # from the claim on: a batch claimed meanwhile sends beside these
         self._queued += queued
         try:
-            try:
-                claimed = await self.repository.claim_due(grant.count, now, lease_until, token)
-            except BaseException:
-                await self.send_rate.give_back(grant, 0)
-                raise
+            claimed = await self._claim(grant, now, lease_until, token)
             self._queued -= queued - len(claimed)
             queued = len(claimed)
-            await self.send_rate.give_back(grant, len(claimed))
             if not claimed:
                 return BatchReport()
             results = await self._deliver_all(claimed, token, failure_rate, grant)
         finally:
             self._queued -= queued
         return await self.result_writer.write(results)
+
+    async def _claim(
+        self, grant: SlotGrant, now: datetime, lease_until: datetime, token: str
+    ) -> list[Message]:
+        """Up to the grant's count of due messages; the slots left unused go back."""
+        try:
+            claimed = await self.repository.claim_due(grant.count, now, lease_until, token)
+        except BaseException:
+            await self.send_rate.give_back(grant, 0)
+            raise
+        await self.send_rate.give_back(grant, len(claimed))
+        return claimed
 
     async def _deliver_all(
         self, claimed: Sequence[Message], token: str, failure_rate: float, grant: SlotGrant
