@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from harness import Harness, settle
 
@@ -211,7 +212,9 @@ async def test_a_batch_claimed_behind_another_leases_the_time_their_sends_may_ta
 class SlowClaims(InMemoryMessageRepository):
     """Lets other tasks run while a claim is under way, as a real database does."""
 
-    async def claim_due(self, limit, now, lease_until, claim_token):  # type: ignore[no-untyped-def]
+    async def claim_due(
+        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+    ) -> list[Message]:
         await asyncio.sleep(0)
         return await super().claim_due(limit, now, lease_until, claim_token)
 
