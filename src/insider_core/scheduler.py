@@ -87,7 +87,6 @@ class Scheduler:
         self.notifier = notifier
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
-        self._in_flight: set[asyncio.Task[BatchReport | None]] = set()
         self.last_run_at: datetime | None = None
         self.next_run_at: datetime | None = None
         self.runs_count = 0
@@ -119,6 +118,7 @@ class Scheduler:
             self.configured, **{k: v for k, v in changes.items() if v is not None}
         )
         self._stopping = asyncio.Event()
+        self.next_run_at = None
         self._task = asyncio.create_task(self._loop(), name="insider-scheduler")
         return True
 
@@ -133,8 +133,6 @@ class Scheduler:
             await asyncio.wait_for(asyncio.shield(task), self.config.shutdown_timeout_seconds)
         except TimeoutError:
             log.error("batches still in flight after the shutdown timeout; cancelling them")
-            for batch in list(self._in_flight):
-                batch.cancel()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -175,29 +173,24 @@ class Scheduler:
         )
 
     async def _loop(self) -> None:
-        slots = asyncio.Semaphore(self.config.pipeline)
-        try:
-            while not self._stopping.is_set():
-                if not await self._until(self._stopping.wait(), slots.acquire()):
-                    break
-                if self._stopping.is_set():
-                    break
-                ready_at = self.dispatcher.ready_at()
-                if ready_at is not None:
-                    slots.release()
-                    self.next_run_at = ready_at
-                    await self._wait_until(ready_at)
-                    continue
-                tick = self.clock.now()
-                batch = asyncio.create_task(self._run_batch(), name="insider-batch")
-                self._in_flight.add(batch)
-                batch.add_done_callback(self._in_flight.discard)
-                batch.add_done_callback(lambda _: slots.release())
-                self.next_run_at = tick + timedelta(seconds=self.config.interval_seconds)
+        """`pipeline` lanes, each running one batch at a time. A lane that has recorded its
+        batch goes straight on to the next one, once the interval and any wait the receiver
+        asks for are over: no batch waits for another task to notice that a lane is free."""
+        await asyncio.gather(*(self._lane() for _ in range(self.config.pipeline)))
+
+    async def _lane(self) -> None:
+        while not self._stopping.is_set():
+            ready_at = self.dispatcher.ready_at()
+            if ready_at is not None:
+                self.next_run_at = ready_at
+                await self._wait_until(ready_at)
+                continue
+            now = self.clock.now()
+            if self.next_run_at is not None and self.next_run_at > now:
                 await self._wait_until(self.next_run_at)
-        finally:
-            if self._in_flight:
-                await asyncio.gather(*self._in_flight, return_exceptions=True)
+                continue
+            self.next_run_at = now + timedelta(seconds=self.config.interval_seconds)
+            await self._run_batch()
 
     async def _run_batch(self) -> BatchReport | None:
         try:

@@ -5,7 +5,8 @@ import asyncio
 import pytest
 from harness import Harness, settle
 
-from adapters.memory import ScriptedSender
+from adapters.memory import InMemoryMessageRepository, ScriptedSender
+from adapters.memory.clock import ManualClock
 from adapters.memory.sender import accept, respond
 from insider_core import RetryPolicy, SchedulerConfig
 
@@ -130,6 +131,41 @@ async def test_a_slow_batch_lets_the_next_tick_claim_until_the_pipeline_is_full(
     sender.gate.set()
     await settle()
     assert (await harness.service.stats()).sent == 3  # two, then the overdue tick's batch
+    await harness.scheduler.stop()
+
+
+class OutlastsTheInterval(InMemoryMessageRepository):
+    """Notes when a claim begins. Recording a batch takes the whole interval, and the loop has
+    other work queued by the time the record is done."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[str] = []
+        self.clock: ManualClock | None = None
+
+    async def claim_due(self, limit, now, lease_until, claim_token):  # type: ignore[no-untyped-def]
+        self.events.append("claim")
+        return await super().claim_due(limit, now, lease_until, claim_token)
+
+    async def save_results(self, results):  # type: ignore[no-untyped-def]
+        saved = await super().save_results(results)
+        assert self.clock is not None
+        self.clock.advance(INTERVAL)
+        asyncio.get_running_loop().call_soon(self.events.append, "other work")
+        return saved
+
+
+async def test_a_batch_recorded_after_its_interval_claims_the_next_before_other_work_runs():
+    """The lane that recorded a batch goes on to the next claim itself; it does not wait for
+    the loop to hand a free slot to another task."""
+    repository = OutlastsTheInterval()
+    config = SchedulerConfig(interval_seconds=INTERVAL, batch_size=1, pipeline=1)
+    harness = Harness(repository=repository, scheduler=config)
+    repository.clock = harness.clock
+    await harness.create(2)
+    harness.scheduler.start()
+    await settle()
+    assert repository.events[:3] == ["claim", "claim", "other work"]
     await harness.scheduler.stop()
 
 
