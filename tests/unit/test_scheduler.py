@@ -169,6 +169,28 @@ async def test_a_batch_recorded_after_its_interval_claims_the_next_before_other_
     await harness.scheduler.stop()
 
 
+async def test_stop_cancels_the_batches_still_sending_after_the_shutdown_timeout(caplog):
+    sender = GatedSender()  # the receiver never answers
+    config = SchedulerConfig(
+        interval_seconds=INTERVAL, batch_size=1, pipeline=2, shutdown_timeout_seconds=0.05
+    )
+    harness = Harness(sender, scheduler=config)
+    await harness.create(3)
+    harness.scheduler.start()
+    await settle()
+    await harness.advance(INTERVAL)
+    assert sender.in_flight == 2
+    assert await harness.scheduler.stop()
+    assert not harness.scheduler.running
+    assert "cancelling them" in caplog.text
+    # Unrecorded, so they stay sending until their leases expire; nothing else was claimed.
+    stats = await harness.service.stats()
+    assert (stats.sending, stats.pending, stats.sent) == (2, 1, 0)
+    assert harness.dispatcher.ready_at() is None
+    assert harness.scheduler.start()  # the scheduler can run again
+    await harness.scheduler.stop()
+
+
 async def test_stop_records_every_batch_in_flight():
     sender = ScriptedSender(latency_seconds=0.05)
     config = SchedulerConfig(interval_seconds=0.001, batch_size=2, pipeline=2)
