@@ -1,5 +1,5 @@
-"""Writing the results of a batch: to the store (fenced by claim token) and the sent cache at
-once, then to the observers. Results the store could not take are held, not dropped."""
+"""Writing the results of a batch: to the sent cache, then to the store (fenced by claim
+token), then to the observers. Results the store could not take are held, not dropped."""
 
 from __future__ import annotations
 
