@@ -39,6 +39,14 @@ class DispatchMetrics(DispatchObserver):
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+        self.phase = Histogram(
+            "dispatch_batch_phase_seconds",
+            "Time one batch spent claiming its messages, sending them, or recording the "
+            "outcomes: where a batch's time goes, the database's or the receiver's",
+            ["phase"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
 
         self.receiver_down = Gauge(
             "receiver_breaker_open",
@@ -66,3 +74,8 @@ class DispatchMetrics(DispatchObserver):
             attempt = result.attempt
             if attempt is not None and attempt.error_kind is not ErrorKind.INJECTED:
                 self.latency.observe(attempt.duration_ms / 1000)
+        phases = report.phases
+        if phases is not None:
+            self.phase.labels("claim").observe(phases.claim)
+            self.phase.labels("send").observe(phases.send)
+            self.phase.labels("record").observe(phases.record)

@@ -32,7 +32,7 @@ from insider_core.ports import (
     SentCache,
 )
 from insider_core.receiver_alerts import ReceiverAlerts
-from insider_core.result_writer import BatchReport, DispatchObserver
+from insider_core.result_writer import BatchPhases, BatchReport, DispatchObserver
 from insider_core.retry import RetryPolicy
 from insider_core.scheduler import (
     MAX_BATCH_SIZE,
@@ -66,6 +66,7 @@ __all__ = [
     "AlertNotDelivered",
     "AlertNotifier",
     "AttemptsInMinute",
+    "BatchPhases",
     "BatchReport",
     "BatchSize",
     "BreakerConfig",

@@ -76,7 +76,7 @@ class Dispatcher:
         self.breaker = breaker or CircuitBreaker()
         self.send_rate = send_rate or Unlimited(clock)
         self.observers = list(observers)
-        self.result_writer = ResultWriter(repository, cache, self.observers)
+        self.result_writer = ResultWriter(repository, cache, self.observers, clock)
         self._next_slot_at: datetime | None = None
         self._queued = 0
         """Messages claimed by the batches in flight, until each batch has sent them all. A
@@ -141,6 +141,7 @@ class Dispatcher:
         self._queued += queued
         try:
             claimed = await self._claim(grant, now, lease_until, token)
+            claimed_at = self.clock.now()
             self._queued -= queued - len(claimed)
             queued = len(claimed)
             if not claimed:
@@ -148,7 +149,10 @@ class Dispatcher:
             results = await self._deliver_all(claimed, token, failure_rate, grant)
         finally:
             self._queued -= queued
-        return await self.result_writer.write(results)
+        sending_ended = self.clock.now()
+        return await self.result_writer.write(
+            results, _seconds(now, claimed_at), _seconds(claimed_at, sending_ended)
+        )
 
     async def _claim(
         self, grant: SlotGrant, now: datetime, lease_until: datetime, token: str
@@ -228,6 +232,10 @@ class Dispatcher:
                 ErrorKind.INJECTED, f"failure injected on purpose (failureRate={failure_rate})"
             )
         return None
+
+
+def _seconds(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds()
 
 
 def _log_outcome(message: Message, outcome: SendOutcome) -> None:

@@ -1,5 +1,6 @@
 """Writing the results of a batch: to the sent cache, then to the store (fenced by claim
-token), then to the observers. Results the store could not take are held, not dropped."""
+token), then to the observers with the time each phase of the batch took. Results the store
+could not take are held, not dropped."""
 
 from __future__ import annotations
 
@@ -11,17 +12,28 @@ from typing import Protocol
 import msgspec
 
 from insider_core.errors import CacheUnavailable, StoreUnavailable
-from insider_core.ports import MessageRepository, SentCache
+from insider_core.ports import Clock, MessageRepository, SentCache
 from insider_core.status import MessageStatus
 from insider_core.values import CachedSend, DeliveryResult
 
 log = logging.getLogger(__name__)
 
 
+class BatchPhases(msgspec.Struct, frozen=True, kw_only=True):
+    """Seconds, by the Clock, a batch spent claiming its messages, sending them, and
+    recording what became of them (the sent cache, then the store)."""
+
+    claim: float
+    send: float
+    record: float
+
+
 class BatchReport(msgspec.Struct, frozen=True, kw_only=True):
     results: Sequence[DeliveryResult] = ()
     saved: int = 0
     """How many results the store took; one whose claim token no longer held is not."""
+    phases: BatchPhases | None = None
+    """None for results held through a store outage and written once it answered."""
 
     @property
     def claimed(self) -> int:
@@ -81,10 +93,12 @@ class ResultWriter:
         repository: MessageRepository,
         cache: SentCache,
         observers: list[DispatchObserver],
+        clock: Clock,
     ) -> None:
         self.repository = repository
         self.cache = cache
         self.observers = observers
+        self.clock = clock
         self._held: list[DeliveryResult] = []
         self._writing_held = asyncio.Lock()
 
@@ -97,16 +111,22 @@ class ResultWriter:
     def held_message_ids(self) -> list[int]:
         return [result.message.id for result in self._held]
 
-    async def write(self, results: Sequence[DeliveryResult]) -> BatchReport:
+    async def write(
+        self, results: Sequence[DeliveryResult], claim_seconds: float, send_seconds: float
+    ) -> BatchReport:
         """Writes the sent cache, then the store: the cache holds what the receiver accepted,
         whatever the store's fencing makes of it, and a message the store shows as sent is
         already in the cache. Raises StoreUnavailable, holding the results, when the store
-        cannot be reached."""
+        cannot be reached. The report gives the batch's phases: the claim and the sending
+        as the dispatcher timed them, and this record."""
+        started = self.clock.now()
         try:
             await self._cache_sent(results)
         finally:
             stored = await self._store(results)
-        return self._report(results, stored)
+        record_seconds = (self.clock.now() - started).total_seconds()
+        phases = BatchPhases(claim=claim_seconds, send=send_seconds, record=record_seconds)
+        return self._report(results, stored, phases)
 
     async def write_held(self) -> BatchReport:
         """To the store only: the sent cache took these results when their batch was first
@@ -130,8 +150,10 @@ class ResultWriter:
             self._held.extend(results)
             raise
 
-    def _report(self, results: Sequence[DeliveryResult], saved: int) -> BatchReport:
-        report = BatchReport(results=results, saved=saved)
+    def _report(
+        self, results: Sequence[DeliveryResult], saved: int, phases: BatchPhases | None = None
+    ) -> BatchReport:
+        report = BatchReport(results=results, saved=saved, phases=phases)
         for observer in self.observers:
             observer.batch_finished(report)
         return report

@@ -17,7 +17,7 @@ from entrypoints.container import (
 )
 from entrypoints.metrics import DispatchMetrics
 from entrypoints.settings import MySqlTarget, load_settings
-from insider_core import Dispatcher, MessageService, Scheduler
+from insider_core import BatchPhases, BatchReport, Dispatcher, MessageService, Scheduler
 
 MEMORY = {"DATABASE_URL": "memory://"}
 
@@ -113,6 +113,23 @@ async def test_each_container_counts_its_own_dispatch_metrics() -> None:
     assert metrics[0] is first.metrics()
     assert metrics[0].registry.get_sample_value("messages_sent_total") == 3
     assert metrics[1].registry.get_sample_value("messages_sent_total") == 0
+
+
+async def test_the_dispatch_metrics_add_up_where_each_batch_spent_its_time() -> None:
+    metrics = Container(settings=load_settings(MEMORY)).metrics()
+    for claim, send, record in ((0.5, 2.0, 0.25), (1.5, 4.0, 0.75)):
+        metrics.batch_finished(
+            BatchReport(phases=BatchPhases(claim=claim, send=send, record=record))
+        )
+    metrics.batch_finished(BatchReport())  # held results written later: no phases
+
+    def total(phase: str, sample: str) -> float | None:
+        return metrics.registry.get_sample_value(
+            f"dispatch_batch_phase_seconds_{sample}", {"phase": phase}
+        )
+
+    assert [total(phase, "count") for phase in ("claim", "send", "record")] == [2, 2, 2]
+    assert [total(phase, "sum") for phase in ("claim", "send", "record")] == [2.0, 6.0, 1.0]
 
 
 async def test_the_sqlite_store_is_opened_migrated_and_closed(tmp_path: Path) -> None:

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import datetime
 
 from harness import Harness, settle
 
-from adapters.memory import InMemoryMessageRepository, ScriptedSender
+from adapters.memory import InMemoryMessageRepository, ManualClock, ScriptedSender
 from adapters.memory.sender import accept, respond, time_out
 from insider_core import (
+    BatchPhases,
     BatchReport,
     DispatchConfig,
     Message,
@@ -16,6 +18,7 @@ from insider_core import (
     SendOutcome,
 )
 from insider_core.ports import SentCache
+from insider_core.values import DeliveryResult
 
 
 async def test_a_batch_sends_due_messages_and_records_them_sent():
@@ -278,6 +281,50 @@ async def test_observers_see_each_recorded_batch():
     await harness.dispatcher.dispatch_batch(2)
     await asyncio.sleep(0)
     assert seen == [2, 1]
+
+
+class SlowStore(InMemoryMessageRepository):
+    """A claim takes two seconds and a record one, by the manual clock."""
+
+    clock: ManualClock
+
+    async def claim_due(
+        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+    ) -> list[Message]:
+        self.clock.advance(2)
+        return await super().claim_due(limit, now, lease_until, claim_token)
+
+    async def save_results(self, results: Sequence[DeliveryResult]) -> int:
+        self.clock.advance(1)
+        return await super().save_results(results)
+
+
+class SlowWebhook(ScriptedSender):
+    """Each answer takes half a second, by the manual clock."""
+
+    clock: ManualClock
+
+    async def send(self, message: Message, content: str) -> SendOutcome:
+        self.clock.advance(0.5)
+        return await super().send(message, content)
+
+
+async def test_the_report_gives_the_time_each_phase_of_the_batch_took():
+    store, webhook = SlowStore(), SlowWebhook()
+    harness = Harness(webhook, repository=store)
+    store.clock = webhook.clock = harness.clock
+    await harness.create(3)
+
+    report = await harness.dispatcher.dispatch_batch(3)
+
+    assert report.sent == 3
+    assert report.phases == BatchPhases(claim=2.0, send=1.5, record=1.0)
+
+
+async def test_a_batch_that_claimed_nothing_reports_no_phases():
+    report = await Harness().dispatcher.dispatch_batch(3)
+
+    assert report.phases is None
 
 
 class SlowFirstSender(ScriptedSender):

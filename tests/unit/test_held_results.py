@@ -59,6 +59,7 @@ async def test_held_results_are_written_before_anything_new_is_claimed() -> None
     report = await harness.dispatcher.dispatch_batch(2)
 
     assert (report.sent, report.saved, harness.dispatcher.result_writer.holding) == (2, 2, 0)
+    assert report.phases is None  # written after the outage: no batch was claimed or sent
     assert len(harness.sender.sent) == 2
     assert len(await harness.service.cached()) == 2
     assert [len(await store.list_attempts(n)) for n in (1, 2)] == [1, 1]

@@ -239,6 +239,9 @@ async def test_metrics_are_prometheus_text_with_dispatch_counters_and_latency(
         "messages_retried_total",
         "messages_dead_lettered_total",
         "webhook_latency_seconds_bucket",
+        'dispatch_batch_phase_seconds_count{phase="claim"} 1.0',
+        'dispatch_batch_phase_seconds_count{phase="send"} 1.0',
+        'dispatch_batch_phase_seconds_count{phase="record"} 1.0',
         "insider_http_requests_total",
     ):
         assert name in text, name
