@@ -5,10 +5,12 @@ sentAt of the first and the last message; memory and CPU are sampled from /proc 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import aiohttp
 import msgspec
 
 from benchmarks import mariadb, procfs
@@ -22,6 +24,9 @@ INTERVAL_SECONDS = 0.01
 POLL_SECONDS = 0.5
 STALL_SECONDS = 60.0
 UNFINISHED = "SELECT COUNT(*) FROM messages WHERE status IN ('pending', 'sending')"
+PHASE_SAMPLE = re.compile(
+    r'^dispatch_batch_phase_seconds_(sum|count)\{phase="(\w+)"\} (\S+)$', re.MULTILINE
+)
 
 
 class RssSample(msgspec.Struct, frozen=True):
@@ -41,6 +46,9 @@ class DeliveryRun(msgspec.Struct, frozen=True, kw_only=True):
     samples: list[RssSample]
     cpu_seconds: dict[str, float]
     cache: str
+    phase_seconds: dict[str, float] = msgspec.field(default_factory=dict)
+    """Mean seconds a batch spent claiming, sending and recording, from the service's
+    /metrics."""
 
     @property
     def rate(self) -> float:
@@ -102,7 +110,7 @@ async def deliver(
     environment = service_settings(db, receiver, cache) | (settings or {})
     argv = [*serve_command(), "--workers", str(workers)]
     log = workdir / f"service-{count}-{workers}.log"
-    async with running_service(environment, log, argv) as (child, _):
+    async with running_service(environment, log, argv) as (child, base_url):
         stop_extra = await while_delivering(child.pid) if while_delivering else None
         started = time.monotonic()
         cpu_before = _cpu(child.pid, receiver.pid)
@@ -110,6 +118,7 @@ async def deliver(
         wall = time.monotonic() - started
         cpu_after = _cpu(child.pid, receiver.pid)
         peak = procfs.peak_rss_mib(child.pid)
+        phases = await batch_phases(base_url)
         if stop_extra is not None:
             await stop_extra()
     async with mariadb.connected(db) as cursor:
@@ -125,7 +134,20 @@ async def deliver(
         samples=samples,
         cpu_seconds={k: cpu_after[k] - cpu_before[k] for k in cpu_after},
         cache=cache,
+        phase_seconds=phases,
     )
+
+
+async def batch_phases(base_url: str) -> dict[str, float]:
+    """Mean seconds per batch in each phase (claim, send, record), from /metrics."""
+    async with aiohttp.ClientSession() as session, session.get(f"{base_url}/metrics") as answer:
+        text = await answer.text()
+    totals = {(kind, phase): float(value) for kind, phase, value in PHASE_SAMPLE.findall(text)}
+    return {
+        phase: totals[("sum", phase)] / count
+        for (kind, phase), count in totals.items()
+        if kind == "count" and count
+    }
 
 
 def _cpu(service_pid: int, receiver_pid: int) -> dict[str, float]:

@@ -80,6 +80,7 @@ async def run(workdir: Path) -> Result:
     result.figure("service CPU per message", service.cpu_seconds["service"] / sent * 1e6, "us")
     raw_cpu = statistics.fmean([before.cpu_seconds, after.cpu_seconds]) / COUNT * 1e6
     result.figure("raw client CPU per message", raw_cpu, "us")
+    _report_phases(result, service.phase_seconds)
     result.details = {
         "count": COUNT,
         "batchSize": delivery.BATCH_SIZE,
@@ -93,6 +94,22 @@ async def run(workdir: Path) -> Result:
         "databaseSecondsPerBatch": batch_seconds,
     }
     return result
+
+
+def _report_phases(result: Result, phases: dict[str, float]) -> None:
+    """Where a batch's time went in the service (its /metrics): with two batches in flight,
+    a lane's claim and record overlap the other lane's sending, so database time above the
+    sending time leaves the webhook's connections idle."""
+    if not {"claim", "send", "record"} <= phases.keys():
+        result.note("the service's /metrics gave no batch phases")
+        return
+    for phase in ("claim", "send", "record"):
+        result.figure(f"{phase} of a batch in the service (mean)", phases[phase] * 1000, "ms")
+    result.figure(
+        "claim + record of a batch / its sending, in the service",
+        (phases["claim"] + phases["record"]) / phases["send"],
+        "x",
+    )
 
 
 def _check_complete(result: Result, service: delivery.DeliveryRun, raws: list[RawLimit]) -> None:
