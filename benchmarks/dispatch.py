@@ -25,6 +25,7 @@ DATABASE = "insider_bench"
 THROUGHPUT_TARGET = Target(">=", 0.65)
 RSS_LIMIT = Target("<=", 200)
 GROWTH_LIMIT = Target("<=", 1.1)
+STEADY = 0.10
 
 
 async def run(workdir: Path) -> Result:
@@ -54,6 +55,7 @@ async def run(workdir: Path) -> Result:
     if service.cache != "redis":
         result.note("Redis was not reachable: the service ran with the in-memory sent cache")
     _check_complete(result, service, [raw for raw in (before, after, plain) if raw])
+    _check_steady(result, before, after)
     raw = statistics.fmean([before.rate, after.rate])
     result.check("dispatch / raw limit (msg/s)", service.rate / raw, THROUGHPUT_TARGET)
     result.figure("dispatch with DISPATCH_PIPELINE=1 / raw limit", serial.rate / raw, "x")
@@ -118,6 +120,19 @@ def _check_complete(result: Result, service: delivery.DeliveryRun, raws: list[Ra
     for raw in raws:
         if raw.statuses.get("202", 0) != raw.count:
             result.note(f"raw limit got answers other than 202: {raw.statuses}")
+
+
+def _check_steady(result: Result, before: RawLimit, after: RawLimit) -> None:
+    """The raw limit taken before and after the service. When the two differ by more than
+    STEADY, the machine's speed changed during the run, and this run's ratio alone says
+    little: compare it with other runs."""
+    drift = after.rate / before.rate if before.rate else 1.0
+    result.figure("raw limit after the service / before it", drift, "x")
+    if abs(drift - 1) > STEADY:
+        result.note(
+            f"the raw limit moved by {drift - 1:+.0%} during the run: the machine's speed "
+            "changed, so this run's ratio alone says little"
+        )
 
 
 def _cpu_figures(result: Result, run: delivery.DeliveryRun) -> None:
