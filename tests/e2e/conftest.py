@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,7 +12,8 @@ from contract.mysql_databases import ScratchDatabase, scratch_database
 from e2e.launcher import Launcher
 from e2e.tcp_proxy import TcpProxy
 
-E2E_REDIS_DB = 13
+# Developers running suites side by side on one machine give each its own database.
+E2E_REDIS_DB = int(os.environ.get("TEST_E2E_REDIS_DB", "13"))
 
 
 @pytest.fixture
