@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 import aiohttp
 import msgspec
 
-from benchmarks.mariadb import content_for, phone_for
 from benchmarks.processes import Child
+from benchmarks.stores import content_for, phone_for
 
 T = TypeVar("T")
 

@@ -1,0 +1,162 @@
+"""The stores the budgets are measured on, one per DATABASE_URL: recreated, migrated by the
+product, and filled straight in SQL (no API, no Python per row), so a million rows take
+seconds. A store kind is one class here, chosen by the URL's scheme."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+import aiomysql
+
+from adapters.mysql import MySqlMessageRepository
+
+# The texts the raw-limit client sends too, so both POST payloads of the same size.
+CONTENT = "Benchmark message {n}: your order has shipped and arrives tomorrow."
+PHONE = "+90555{n:07d}"
+CHUNK = 100_000
+SETTLED_DIRTY_SHARE = 0.05
+
+
+def content_for(n: int) -> str:
+    return CONTENT.format(n=n)
+
+
+def phone_for(n: int) -> str:
+    return PHONE.format(n=n)
+
+
+class Mix(Protocol):
+    pending: int
+    failed: int
+    sent: int
+
+
+class Store(Protocol):
+    url: str
+    server_process: str
+    """The database server's process name (/proc/<pid>/comm), whose CPU is reported."""
+
+    async def recreate(self) -> str:
+        """Drop the database, let the product create and migrate it; returns the server's
+        version."""
+        ...
+
+    async def load(self, mix: Mix) -> None:
+        """Sent messages (each with its attempt), failed ones, then pending ones due now: the
+        newest rows are the pending ones, as in a store that keeps receiving."""
+        ...
+
+    async def unfinished(self) -> int:
+        """Pending and sending messages."""
+        ...
+
+
+class MariaDb:
+    """MariaDB (or MySQL): rows from the sequence engine (`seq_1_to_N`), 100,000 a statement."""
+
+    server_process = "mariadbd"
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.url = url
+        self.database = parts.path.lstrip("/")
+        self.server = {
+            "host": parts.hostname or "127.0.0.1",
+            "port": parts.port or 3306,
+            "user": unquote(parts.username or "root"),
+            "password": unquote(parts.password or ""),
+        }
+
+    @asynccontextmanager
+    async def cursor(self, *, use_database: bool = True) -> AsyncIterator[Any]:
+        db = self.database if use_database else None
+        connection = await aiomysql.connect(db=db, autocommit=True, **self.server)
+        try:
+            async with connection.cursor() as cursor:
+                yield cursor
+        finally:
+            connection.close()
+
+    async def recreate(self) -> str:
+        async with self.cursor(use_database=False) as cursor:
+            await cursor.execute(f"DROP DATABASE IF EXISTS `{self.database}`")
+            await cursor.execute("SELECT VERSION()")
+            (version,) = await cursor.fetchone()
+        repository = await MySqlMessageRepository.open(database=self.database, **self.server)
+        await repository.close()
+        name = "MariaDB" if "MariaDB" in version else "MySQL"
+        return f"{name} {version.split('-')[0]}"
+
+    async def load(self, mix: Mix) -> None:
+        first = 1
+        for status, count in (("sent", mix.sent), ("failed", mix.failed), ("pending", mix.pending)):
+            await self._insert(status, first, count)
+            first += count
+        async with self.cursor() as cursor:
+            await cursor.execute(
+                "INSERT INTO delivery_attempts (message_id, attempt_number, started_at, "
+                "duration_ms, http_status) SELECT id, 1, updated_at, 3, "
+                "IF(status = 'sent', 202, 500) FROM messages WHERE status <> 'pending'"
+            )
+            await cursor.execute("ANALYZE TABLE messages, delivery_attempts")
+        await self._settle()
+
+    async def _insert(self, status: str, first: int, count: int) -> None:
+        done = status != "pending"
+        receipt = "REPLACE(UUID(), '-', '')" if status == "sent" else "NULL"
+        sent_at = "UTC_TIMESTAMP(6) - INTERVAL 1 HOUR" if status == "sent" else "NULL"
+        error = "'HTTP 500'" if status == "failed" else "NULL"
+        created = "UTC_TIMESTAMP(6) - INTERVAL 2 HOUR"
+        async with self.cursor() as cursor:
+            for start in range(first, first + count, CHUNK):
+                stop = min(start + CHUNK, first + count) - 1
+                await cursor.execute(
+                    "INSERT INTO messages (content, phone_number, status, message_id, sent_at, "
+                    "attempts, next_attempt_at, last_error, idempotency_key, created_at, "
+                    "updated_at) SELECT CONCAT('Benchmark message ', seq, "
+                    "': your order has shipped and arrives tomorrow.'), "
+                    f"CONCAT('+90555', LPAD(seq, 7, '0')), %s, {receipt}, {sent_at}, %s, "
+                    f"{created}, {error}, UUID(), {created}, {created} FROM seq_{start}_to_{stop}",
+                    (status, int(done)),
+                )
+
+    async def _settle(self, within: float = 15.0) -> None:
+        """Until InnoDB has flushed what the load dirtied, so its background writes do not
+        land in a measurement."""
+        deadline = time.monotonic() + within
+        async with self.cursor(use_database=False) as cursor:
+            while time.monotonic() < deadline:
+                await cursor.execute(
+                    "SHOW GLOBAL STATUS WHERE Variable_name IN "
+                    "('Innodb_buffer_pool_pages_dirty', 'Innodb_buffer_pool_pages_total')"
+                )
+                pages = {name: int(value) for name, value in await cursor.fetchall()}
+                total = max(pages["Innodb_buffer_pool_pages_total"], 1)
+                if pages["Innodb_buffer_pool_pages_dirty"] <= SETTLED_DIRTY_SHARE * total:
+                    return
+                await asyncio.sleep(0.5)
+
+    async def unfinished(self) -> int:
+        async with self.cursor() as cursor:
+            await cursor.execute(
+                "SELECT COUNT(*) FROM messages WHERE status IN ('pending', 'sending')"
+            )
+            (count,) = await cursor.fetchone()
+        return int(count)
+
+
+STORES: dict[str, type[MariaDb]] = {"mysql": MariaDb}
+"""By DATABASE_URL scheme. A PostgreSQL store is a class with the same methods (rows from
+generate_series, server process "postgres") registered under "postgresql"."""
+
+
+def store_for(url: str) -> Store:
+    scheme = urlsplit(url).scheme
+    if scheme not in STORES:
+        raise SystemExit(f"no benchmark store for {scheme}:// (known: {', '.join(STORES)})")
+    return STORES[scheme](url)
