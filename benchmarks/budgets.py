@@ -10,6 +10,7 @@ while one service process dispatches at full speed to a local 202 receiver.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 from pathlib import Path
@@ -106,7 +107,7 @@ async def measure(store: Store, settings: Settings, workdir: Path) -> Measured:
     server = await store.recreate()
     await store.load(settings)
     print(f"  loaded in {time.monotonic() - started:.0f} s ({server})", flush=True)
-    notes: list[str] = []
+    notes = [_load_average("before")]
     async with running_receiver(workdir) as receiver:
         if receiver.kind != "nginx":
             notes.append(f"receiver: {receiver.kind}")
@@ -121,6 +122,7 @@ async def measure(store: Store, settings: Settings, workdir: Path) -> Measured:
             routes = await _serve_routes(store, settings, workdir)
             sent_while_serving = await _sent(base) - sent_before
         raw.append(await _raw_limit(receiver, workdir))
+    notes.append(_load_average("after"))
     if await store.unfinished() == 0:
         notes.append("the dispatcher ran out of pending messages before the end")
     return Measured(
@@ -133,6 +135,11 @@ async def measure(store: Store, settings: Settings, workdir: Path) -> Measured:
         sent_while_serving=sent_while_serving,
         notes=notes,
     )
+
+
+def _load_average(when: str) -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {when}: {one:.1f} (1 min), {five:.1f} (5 min), {os.cpu_count()} cores"
 
 
 async def _raw_limit(receiver: Receiver, workdir: Path) -> RawLimit:

@@ -1,4 +1,4 @@
-"""The `insider` command: serve, migrate, recount, prune-attempts, seed, receiver, demo."""
+"""The `insider` command: serve, migrate, prune-attempts, seed, receiver, demo."""
 
 from __future__ import annotations
 
@@ -121,20 +121,6 @@ def migrate() -> None:
         click.echo("Applied migrations: " + ", ".join(applied))
     else:
         click.echo("The schema is up to date.")
-
-
-@main.command()
-def recount() -> None:
-    """Count the messages of each status afresh (after rows were changed by hand)."""
-    from entrypoints.commands import recount_store
-
-    settings = settings_or_exit()
-    with store_failures_exit(settings.database):
-        recounted = asyncio.run(recount_store(settings))
-    if recounted:
-        click.echo("Counted the messages of each status afresh.")
-    else:
-        click.echo("This store counts its messages on every read; there is nothing to recount.")
 
 
 @main.command("prune-attempts")

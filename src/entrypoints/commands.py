@@ -33,17 +33,6 @@ async def migrate_store(settings: Settings) -> list[str]:
         return applied
 
 
-async def recount_store(settings: Settings) -> bool:
-    """Count the messages of each status afresh, where the store keeps such counts (MySQL);
-    False for a store that counts on every read."""
-    async with opened_repository(settings) as repository:
-        recount = getattr(repository, "recount", None)
-        if recount is None:
-            return False
-        await recount()
-        return True
-
-
 async def prune_old_attempts(
     settings: Settings, older_than_days: float, clock: Clock | None = None
 ) -> int:

@@ -11,7 +11,6 @@ from typing import Any
 
 import pymysql
 import pytest
-from click.testing import CliRunner
 
 from adapters.mysql import MySqlMessageRepository
 from adapters.mysql.database import TRANSACTION_RUNS, Database, ServerSettings
@@ -29,7 +28,6 @@ from contract.repository_contract import (
     new_message,
     outcome_of,
 )
-from entrypoints.cli import main
 from insider_core import Message
 
 pytestmark = pytest.mark.mysql
@@ -170,7 +168,7 @@ async def test_rows_written_around_the_repository_are_counted_at_once(
     assert (stats.pending, stats.sent, stats.failed, stats.total) == (3, 400, 10, 413)
 
 
-async def test_the_repository_counts_its_changes_of_status_and_the_trigger_leaves_them_to_it(
+async def test_the_counts_follow_every_change_of_status_the_repository_makes(
     mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:
     await mysql_repository.add_many([new_message(START) for _ in range(6)])
@@ -183,43 +181,6 @@ async def test_the_repository_counts_its_changes_of_status_and_the_trigger_leave
 
     stats = await mysql_repository.stats()
     assert (stats.pending, stats.sending, stats.sent, stats.failed) == (3, 0, 2, 1)
-    # A session that says it counts its own changes is not counted by the trigger.
-    await scratch.query(
-        "UPDATE messages SET status = 'failed' WHERE status = 'sent'",
-        after="SET @insider_counts_by_statement = 1",
-    )
-    assert (await mysql_repository.stats()).sent == 2
-
-
-async def test_opened_without_migrating_a_schema_before_0011_it_leaves_every_count_to_the_trigger(
-    scratch: ScratchDatabase,
-) -> None:
-    [counted_by_trigger] = [
-        statement
-        for migration in load_migrations()
-        if migration.name.startswith("0010_")
-        for statement in migration.statements
-        if "CREATE TRIGGER messages_counted_on_update" in statement
-    ]
-    await scratch.empty()
-    await scratch.query("DROP TRIGGER messages_counted_on_update")
-    await scratch.query(counted_by_trigger)
-    await scratch.query("DELETE FROM schema_migrations WHERE name = '0011_counts_by_statement'")
-    older = await scratch.open_repository(migrate=False)
-    try:
-        await older.add_many([new_message(START) for _ in range(4)])
-        batch = await older.claim_due(3, START, START + LEASE, "token")
-        await older.save_results([outcome_of(m, ACCEPTED, START) for m in batch[:2]])
-        stats = await older.stats()
-        assert (stats.pending, stats.sending, stats.sent) == (1, 1, 2)
-
-        assert "0011_counts_by_statement" in await older.migrate()
-
-        await older.save_results([outcome_of(batch[2], REJECTED, START)])
-        stats = await older.stats()
-        assert (stats.pending, stats.sending, stats.sent, stats.failed) == (1, 0, 2, 1)
-    finally:
-        await older.close()
 
 
 async def test_a_record_the_server_undoes_to_break_a_deadlock_is_run_again_and_saved(
@@ -294,24 +255,6 @@ async def test_a_transaction_is_run_again_only_for_a_deadlock_or_lock_wait_and_a
         await database.close()
 
 
-async def test_recounting_counts_afresh_what_the_counting_triggers_cannot_see(
-    mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
-) -> None:
-    await mysql_repository.add_many([new_message(START) for _ in range(3)])
-    await scratch.query("TRUNCATE TABLE messages")  # fires no trigger
-    await mysql_repository.add_many([new_message(START) for _ in range(2)])
-    assert (await mysql_repository.stats()).total == 5
-
-    env = {"DATABASE_URL": scratch.url}
-    result = await asyncio.to_thread(CliRunner().invoke, main, ["recount"], env=env)
-
-    assert result.exit_code == 0, result.output
-    assert result.output.strip() == "Counted the messages of each status afresh."
-    assert (await mysql_repository.stats()).total == 2
-    await mysql_repository.add(new_message(START))
-    assert (await mysql_repository.stats()).pending == 3
-
-
 async def test_recording_reaches_the_batch_rows_by_primary_key_not_every_sending_row(
     mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:
@@ -346,7 +289,6 @@ async def test_the_claim_reads_the_due_rows_through_the_due_index_not_the_sent_r
 ) -> None:
     long_ago = to_db_time(START - timedelta(days=30))
     await scratch.query(INSERT_SENT_ROWS, (PHONE, long_ago, long_ago, long_ago, long_ago, 50_000))
-    await mysql_repository.recount()  # the rows above were written around the mysql_repository
     await mysql_repository.add_many([new_message(START) for _ in range(10)])
     await scratch.query("ANALYZE TABLE messages")
     now = to_db_time(START + timedelta(seconds=1))

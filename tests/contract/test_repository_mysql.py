@@ -135,32 +135,9 @@ async def test_recording_takes_as_many_statements_for_200_results_as_for_2(
         await repository.close()
 
 
-async def test_messages_created_at_once_share_one_insert(scratch: ScratchDatabase) -> None:
-    repository = await scratch.open_repository(pool_minsize=1, pool_maxsize=1)
-    await scratch.empty()
-    try:
-        await asyncio.gather(*(repository.add(new_message(START)) for _ in range(3)))  # warm up
-
-        async def statements_to_create(count: int) -> int:
-            before = await _statements_sent(repository)
-            created = await asyncio.gather(
-                *(repository.add(new_message(START)) for _ in range(count))
-            )
-            assert len({message.id for message, _ in created}) == count
-            return await _statements_sent(repository) - before
-
-        assert await statements_to_create(100) == await statements_to_create(2)
-        assert await statements_to_create(1) <= await statements_to_create(2)
-        assert (await repository.stats()).pending == 108
-    finally:
-        await repository.close()
-
-
-async def test_a_shared_insert_gives_each_creator_the_id_of_its_own_row(
+async def test_messages_created_at_once_each_get_the_id_of_their_own_row(
     mysql_repository: MySqlMessageRepository,
 ) -> None:
-    """A multi-row INSERT's ids need not be consecutive (innodb_autoinc_lock_mode 2, MySQL 8's
-    default): they are read back by idempotency key."""
     await mysql_repository.add(new_message(START, content="before"))
     news = [new_message(START, content=f"at once {n}") for n in range(20)]
 

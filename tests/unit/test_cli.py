@@ -35,9 +35,7 @@ def clean_env(**variables: str) -> dict[str, str]:
     ("variable", "value"),
     [("MESSAGE_BATCH_SIZE", "abc"), ("DATABASE_URL", "mysql//nohost"), ("SERVER_PORT", "-1")],
 )
-@pytest.mark.parametrize(
-    "command", ["serve", "migrate", "recount", "seed", "prune-attempts --older-than 7"]
-)
+@pytest.mark.parametrize("command", ["serve", "migrate", "seed", "prune-attempts --older-than 7"])
 def test_an_invalid_setting_stops_the_command_with_one_line_and_exit_code_2(
     command: str, variable: str, value: str
 ) -> None:
@@ -287,15 +285,6 @@ async def attempt_counts(database: Path, *message_ids: int) -> list[int]:
         return [len(await repository.list_attempts(message_id)) for message_id in message_ids]
     finally:
         await repository.close()
-
-
-def test_recount_over_a_store_that_counts_on_every_read_has_nothing_to_do(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        main, ["recount"], env={"DATABASE_URL": f"sqlite:///{tmp_path / 'insider.db'}"}
-    )
-
-    assert result.exit_code == 0, result.output
-    assert "nothing to recount" in result.output
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ def refused_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.mark.parametrize("command", ["serve", "migrate", "recount", "seed"])
+@pytest.mark.parametrize("command", ["serve", "migrate", "seed"])
 def test_an_unopenable_sqlite_path_stops_the_command_with_one_line_and_exit_code_3(
     command: str, tmp_path: Path
 ) -> None:

@@ -1,4 +1,4 @@
-"""Recognising the `messages` table of the seed's service (SPEC §8) in a database this
+"""Recognising the `messages` table of the Go service in a database this
 service has never migrated, and bringing it in place to the shape of 0001_messages."""
 
 from __future__ import annotations

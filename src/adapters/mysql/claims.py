@@ -8,7 +8,6 @@ from datetime import datetime
 import aiomysql
 
 from adapters.mysql import queries as sql
-from adapters.mysql.counts import Counts
 from adapters.mysql.rows import (
     attempt_params,
     holding_claim,
@@ -20,10 +19,7 @@ from adapters.mysql.rows import (
     to_db_text,
 )
 from insider_core.message import Message
-from insider_core.status import MessageStatus
 from insider_core.values import DeliveryResult
-
-STATUS_COLUMN = 3  # of MESSAGE_COLUMNS
 
 
 class NotAllHeld(Exception):
@@ -33,7 +29,6 @@ class NotAllHeld(Exception):
 
 async def claim_due(
     cursor: aiomysql.Cursor,
-    counts: Counts,
     limit: int,
     now: datetime,
     lease_until: datetime,
@@ -51,8 +46,6 @@ async def claim_due(
         sql.CLAIM_UPDATE.format(ids=sql.placeholders(len(rows))),
         (to_db_text(lease_until), claim_token, moment, *(row[0] for row in rows)),
     )
-    pending = sum(row[STATUS_COLUMN] != MessageStatus.SENDING for row in rows)
-    await counts.moved(cursor, MessageStatus.PENDING, MessageStatus.SENDING, pending)
     return [message_from_columns(row).claim(now, lease_until, claim_token) for row in rows]
 
 
@@ -68,7 +61,7 @@ def shared_claim_token(results: Sequence[DeliveryResult]) -> str | None:
 
 
 async def save_under_token(
-    cursor: aiomysql.Cursor, counts: Counts, token: str, results: Sequence[DeliveryResult]
+    cursor: aiomysql.Cursor, token: str, results: Sequence[DeliveryResult]
 ) -> int:
     """Two statements: update every message still held under `token`, then insert the
     attempts. When the UPDATE applied to every result, all of them applied; when it applied to
@@ -85,13 +78,10 @@ async def save_under_token(
     if applied != len(results):
         raise NotAllHeld
     await insert_attempts(cursor, results)
-    await count_saved(cursor, counts, results)
     return len(results)
 
 
-async def save_results(
-    cursor: aiomysql.Cursor, counts: Counts, results: Sequence[DeliveryResult]
-) -> int:
+async def save_results(cursor: aiomysql.Cursor, results: Sequence[DeliveryResult]) -> int:
     """Three statements whatever the batch size: lock the claims, update every message still
     held under its token, insert the attempts of exactly those. Returns how many applied."""
     ids = sorted({result.message.id for result in results})
@@ -104,19 +94,7 @@ async def save_results(
         [value for r in applied for value in (*outcome_params(r.message), r.claim_token)],
     )
     await insert_attempts(cursor, applied)
-    await count_saved(cursor, counts, applied)
     return len(applied)
-
-
-async def count_saved(
-    cursor: aiomysql.Cursor, counts: Counts, saved: Sequence[DeliveryResult]
-) -> None:
-    """Every saved result moved its message from sending to the status it holds."""
-    changes = {MessageStatus.SENDING: -len(saved)}
-    for result in saved:
-        status = result.message.status
-        changes[status] = changes.get(status, 0) + 1
-    await counts.change(cursor, changes)
 
 
 async def insert_attempts(cursor: aiomysql.Cursor, results: Sequence[DeliveryResult]) -> None:

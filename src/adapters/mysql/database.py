@@ -15,7 +15,6 @@ import aiomysql
 import msgspec
 import pymysql
 
-from adapters.mysql.counts import COUNTED_BY_STATEMENT
 from insider_core.errors import StoreUnavailable
 
 # Refused, unknown host, gone away, lost, too many connections, shutting down, killed.
@@ -204,9 +203,8 @@ def session_setup(isolation_variable: str) -> str:
     """What every connection of the pool runs as it connects (and reconnects).
 
     Claims lock the rows they take and skip the rows others hold; READ COMMITTED keeps InnoDB
-    from also locking the gaps between them, which would make inserts wait on a claim. And the
-    repository counts its own changes (counts.py)."""
-    return f"SET @@SESSION.{isolation_variable} = 'READ-COMMITTED', {COUNTED_BY_STATEMENT}"
+    from also locking the gaps between them, which would make inserts wait on a claim."""
+    return f"SET @@SESSION.{isolation_variable} = 'READ-COMMITTED'"
 
 
 async def ensure_database(settings: ServerSettings) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from adapters.mysql.counts import TOTAL, TOTAL_OF_STATUS
 from adapters.mysql.rows import ATTEMPT_COLUMNS, MESSAGE_COLUMNS
 from adapters.sql import transitions
 
@@ -32,9 +31,6 @@ NEW_MESSAGE_COLUMNS = (
 )
 INSERT_MESSAGE = f"INSERT INTO messages ({NEW_MESSAGE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
 DUPLICATE_KEY = 1062
-DEADLOCK = 1213
-NO_SUCH_TABLE = 1146
-MIGRATION_APPLIED = "SELECT 1 FROM schema_migrations WHERE name = %s"
 SELECT_BY_ID = f"SELECT {MESSAGE_READ} FROM messages WHERE id = %s"
 SELECT_BY_KEY = f"SELECT {MESSAGE_READ} FROM messages WHERE idempotency_key = %s"
 
@@ -101,16 +97,6 @@ def value_rows(rows: int, columns: int) -> str:
     return ", ".join([f"({placeholders(columns)})"] * rows)
 
 
-def insert_new_messages(rows: int) -> str:
-    """A multi-row insert that fails whole, inserting nothing, if any key is already known."""
-    return f"INSERT INTO messages ({NEW_MESSAGE_COLUMNS}) VALUES {value_rows(rows, 7)}"
-
-
-def ids_by_key(keys: int) -> str:
-    keys_in = placeholders(keys)
-    return f"SELECT id, idempotency_key FROM messages WHERE idempotency_key IN ({keys_in})"
-
-
 def insert_messages(rows: int) -> str:
     """A multi-row insert in which a known idempotency key changes nothing and, without the
     FOUND_ROWS client flag, counts no affected row."""
@@ -159,47 +145,35 @@ def save_under_token(rows: int, *, all_sent: bool) -> str:
 
 
 def page_query(*, filtered: bool, newest_sent_first: bool, by_phone: bool = False) -> str:
-    """The page select for a listing (its total is read from the counts, see counts.py, or
-    counted by `phone_count_query` when `by_phone`). Parameters: the status when `filtered`,
-    the phone number when `by_phone`, then the page size and offset."""
-    where, order = _listing(
-        filtered=filtered, newest_sent_first=newest_sent_first, by_phone=by_phone
-    )
-    return f"SELECT {MESSAGE_READ} FROM messages{where} ORDER BY {order} LIMIT %s OFFSET %s"
-
-
-def phone_count_query(*, filtered: bool) -> str:
-    """How many messages to one phone number (of one status when `filtered`): the counts keep
-    no total per phone number, so these rows are counted."""
-    where, _ = _listing(filtered=filtered, newest_sent_first=False, by_phone=True)
-    return f"SELECT COUNT(*) FROM messages{where}"
-
-
-def revisions_query(*, filtered: bool, newest_sent_first: bool) -> str:
-    """A listing's total and its page as revisions, as one JSON text (one value to read):
-    `[total, length, [[id, revision], ...]]`, the page in page order. The length tells a
-    whole page from one the server cut at `group_concat_max_len` (which also leaves the text
-    malformed). Parameters: the status (twice, when filtered), then the page size and offset."""
-    where, order = _listing(filtered=filtered, newest_sent_first=newest_sent_first)
-    total = TOTAL_OF_STATUS if filtered else TOTAL
+    """The page select for a listing. Parameters: the status when `filtered`, the phone
+    number when `by_phone`, then the page size and offset. The rows the offset skips are
+    read for their id alone (a deferred join), which costs a deep page far less than
+    reading them whole."""
+    where = _where(filtered=filtered, by_phone=by_phone)
+    order = "sent_order_at DESC, id DESC" if newest_sent_first else "id DESC"
     return (
-        f"SELECT CONCAT('[', ({total}), ',', COUNT(*), ',[', COALESCE("
-        f"GROUP_CONCAT('[', id, ',', revision, ']' ORDER BY {order} SEPARATOR ','), ''), ']]') "
-        f"FROM (SELECT id, revision, sent_order_at FROM messages{where} "
-        f"ORDER BY {order} LIMIT %s OFFSET %s) AS page"
+        f"SELECT {MESSAGE_READ} FROM messages JOIN (SELECT id FROM messages{where} "
+        f"ORDER BY {order} LIMIT %s OFFSET %s) AS page USING (id) ORDER BY {order}"
     )
 
 
-def messages_with_revision(count: int) -> str:
-    return f"SELECT {MESSAGE_READ}, id, revision FROM messages WHERE id IN ({placeholders(count)})"
+def count_query(*, filtered: bool, by_phone: bool) -> str:
+    """A listing's total: from the counts kept per status (0003_message_counts), or, for a
+    search by phone number, counted from that number's rows."""
+    if by_phone:
+        return f"SELECT COUNT(*) FROM messages{_where(filtered=filtered, by_phone=True)}"
+    if filtered:
+        return "SELECT messages FROM message_counts WHERE status = %s"
+    return "SELECT CAST(COALESCE(SUM(messages), 0) AS SIGNED) FROM message_counts"
 
 
-def _listing(*, filtered: bool, newest_sent_first: bool, by_phone: bool = False) -> tuple[str, str]:
+COUNTS_BY_STATUS = "SELECT status, messages FROM message_counts"
+
+
+def _where(*, filtered: bool, by_phone: bool) -> str:
     conditions = [
         condition
         for condition, wanted in (("status = %s", filtered), ("phone_number = %s", by_phone))
         if wanted
     ]
-    where = " WHERE " + " AND ".join(conditions) if conditions else ""
-    order = "sent_order_at DESC, id DESC" if newest_sent_first else "id DESC"
-    return where, order
+    return " WHERE " + " AND ".join(conditions) if conditions else ""

@@ -5,10 +5,8 @@ from datetime import datetime
 from typing import TypeVar
 
 import aiomysql
-import msgspec
 import pymysql
 
-from adapters.mysql import counts
 from adapters.mysql import queries as sql
 from adapters.mysql.claims import (
     NotAllHeld,
@@ -17,10 +15,7 @@ from adapters.mysql.claims import (
     save_under_token,
     shared_claim_token,
 )
-from adapters.mysql.counts import Counts
 from adapters.mysql.database import Database, ServerSettings
-from adapters.mysql.grouping import WriteGroups
-from adapters.mysql.listing import PagesByRevision, Revision
 from adapters.mysql.migrations import apply_migrations
 from adapters.mysql.rows import (
     attempt_from_row,
@@ -30,6 +25,7 @@ from adapters.mysql.rows import (
     new_message_params,
     to_db_text,
 )
+from adapters.sql.rows import Row
 from insider_core.message import Message, NewMessage
 from insider_core.ports import MessageRepository, SendSlotLedger, SlotChange
 from insider_core.status import MessageStatus
@@ -42,24 +38,15 @@ from insider_core.values import (
     PageRequest,
 )
 
-# At most this many concurrent creations share one INSERT.
-CREATIONS_PER_STATEMENT = 200
-REVISIONS = msgspec.json.Decoder(tuple[int, int, list[Revision]])
-
-
 T = TypeVar("T")
 
 
 class MySqlMessageRepository(MessageRepository, SendSlotLedger):
     """Messages in MySQL/MariaDB (InnoDB) through an aiomysql pool. Claims are safe across
-    processes: SELECT ... FOR UPDATE SKIP LOCKED over the due index, in one transaction.
-    Messages created at the same time share one INSERT (group commit)."""
+    processes: SELECT ... FOR UPDATE SKIP LOCKED over the due index, in one transaction."""
 
     def __init__(self, database: Database) -> None:
         self._database = database
-        self._counts = Counts(by_statement=False)
-        self._creations = WriteGroups(self._add_group, max_items=CREATIONS_PER_STATEMENT)
-        self._pages = PagesByRevision(self._list_revisions, self._get_revisions)
 
     @classmethod
     async def open(
@@ -94,8 +81,6 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         try:
             if migrate:
                 await repository.migrate()
-            else:
-                await repository._learn_who_counts()
         except BaseException:
             await repository.close()
             raise
@@ -106,54 +91,9 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
 
     async def migrate(self) -> list[str]:
         """Names of the migrations applied by this call."""
-        applied = await apply_migrations(self._database)
-        self._counts.by_statement = True
-        return applied
-
-    async def _learn_who_counts(self) -> None:
-        """The repository counts its own changes once the triggers leave them to it (see
-        counts.py); before that migration, the triggers count every change."""
-        async with self._database.cursor() as cursor:
-            try:
-                await cursor.execute(sql.MIGRATION_APPLIED, (counts.COUNTS_BY_STATEMENT_MIGRATION,))
-            except pymysql.err.ProgrammingError as error:
-                if error.args[0] != sql.NO_SUCH_TABLE:
-                    raise
-                return
-            self._counts.by_statement = await cursor.fetchone() is not None
+        return await apply_migrations(self._database)
 
     async def add(self, new: NewMessage) -> tuple[Message, bool]:
-        return await self._creations.submit(new)
-
-    async def _add_group(self, group: Sequence[NewMessage]) -> list[tuple[Message, bool]]:
-        """The whole group in one INSERT (the database counts the rows, see counts.py)."""
-        params = [value for item in group for value in new_message_params(item)]
-        try:
-            async with self._database.cursor() as cursor:
-                await cursor.execute(sql.insert_new_messages(len(group)), params)
-                ids = await self._inserted_ids(cursor, group)
-        except (pymysql.err.IntegrityError, pymysql.err.OperationalError) as error:
-            if error.args[0] not in (sql.DUPLICATE_KEY, sql.DEADLOCK):
-                raise
-            # A known key (or one key twice, or a key another process is inserting at the
-            # same moment) failed the whole INSERT: one by one, each message then finds out
-            # whether it is new.
-            return [await self._add_one(item) for item in group]
-        return [(Message.from_new(id_, item), True) for id_, item in zip(ids, group, strict=True)]
-
-    async def _inserted_ids(
-        self, cursor: aiomysql.Cursor, group: Sequence[NewMessage]
-    ) -> list[int]:
-        """The ids of the rows one multi-row INSERT made, in the order of `group`, read back
-        by key: the server need not have made them consecutive (innodb_autoinc_lock_mode 2)."""
-        if len(group) == 1:
-            return [cursor.lastrowid]
-        keys = [item.idempotency_key for item in group]
-        await cursor.execute(sql.ids_by_key(len(keys)), keys)
-        by_key = {key: id_ for id_, key in await cursor.fetchall()}
-        return [by_key[key] for key in keys]
-
-    async def _add_one(self, new: NewMessage) -> tuple[Message, bool]:
         try:
             async with self._database.cursor() as cursor:
                 await cursor.execute(sql.INSERT_MESSAGE, new_message_params(new))
@@ -182,32 +122,22 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         return None if row is None else message_from_row(row)
 
     async def list_page(self, request: PageRequest) -> Page[Message]:
-        """By revision (see listing.py) unless it is a search by phone number, or the page
-        cannot be read that way."""
-        if request.phone_number is None:
-            page = await self._pages.page(request)
-            if page is not None:
-                return page
-        return await self._read_page(request)
-
-    async def _read_page(self, request: PageRequest) -> Page[Message]:
-        filtered = request.status is not None
-        page_sql = sql.page_query(
-            filtered=filtered,
-            newest_sent_first=request.newest_sent_first,
-            by_phone=request.phone_number is not None,
-        )
+        """The total first: a page past the end is answered without reading any row."""
+        filtered, by_phone = request.status is not None, request.phone_number is not None
         status = () if request.status is None else (request.status.value,)
         phone = () if request.phone_number is None else (request.phone_number,)
-        if phone:
-            count_sql = sql.phone_count_query(filtered=filtered)
-        else:
-            count_sql = counts.TOTAL_OF_STATUS if filtered else counts.TOTAL
+        page_sql = sql.page_query(
+            filtered=filtered, newest_sent_first=request.newest_sent_first, by_phone=by_phone
+        )
+        rows: list[Row] = []
         async with self._database.cursor() as cursor:
-            await cursor.execute(count_sql, (*status, *phone))
-            (total,) = await cursor.fetchone()
-            await cursor.execute(page_sql, (*status, *phone, request.page_size, request.offset))
-            rows = await cursor.fetchall()
+            await cursor.execute(
+                sql.count_query(filtered=filtered, by_phone=by_phone), status + phone
+            )
+            (total,) = await cursor.fetchone() or (0,)
+            if request.offset < total:
+                await cursor.execute(page_sql, (*status, *phone, request.page_size, request.offset))
+                rows = await cursor.fetchall()
         return Page(
             items=[message_from_row(row) for row in rows],
             page=request.page,
@@ -215,51 +145,11 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
             total_count=total,
         )
 
-    async def _list_revisions(self, request: PageRequest) -> Page[Revision] | None:
-        statement = sql.revisions_query(
-            filtered=request.status is not None, newest_sent_first=request.newest_sent_first
-        )
-        status = () if request.status is None else (request.status.value,) * 2
-        async with self._database.cursor() as cursor:
-            await cursor.execute(statement, (*status, request.page_size, request.offset))
-            (listing,) = await cursor.fetchone()
-        try:
-            total, listed, revisions = REVISIONS.decode(listing)
-        except msgspec.DecodeError:
-            return None  # cut at group_concat_max_len
-        if len(revisions) != listed:
-            return None
-        return Page(
-            items=revisions, page=request.page, page_size=request.page_size, total_count=total
-        )
-
-    async def _get_revisions(self, wanted: Sequence[Revision]) -> dict[Revision, Message]:
-        ids = sorted({revision.id for revision in wanted})
-        async with self._database.cursor() as cursor:
-            await cursor.execute(sql.messages_with_revision(len(ids)), ids)
-            rows = await cursor.fetchall()
-        found = {Revision(row[1], row[2]): row for row in rows}
-        return {
-            revision: message_from_row(found[revision]) for revision in wanted if revision in found
-        }
-
     async def stats(self) -> MessageStats:
         async with self._database.cursor() as cursor:
-            await cursor.execute(counts.BY_STATUS)
+            await cursor.execute(sql.COUNTS_BY_STATUS)
             rows = await cursor.fetchall()
         return MessageStats(**{MessageStatus(status).value: count for status, count in rows})
-
-    async def recount(self) -> None:
-        """Count the messages in each status afresh, holding writers off meanwhile: after
-        something the counting triggers do not see (TRUNCATE, or a process of a version that
-        still wrote the counts itself, see counts.py)."""
-        async with self._database.connection() as connection, connection.cursor() as cursor:
-            try:
-                for statement in counts.RECOUNT:
-                    await cursor.execute(statement)
-            except BaseException:
-                connection.close()  # the server releases the table locks with the session
-                raise
 
     async def claim_due(
         self, limit: int, now: datetime, lease_until: datetime, claim_token: str
@@ -267,7 +157,7 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         if limit <= 0:
             return []
         return await self._database.run_transaction(
-            lambda cursor: claim_due(cursor, self._counts, limit, now, lease_until, claim_token)
+            lambda cursor: claim_due(cursor, limit, now, lease_until, claim_token)
         )
 
     async def save_results(self, results: Sequence[DeliveryResult]) -> int:
@@ -280,13 +170,11 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         if token is not None:
             try:
                 return await self._database.run_transaction(
-                    lambda cursor: save_under_token(cursor, self._counts, token, results)
+                    lambda cursor: save_under_token(cursor, token, results)
                 )
             except NotAllHeld:
                 pass
-        return await self._database.run_transaction(
-            lambda cursor: save_results(cursor, self._counts, results)
-        )
+        return await self._database.run_transaction(lambda cursor: save_results(cursor, results))
 
     async def replay_one(self, message_id: int, now: datetime) -> Message | None:
         moment = to_db_text(now)
@@ -294,7 +182,6 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         async def replay(cursor: aiomysql.Cursor) -> Message | None:
             if await cursor.execute(sql.REPLAY_ONE, (moment, moment, message_id)) == 0:
                 return None
-            await self._counts.moved(cursor, MessageStatus.FAILED, MessageStatus.PENDING, 1)
             await cursor.execute(sql.SELECT_BY_ID, (message_id,))
             return message_from_row(await cursor.fetchone())
 
@@ -308,15 +195,12 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
             statement, params = sql.REPLAY_SINCE, (*params, to_db_text(since))
 
         async def replay(cursor: aiomysql.Cursor) -> int:
-            replayed = int(await cursor.execute(statement, params))
-            await self._counts.moved(cursor, MessageStatus.FAILED, MessageStatus.PENDING, replayed)
-            return replayed
+            return int(await cursor.execute(statement, params))
 
         return await self._database.run_transaction(replay)
 
     async def count_failed(self, since: datetime | None = None) -> int:
-        """Counted from the messages, not `message_counts`: exactly the rows a replay with
-        this `since` would change."""
+        """Exactly the rows a replay with this `since` would change."""
         params: tuple[str, ...]
         statement, params = sql.COUNT_FAILED, ()
         if since is not None:

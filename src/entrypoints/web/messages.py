@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
 from litestar import Controller, HttpMethod, Response, get, post, route
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
@@ -15,7 +15,6 @@ from entrypoints.web.dto import (
     ReplayedBody,
     ReplayPreviewBody,
     StatsBody,
-    message_json,
 )
 from entrypoints.web.envelopes import PageOf, Success, ok, page_of
 from entrypoints.web.guards import require_messages_key
@@ -45,8 +44,7 @@ REPEATED_KEY = also(200, Success[MessageBody], "The Idempotency-Key was seen bef
 
 
 def listed_page(page: Page[Message]) -> PageOf[MessageBody]:
-    """Items already encoded (message_json), which the response's encoder writes as they are."""
-    return cast(PageOf[MessageBody], page_of(page, message_json))
+    return page_of(page, MessageBody.of)
 
 
 def existing_id(message_id: int) -> int:

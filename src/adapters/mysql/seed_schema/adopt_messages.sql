@@ -1,11 +1,11 @@
--- The `messages` table of the seed's service (SPEC §8), brought in place to the shape of
+-- The `messages` table of the Go service, brought in place to the shape of
 -- 0001_messages: every row, status, message_id, sent_at and created_at kept. One ALTER, so
 -- it either happens whole or not at all. The seed's DATETIME values are taken as UTC.
 ALTER TABLE messages
     MODIFY id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
     MODIFY content MEDIUMTEXT NOT NULL,
     MODIFY phone_number VARCHAR(32) NOT NULL,
-    MODIFY status ENUM('pending', 'sending', 'sent', 'failed') NOT NULL,
+    MODIFY status ENUM('pending', 'sending', 'sent', 'failed') NOT NULL DEFAULT 'pending',
     MODIFY message_id TEXT NULL,
     MODIFY sent_at DATETIME(6) NULL,
     ADD COLUMN attempts INT UNSIGNED NOT NULL DEFAULT 0 AFTER sent_at,
@@ -15,8 +15,8 @@ ALTER TABLE messages
     ADD COLUMN last_error TEXT NULL AFTER claim_token,
     ADD COLUMN idempotency_key VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL
         DEFAULT (UUID()) AFTER last_error,
-    MODIFY created_at DATETIME(6) NOT NULL,
-    MODIFY updated_at DATETIME(6) NOT NULL,
+    MODIFY created_at DATETIME(6) NOT NULL DEFAULT (UTC_TIMESTAMP(6)),
+    MODIFY updated_at DATETIME(6) NOT NULL DEFAULT (UTC_TIMESTAMP(6)),
     ADD COLUMN due_at DATETIME(6) AS (
         CASE status WHEN 'pending' THEN next_attempt_at WHEN 'sending' THEN lease_until END
     ) STORED,
@@ -27,7 +27,8 @@ ALTER TABLE messages
     ADD UNIQUE KEY uq_messages_idempotency_key (idempotency_key),
     ADD KEY ix_messages_due (due_at, id),
     ADD KEY ix_messages_status_id (status, id),
-    ADD KEY ix_messages_status_sent_order (status, sent_order_at, id);
+    ADD KEY ix_messages_status_sent_order (status, sent_order_at, id),
+    ADD KEY ix_messages_phone_number (phone_number);
 
 -- Pending rows are due in the order they were created; rows the seed sent or gave up on were
 -- attempted; a row the seed was sending when it stopped is recovered like a lease that ended.
