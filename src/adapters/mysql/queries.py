@@ -162,12 +162,13 @@ def count_query(*, filtered: bool, by_phone: bool) -> str:
     search by phone number, counted from that number's rows."""
     if by_phone:
         return f"SELECT COUNT(*) FROM messages{_where(filtered=filtered, by_phone=True)}"
-    if filtered:
-        return "SELECT messages FROM message_counts WHERE status = %s"
-    return "SELECT CAST(COALESCE(SUM(messages), 0) AS SIGNED) FROM message_counts"
+    total = "SELECT CAST(SUM(messages) AS SIGNED) FROM message_counts"
+    return total + " WHERE status = %s" if filtered else total
 
 
-COUNTS_BY_STATUS = "SELECT status, messages FROM message_counts"
+COUNTS_BY_STATUS = (
+    "SELECT status, CAST(SUM(messages) AS SIGNED) FROM message_counts GROUP BY status"
+)
 
 
 def _where(*, filtered: bool, by_phone: bool) -> str:
