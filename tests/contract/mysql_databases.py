@@ -83,7 +83,7 @@ class ScratchDatabase(msgspec.Struct, frozen=True, kw_only=True):
             connection.close()
 
     async def empty(self) -> None:
-        for table in ("messages", "delivery_attempts"):
+        for table in ("messages", "delivery_attempts", "shared_records"):
             await self.query(f"TRUNCATE TABLE {table}")
         await self.query("UPDATE message_counts SET messages = 0")  # TRUNCATE fires no trigger
         await self.query("UPDATE send_slots SET next_free = NULL")
