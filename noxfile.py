@@ -42,8 +42,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """The performance suite; writes benchmarks/results/*.json and prints tables. The service
-    runs as the Docker image runs it (uvicorn with httptools on uvloop, the default install);
-    the API benchmark also runs it on the other server stacks it compares."""
+    """The performance budgets (docs/PERFORMANCE.md); prints the table and writes
+    benchmarks/results/*.json. The service runs as the Docker image runs it."""
     install(session, "bench")
     session.run("python", "-m", "benchmarks", *session.posargs)

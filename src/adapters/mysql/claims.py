@@ -12,8 +12,7 @@ from adapters.mysql.rows import (
     attempt_params,
     holding_claim,
     is_sent,
-    message_columns,
-    message_from_columns,
+    message_from_row,
     outcome_params,
     sent_params,
     to_db_text,
@@ -39,14 +38,14 @@ async def claim_due(
     lease ended stays so."""
     moment = to_db_text(now)
     await cursor.execute(sql.CLAIM_DUE, (moment, moment, limit))
-    rows = [message_columns(fetched) for fetched in await cursor.fetchall()]
-    if not rows:
+    due = [message_from_row(row) for row in await cursor.fetchall()]
+    if not due:
         return []
     await cursor.execute(
-        sql.CLAIM_UPDATE.format(ids=sql.placeholders(len(rows))),
-        (to_db_text(lease_until), claim_token, moment, *(row[0] for row in rows)),
+        sql.CLAIM_UPDATE.format(ids=sql.placeholders(len(due))),
+        (to_db_text(lease_until), claim_token, moment, *(message.id for message in due)),
     )
-    return [message_from_columns(row).claim(now, lease_until, claim_token) for row in rows]
+    return [message.claim(now, lease_until, claim_token) for message in due]
 
 
 def shared_claim_token(results: Sequence[DeliveryResult]) -> str | None:

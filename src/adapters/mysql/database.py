@@ -8,7 +8,6 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
-from types import TracebackType
 from typing import Any, TypeVar
 
 import aiomysql
@@ -23,9 +22,6 @@ UNREACHABLE_CODES = frozenset({1040, 1053, 1927, 2002, 2003, 2005, 2006, 2013, 2
 # (1205, undone whole by the rollback that follows), left nothing behind: it is run again.
 RUN_AGAIN_CODES = frozenset({1205, 1213})
 TRANSACTION_RUNS = 3
-# The transaction isolation's session variable: MySQL 8 and MariaDB 11.1 name it the first
-# way, MariaDB before 11.1 only the second.
-ISOLATION_VARIABLES = ("transaction_isolation", "tx_isolation")
 DATABASE_EXISTS = 1007
 DATABASE_NAME = re.compile(r"[A-Za-z0-9_$-]{1,64}")
 
@@ -70,14 +66,14 @@ class Database:
     async def open(
         cls, settings: ServerSettings, *, minsize: int, maxsize: int, recycle: int
     ) -> Database:
-        isolation = await ensure_database(settings)
+        await ensure_database(settings)
         with unreachable_as_store_unavailable(connecting=True):
             pool = await aiomysql.create_pool(
                 minsize=min(minsize, maxsize),
                 maxsize=maxsize,
                 pool_recycle=recycle,
                 db=settings.database,
-                init_command=session_setup(isolation),
+                init_command=SESSION_SETUP,
                 **settings.connect_kwargs(),
             )
         return cls(pool, settings)
@@ -100,13 +96,36 @@ class Database:
             return False
         return True
 
-    def connection(self) -> Checkout:
-        """A pooled connection for the length of an `async with`."""
-        return Checkout(self, self._pool)
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[aiomysql.Connection]:
+        """A pooled connection for the length of an `async with`. Errors that mean the server
+        is out of reach become StoreUnavailable; a connection left mid-statement (the block
+        was cancelled) is closed instead of reused."""
+        if self._closed:
+            raise StoreUnavailable("the MySQL pool is closed")
+        with unreachable_as_store_unavailable():
+            connection = await self._pool.acquire()
+            try:
+                yield connection
+            except BaseException as error:
+                if not isinstance(error, Exception):
+                    connection.close()  # cancelled mid-statement: the protocol state is unknown
+                raise
+            finally:
+                self._pool.release(connection)
 
-    def cursor(self) -> CursorCheckout:
+    @asynccontextmanager
+    async def cursor(self) -> AsyncIterator[aiomysql.Cursor]:
         """A cursor whose statements each commit on their own."""
-        return CursorCheckout(self, self._pool)
+        async with self.connection() as connection:
+            cursor = await connection.cursor()
+            try:
+                yield cursor
+            except BaseException as error:
+                if isinstance(error, Exception):  # not mid-statement: the cursor can be closed
+                    await cursor.close()
+                raise
+            await cursor.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiomysql.Cursor]:
@@ -139,77 +158,14 @@ class Database:
                 run += 1
 
 
-class Checkout:
-    """A connection taken from a pool for the length of an `async with` and given back after.
-    Errors that mean the server is out of reach become StoreUnavailable; a connection left
-    mid-statement (the block was cancelled) is closed instead of reused. A class rather than
-    generator-based context managers: every statement goes through it."""
-
-    __slots__ = ("_connection", "_database", "_pool")
-
-    def __init__(self, database: Database, pool: aiomysql.Pool) -> None:
-        self._database = database
-        self._pool = pool
-        self._connection: aiomysql.Connection | None = None
-
-    async def __aenter__(self) -> aiomysql.Connection:
-        if self._database.closed:
-            raise StoreUnavailable("the MySQL pool is closed")
-        with unreachable_as_store_unavailable():
-            self._connection = await self._pool.acquire()
-        return self._connection
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        if error is not None and not isinstance(error, Exception):
-            connection.close()  # cancelled mid-statement: the protocol state is unknown
-        self._pool.release(connection)
-        if isinstance(error, Exception) and is_unreachable(error):
-            raise StoreUnavailable(f"MySQL store unavailable: {error}") from error
+# Claims lock the rows they take and skip the rows others hold; READ COMMITTED keeps InnoDB
+# from also locking the gaps between them, which would make inserts wait on a claim.
+SESSION_SETUP = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"
 
 
-class CursorCheckout(Checkout):
-    """A pooled connection and a cursor on it."""
-
-    __slots__ = ("_cursor",)
-
-    async def __aenter__(self) -> aiomysql.Cursor:
-        connection = await super().__aenter__()
-        self._cursor: aiomysql.Cursor = await connection.cursor()
-        return self._cursor
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        try:
-            if error is None or isinstance(error, Exception):
-                with unreachable_as_store_unavailable():
-                    await self._cursor.close()
-        finally:
-            await super().__aexit__(kind, error, traceback)
-
-
-def session_setup(isolation_variable: str) -> str:
-    """What every connection of the pool runs as it connects (and reconnects).
-
-    Claims lock the rows they take and skip the rows others hold; READ COMMITTED keeps InnoDB
-    from also locking the gaps between them, which would make inserts wait on a claim."""
-    return f"SET @@SESSION.{isolation_variable} = 'READ-COMMITTED'"
-
-
-async def ensure_database(settings: ServerSettings) -> str:
+async def ensure_database(settings: ServerSettings) -> None:
     """Create the database (utf8mb4) unless it exists; a user without the CREATE privilege
-    can still open an existing one. Returns the server's name of the isolation variable."""
+    can still open an existing one."""
     if DATABASE_NAME.fullmatch(settings.database) is None:
         raise ValueError(f"unsupported MySQL database name: {settings.database!r}")
     with unreachable_as_store_unavailable(connecting=True):
@@ -222,9 +178,6 @@ async def ensure_database(settings: ServerSettings) -> str:
                 )
                 if await cursor.fetchone() is None:
                     await _create_database(cursor, settings.database)
-                await cursor.execute("SHOW VARIABLES LIKE 'transaction_isolation'")
-                known = await cursor.fetchone() is not None
-                return ISOLATION_VARIABLES[0] if known else ISOLATION_VARIABLES[1]
         finally:
             connection.close()
 

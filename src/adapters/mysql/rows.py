@@ -13,25 +13,10 @@ from typing import Any
 import msgspec
 
 from adapters.sql.rows import ATTEMPT_COLUMNS, MESSAGE_COLUMNS, Row, RowMapper, holding_claim
+
+__all__ = ["ATTEMPT_COLUMNS", "MESSAGE_COLUMNS", "Row", "holding_claim"]
 from insider_core.message import Message
 from insider_core.status import MessageStatus
-
-__all__ = [
-    "ATTEMPT_COLUMNS",
-    "MESSAGE_COLUMNS",
-    "attempt_from_row",
-    "attempt_params",
-    "from_db_text",
-    "holding_claim",
-    "message_columns",
-    "message_from_columns",
-    "message_from_row",
-    "minute_of",
-    "new_message_params",
-    "outcome_params",
-    "to_db_text",
-    "to_db_time",
-]
 
 
 def to_db_time(moment: datetime) -> datetime:
@@ -56,19 +41,12 @@ def minute_of(number: int) -> datetime:
 
 
 MAPPER = RowMapper(to_db_text, from_db_text)
-message_from_columns = MAPPER.message_from_row
 COLUMNS = msgspec.json.Decoder(list[Any])
-
-
-def message_columns(fetched: Row) -> list[Any]:
-    """The columns (MESSAGE_COLUMNS) of a message read by MESSAGE_READ, the first column of
-    the fetched row."""
-    return COLUMNS.decode(fetched[0])
 
 
 def message_from_row(fetched: Row) -> Message:
     """The message of a row whose first column is MESSAGE_READ."""
-    return message_from_columns(message_columns(fetched))
+    return MAPPER.message_from_row(COLUMNS.decode(fetched[0]))
 
 
 attempt_from_row = MAPPER.attempt_from_row
