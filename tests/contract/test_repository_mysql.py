@@ -23,7 +23,7 @@ from contract.repository_contract import (
 from contract.send_slots_contract import SendSlotLedgerContract
 from contract.shared_records_contract import SharedRecordsContract
 from e2e.tcp_proxy import TcpProxy, free_port
-from insider_core import MessageRepository, StoreUnavailable
+from insider_core import MessageRepository, PageRequest, StoreUnavailable
 
 pytestmark = pytest.mark.mysql
 
@@ -150,6 +150,48 @@ async def test_messages_created_at_once_each_get_the_id_of_their_own_row(
         assert is_new
         assert await mysql_repository.get(message.id) == message
         assert message.idempotency_key == new.idempotency_key
+
+
+async def test_a_page_past_the_end_is_answered_from_the_total_alone(
+    scratch: ScratchDatabase,
+) -> None:
+    repository = await scratch.open_repository(pool_minsize=1, pool_maxsize=1)
+    await scratch.empty()
+    try:
+        await repository.add_many([new_message(START) for _ in range(30)])
+
+        async def statements_to_list(page: int) -> int:
+            before = await _statements_sent(repository)
+            listed = await repository.list_page(PageRequest(page=page, page_size=10))
+            assert listed.total_count == 30
+            assert len(listed.items) == (10 if page <= 3 else 0)
+            return await _statements_sent(repository) - before
+
+        last_page = await statements_to_list(3)
+        assert await statements_to_list(4) == last_page - 1
+        assert await statements_to_list(1_000_000_000) == last_page - 1
+    finally:
+        await repository.close()
+
+
+async def test_a_message_created_while_a_batch_holds_its_counts_does_not_wait_for_it(
+    mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
+) -> None:
+    await mysql_repository.add_many([new_message(START) for _ in range(3)])
+    claimer = await scratch.connect()
+    try:
+        async with claimer.cursor() as cursor:
+            await cursor.execute("BEGIN")
+            await cursor.execute("UPDATE messages SET status = 'sending' ORDER BY id LIMIT 2")
+            async with asyncio.timeout(5):
+                created, _ = await mysql_repository.add(new_message(START))
+            await cursor.execute("COMMIT")
+    finally:
+        claimer.close()
+
+    stats = await mysql_repository.stats()
+    assert (stats.pending, stats.sending) == (2, 2)
+    assert await mysql_repository.get(created.id) == created
 
 
 async def _statements_sent(repository: MySqlMessageRepository) -> int:
