@@ -26,6 +26,7 @@ from adapters.mysql.rows import (
     new_message_params,
     to_db_text,
 )
+from adapters.mysql.shared_reads import SharedReads
 from adapters.sql.rows import Row
 from insider_core.message import Message, NewMessage
 from insider_core.ports import (
@@ -54,6 +55,7 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
 
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._pages: SharedReads[PageRequest, Page[Message]] = SharedReads(self._read_page)
 
     @classmethod
     async def open(
@@ -129,6 +131,9 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
         return None if row is None else message_from_row(row)
 
     async def list_page(self, request: PageRequest) -> Page[Message]:
+        return await self._pages.read(request)
+
+    async def _read_page(self, request: PageRequest) -> Page[Message]:
         """The total first: a page past the end is answered without reading any row."""
         filtered, by_phone = request.status is not None, request.phone_number is not None
         status = () if request.status is None else (request.status.value,)
