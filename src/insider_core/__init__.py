@@ -50,6 +50,7 @@ from insider_core.validation import validate_new_message
 from insider_core.values import (
     Alert,
     AttemptsInMinute,
+    CachedPage,
     CachedSend,
     DeliveryAttempt,
     DeliveryResult,
@@ -72,6 +73,7 @@ __all__ = [
     "BreakerConfig",
     "BreakerState",
     "CacheUnavailable",
+    "CachedPage",
     "CachedSend",
     "CircuitBreaker",
     "Clock",

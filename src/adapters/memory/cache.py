@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from itertools import islice
 
 from sortedcontainers import SortedDict
 
 from insider_core.errors import CacheUnavailable
 from insider_core.ports import Clock, SentCache
-from insider_core.values import CachedSend
+from insider_core.values import CachedPage, CachedSend
 
 DAY = timedelta(hours=24)
 
@@ -41,10 +42,12 @@ class InMemorySentCache(SentCache):
             self._expiry[entry.id] = expires_at
             self._expiry.move_to_end(entry.id)
 
-    async def get_all(self) -> Mapping[int, CachedSend]:
+    async def get_page(self, after: int, limit: int) -> CachedPage:
         self._check()
         self._drop_expired(self.clock.now())
-        return dict(self._entries)
+        ids = list(islice(self._entries.irange(minimum=after, inclusive=(False, True)), limit + 1))
+        following = ids[limit - 1] if len(ids) > limit else None
+        return CachedPage(entries=[self._entries[i] for i in ids[:limit]], next_after=following)
 
     async def ping(self) -> bool:
         return self.available
