@@ -61,7 +61,9 @@ class MessageRepository(Protocol):
 
     async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
         """Replay every failed message, or only those that failed (their `updated_at`) at or
-        after `since`; returns how many."""
+        after `since`; returns how many. Runs in short steps (a bounded number of messages
+        each, by id), other work going on between them: a message that fails again once its
+        step is done stays failed, and one the call stops before (the store went down) too."""
         ...
 
     async def count_failed(self, since: datetime | None = None) -> int:
