@@ -186,7 +186,15 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
 
     async def list_page(self, request: PageRequest) -> Page[Message]:
         """By revision (see listing.py) unless it is a search by phone number, or the page
-        cannot be read that way."""
+        cannot be read that way. A page past the end is answered from its total alone: an
+        OFFSET beyond the last row would make the server walk every row before it."""
+        if request.offset > 0:
+            async with self._database.cursor() as cursor:
+                total = await self._total(cursor, request)
+            if request.offset >= total:
+                return Page(
+                    items=[], page=request.page, page_size=request.page_size, total_count=total
+                )
         if request.phone_number is None:
             page = await self._pages.page(request)
             if page is not None:
@@ -202,13 +210,8 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
         )
         status = () if request.status is None else (request.status.value,)
         phone = () if request.phone_number is None else (request.phone_number,)
-        if phone:
-            count_sql = sql.phone_count_query(filtered=filtered)
-        else:
-            count_sql = counts.TOTAL_OF_STATUS if filtered else counts.TOTAL
         async with self._database.cursor() as cursor:
-            await cursor.execute(count_sql, (*status, *phone))
-            (total,) = await cursor.fetchone()
+            total = await self._total(cursor, request)
             await cursor.execute(page_sql, (*status, *phone, request.page_size, request.offset))
             rows = await cursor.fetchall()
         return Page(
@@ -217,6 +220,19 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
             page_size=request.page_size,
             total_count=total,
         )
+
+    async def _total(self, cursor: aiomysql.Cursor, request: PageRequest) -> int:
+        """How many messages the listing holds: from the counts, or counted by phone number."""
+        filtered = request.status is not None
+        status = () if request.status is None else (request.status.value,)
+        if request.phone_number is not None:
+            await cursor.execute(
+                sql.phone_count_query(filtered=filtered), (*status, request.phone_number)
+            )
+        else:
+            await cursor.execute(counts.TOTAL_OF_STATUS if filtered else counts.TOTAL, status)
+        (total,) = await cursor.fetchone()
+        return int(total)
 
     async def _list_revisions(self, request: PageRequest) -> Page[Revision] | None:
         statement = sql.revisions_query(

@@ -98,14 +98,20 @@ class SqliteMessageRepository(MessageRepository, SendSlotLedger):
         phone = () if request.phone_number is None else (request.phone_number,)
         async with self._session() as connection:
             counted = await connection.execute_fetchall(count_sql, (*status, *phone))
-            rows = await connection.execute_fetchall(
-                page_sql, (*status, *phone, request.page_size, request.offset)
+            total = next(iter(counted))[0]
+            # Past the end, the OFFSET would only walk every row to find none.
+            rows = (
+                await connection.execute_fetchall(
+                    page_sql, (*status, *phone, request.page_size, request.offset)
+                )
+                if request.offset < total
+                else []
             )
         return Page(
             items=[message_from_row(row) for row in rows],
             page=request.page,
             page_size=request.page_size,
-            total_count=next(iter(counted))[0],
+            total_count=total,
         )
 
     async def stats(self) -> MessageStats:
