@@ -55,10 +55,11 @@ class InMemorySentCache(SentCache):
     def _drop_expired(self, now: datetime) -> None:
         """Amortised O(1) a write: each entry is dropped once, from the front."""
         while self._expiry:
-            message_id, expires_at = next(iter(self._expiry.items()))
+            message_id, expires_at = self._expiry.popitem(last=False)
             if expires_at > now:
+                self._expiry[message_id] = expires_at
+                self._expiry.move_to_end(message_id, last=False)
                 return
-            del self._expiry[message_id]
             del self._entries[message_id]
 
     def _check(self) -> None:
