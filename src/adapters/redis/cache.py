@@ -36,11 +36,19 @@ for i = 1, #expired, 500 do
     redis.call('ZREM', KEYS[2], unpack(expired, i, last))
 end
 local entries = #KEYS - 2
-for i = 1, entries do
-    local id = ARGV[2 + i]
-    redis.call('SET', KEYS[2 + i], ARGV[2 + entries + i], 'EX', ttl)
-    redis.call('ZADD', KEYS[1], id, id)
-    redis.call('ZADD', KEYS[2], now_ms + ttl * 1000, id)
+local expires_ms = now_ms + ttl * 1000
+for first = 1, entries, 500 do
+    local by_id, by_expiry = {}, {}
+    for i = first, math.min(first + 499, entries) do
+        local id = ARGV[2 + i]
+        redis.call('SET', KEYS[2 + i], ARGV[2 + entries + i], 'EX', ttl)
+        by_id[#by_id + 1] = id
+        by_id[#by_id + 1] = id
+        by_expiry[#by_expiry + 1] = expires_ms
+        by_expiry[#by_expiry + 1] = id
+    end
+    redis.call('ZADD', KEYS[1], unpack(by_id))
+    redis.call('ZADD', KEYS[2], unpack(by_expiry))
 end
 return entries
 """
