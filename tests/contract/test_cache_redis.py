@@ -7,6 +7,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from adapters.redis import RedisSentCache
+from adapters.redis.cache import EXPIRED_PER_WRITE
 from contract.cache_contract import DAY_SECONDS, Elapse, Held, SentCacheContract, listed, sent
 from insider_core import SentCache
 
@@ -135,3 +136,19 @@ async def test_a_batch_is_written_after_the_server_forgot_the_script(
 
     assert set(await listed(redis_cache)) == {1, 2, 3}
     assert DAY_SECONDS - 5 <= await client.ttl(f"{key_prefix}3") <= DAY_SECONDS
+
+
+async def test_a_write_drops_at_most_a_bounded_number_of_expired_ids_and_the_next_the_rest(
+    redis_cache: RedisSentCache, client: aioredis.Redis
+) -> None:
+    await redis_cache.put_many([sent(i) for i in range(1, 1201)])
+    expiries = await client.zrange(redis_cache.index_by_expiry, 0, -1, withscores=True)
+    await client.zadd(redis_cache.index_by_expiry, {member: 0 for member, _ in expiries})
+
+    await redis_cache.put_many([sent(2001)])
+    after_one = await client.zcard(redis_cache.index_by_id)
+    await redis_cache.put_many([sent(2002)])
+
+    assert after_one == 1 + 1200 - (EXPIRED_PER_WRITE + 1)
+    assert await client.zcard(redis_cache.index_by_id) == 2
+    assert await client.zcard(redis_cache.index_by_expiry) == 2
