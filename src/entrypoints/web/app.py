@@ -8,6 +8,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 
 from entrypoints.container import Container
+from entrypoints.web.attempt_limit import LocalAttempts
 from entrypoints.web.bodies import JsonBodyRequest, request_body_limit
 from entrypoints.web.dashboard import dashboard_router, dashboard_templates
 from entrypoints.web.dependencies import provide_services
@@ -46,7 +47,7 @@ def create_app(container: Container) -> Litestar:
         middleware=[http_metrics.middleware],
         openapi_config=openapi_config(package_version()),
         template_config=dashboard_templates(),
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "api_attempts": LocalAttempts()}),
         request_class=JsonBodyRequest,
         request_max_body_size=request_body_limit(settings.message_max_content_length),
         logging_config=None,

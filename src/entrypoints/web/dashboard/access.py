@@ -4,6 +4,7 @@ first. See session.py for what the cookie holds."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -13,14 +14,18 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import Body
 from litestar.response import Template
 
+from entrypoints.web.attempt_limit import SharedAttempts, TooManyAttempts, client_address
+from entrypoints.web.dashboard.seals import Sealer
 from entrypoints.web.dashboard.session import (
     COOKIE,
     COOKIE_PATH,
     DASHBOARD_HEADER,
     SESSION_LIFETIME,
     Grants,
-    grants_of,
+    Session,
+    live_session,
     sign_in,
+    sign_out,
 )
 from entrypoints.web.dependencies import AnyClock, services_of
 from entrypoints.web.errors import INVALID_API_KEY
@@ -36,17 +41,47 @@ REPLAY_WINDOWS = (
 )
 # Tells the page to load itself again (after signing in or out).
 RELOAD_HEADER = "x-dashboard-reload"
+SIGN_IN_PURPOSE = "dashboard-sign-in"
+_SESSION = "dashboard_session"
 
 
-def grants(request: Request[Any, Any, Any], clock: Clock) -> Grants:
-    return grants_of(request.app.state.settings, request.cookies.get(COOKIE), clock.now())
+async def sealer_of(request: Request[Any, Any, Any], now: datetime) -> Sealer:
+    """The service's sealer, read from the store once per process."""
+    state = request.app.state
+    sealer: Sealer | None = state.get("dashboard_sealer")
+    if sealer is None:
+        sealer = state.dashboard_sealer = await Sealer.of_store(services_of(state).records, now)
+    return sealer
 
 
-def granted(request: Request[Any, Any, Any], clock: Clock, group: str | None = None) -> Grants:
+async def session_of(request: Request[Any, Any, Any], clock: Clock) -> Session | None:
+    """The live session the request's cookie holds; looked up once per request."""
+    if _SESSION in request.state:
+        found: Session | None = request.state[_SESSION]
+        return found
+    cookie = request.cookies.get(COOKIE)
+    found = None
+    if cookie:
+        now = clock.now()
+        found = await live_session(
+            services_of(request.app.state).records,
+            await sealer_of(request, now),
+            request.app.state.settings,
+            cookie,
+            now,
+        )
+    request.state[_SESSION] = found
+    return found
+
+
+async def granted(
+    request: Request[Any, Any, Any], clock: Clock, group: str | None = None
+) -> Grants:
     """The operator's grants, or 401: without the header a form on another site cannot send,
     without a live session, or without the key of the group the action belongs to."""
     require_header(request)
-    found = grants(request, clock)
+    session = await session_of(request, clock)
+    found = session.grants if session is not None else Grants()
     if not found.any or (group is not None and not getattr(found, group)):
         raise NotAuthorizedException(INVALID_API_KEY)
     return found
@@ -54,11 +89,13 @@ def granted(request: Request[Any, Any, Any], clock: Clock, group: str | None = N
 
 async def require_session(request: Request[Any, Any, Any]) -> None:
     """`granted` before any parameter is read: without a session, a malformed request gets the
-    same 401 as any other. Async, so Litestar runs it on the loop."""
-    granted(request, services_of(request.app.state).clock)
+    same 401 as any other."""
+    await granted(request, services_of(request.app.state).clock)
 
 
 def session_cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
+    """`Secure` when the request came over https, directly or through a trusted proxy (see
+    serving.py)."""
     return Cookie(
         key=COOKIE,
         value=value,
@@ -75,17 +112,32 @@ def require_header(request: Request[Any, Any, Any]) -> None:
         raise NotAuthorizedException(INVALID_API_KEY)
 
 
+def sign_in_form(errors: dict[str, str], status: int, **headers: str) -> Template:
+    return Template(
+        "sign_in_form.html.j2", context={"errors": errors}, status_code=status, headers=headers
+    )
+
+
 class SessionController(Controller):
     path = ""
     include_in_schema = False
 
     @get("")
     async def page(self, request: Request[Any, Any, Any], clock: AnyClock) -> Template:
-        found = grants(request, clock)
-        if not found.any:
-            return Template("sign_in.html.j2", context={"errors": {}})
+        """The sign-in form until there is a session; a cookie that holds none is a 401, and
+        the browser is told to forget it."""
+        session = await session_of(request, clock)
+        if session is None:
+            forged = bool(request.cookies.get(COOKIE))
+            return Template(
+                "sign_in.html.j2",
+                context={"errors": {}},
+                status_code=401 if forged else 200,
+                cookies=[session_cookie(request, "", 0)] if forged else [],
+            )
         return Template(
-            "dashboard.html.j2", context={"grants": found, "replay_windows": REPLAY_WINDOWS}
+            "dashboard.html.j2",
+            context={"grants": session.grants, "replay_windows": REPLAY_WINDOWS},
         )
 
     @post("/session", status_code=200)
@@ -93,12 +145,21 @@ class SessionController(Controller):
         self, request: Request[Any, Any, Any], clock: AnyClock, data: Form
     ) -> Template:
         require_header(request)
+        now = clock.now()
+        attempts = SharedAttempts(services_of(request.app.state).records, SIGN_IN_PURPOSE)
+        address = client_address(request)
+        try:
+            await attempts.check(address, now)
+        except TooManyAttempts as refused:
+            retry_after = str(refused.retry_after_seconds)
+            return sign_in_form({"messages": str(refused)}, 429, **{"Retry-After": retry_after})
         given = {group: data.get(f"{group}_key", "") for group in ("messages", "scheduler")}
-        signed = sign_in(request.app.state.settings, given, clock.now())
+        sealer = await sealer_of(request, now)
+        signed = sign_in(sealer, request.app.state.settings, given, now)
         if signed.cookie is None:
-            return Template(
-                "sign_in_form.html.j2", context={"errors": signed.errors}, status_code=401
-            )
+            if any(typed.strip() for typed in given.values()):
+                await attempts.failed(address, now)
+            return sign_in_form(signed.errors, 401)
         lifetime = int(SESSION_LIFETIME.total_seconds())
         return Template(
             "reloading.html.j2",
@@ -107,8 +168,12 @@ class SessionController(Controller):
         )
 
     @post("/session/end", status_code=200)
-    async def end_session(self, request: Request[Any, Any, Any]) -> Template:
+    async def end_session(self, request: Request[Any, Any, Any], clock: AnyClock) -> Template:
+        """Forgets the cookie, and ends its session on every instance should it be kept."""
         require_header(request)
+        session = await session_of(request, clock)
+        if session is not None:
+            await sign_out(services_of(request.app.state).records, session, clock.now())
         return Template(
             "reloading.html.j2",
             headers={RELOAD_HEADER: "1"},

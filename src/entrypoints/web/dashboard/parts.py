@@ -43,7 +43,7 @@ async def overview_part(
     scheduler: Scheduler,
     notice: str | None = None,
 ) -> Template:
-    found = granted(request, clock)
+    found = await granted(request, clock)
     overview = await views.overview(found, messages, scheduler)
     return Template(
         "overview.html.j2",
@@ -72,7 +72,7 @@ class DashboardController(Controller):
     ) -> Template:
         """The send-rate chart, refreshed less often than the overview: it reads the attempt
         log of the last minutes (see docs/PERFORMANCE.md for its cost)."""
-        granted(request, clock, "messages")
+        await granted(request, clock, "messages")
         chart = await views.activity(DeliveryActivity(repository, clock))
         return Template("activity.html.j2", context={"chart": chart})
 
@@ -84,7 +84,7 @@ class DashboardController(Controller):
         messages: Messages,
         scheduler: SchedulerLoop,
     ) -> Template:
-        granted(request, clock, "scheduler")
+        await granted(request, clock, "scheduler")
         if scheduler.cannot_start is not None:
             notice = scheduler.cannot_start
         elif start_schedulers(scheduler):
@@ -101,7 +101,7 @@ class DashboardController(Controller):
         messages: Messages,
         scheduler: SchedulerLoop,
     ) -> Template:
-        granted(request, clock, "scheduler")
+        await granted(request, clock, "scheduler")
         stopped = await stop_schedulers(scheduler)
         notice = "Scheduler stopped" if stopped else "Scheduler is already stopped"
         return await overview_part(request, clock, messages, scheduler, notice)
@@ -116,7 +116,7 @@ class DashboardController(Controller):
         q: SearchText = "",
         page: PageNumber = 1,
     ) -> Template:
-        granted(request, clock, "messages")
+        await granted(request, clock, "messages")
         chosen = MessageStatus(status) if status else None
         listing = await views.listing(messages, chosen, parse_search(q), page)
         return Template("messages.html.j2", context={"listing": listing})
@@ -129,7 +129,7 @@ class DashboardController(Controller):
         messages: Messages,
         message_id: MessageId,
     ) -> Template:
-        granted(request, clock, "messages")
+        await granted(request, clock, "messages")
         return await detail_part(messages, message_id)
 
     @post("/messages/{message_id:int}/replay", status_code=200)
@@ -140,7 +140,7 @@ class DashboardController(Controller):
         messages: Messages,
         message_id: MessageId,
     ) -> Template:
-        granted(request, clock, "messages")
+        await granted(request, clock, "messages")
         try:
             await messages.replay_one(message_id)
             notice = f"Message {message_id} replayed: it is pending again"
