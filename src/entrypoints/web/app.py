@@ -20,6 +20,7 @@ from entrypoints.web.messages import MessagesController
 from entrypoints.web.metrics import MetricsController, http_metrics
 from entrypoints.web.openapi_refinements import refine
 from entrypoints.web.scheduler import SchedulerController
+from entrypoints.web.security_headers import add_security_headers
 
 
 def package_version() -> str:
@@ -45,6 +46,7 @@ def create_app(container: Container) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan_of(container)],
         middleware=[http_metrics.middleware],
+        before_send=[add_security_headers],
         openapi_config=openapi_config(package_version()),
         template_config=dashboard_templates(),
         state=State({"settings": settings, "api_attempts": LocalAttempts()}),
