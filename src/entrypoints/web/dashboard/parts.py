@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import PathParameter, QueryParameter
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Template
 
 from entrypoints.scheduler_relay import start_schedulers, stop_schedulers
@@ -31,9 +33,20 @@ PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000_000)]
 StatusChoice = Annotated[
     Literal["", "pending", "sending", "sent", "failed"], QueryParameter(description="status")
 ]
-SearchText = Annotated[str, QueryParameter(max_length=200)]
 # Tells the page which parts to load again after an action.
 REFRESH_HEADER = "x-dashboard-refresh"
+
+
+class SearchForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A search, sent in a POST body so that the phone number typed stays out of URLs and
+    access logs; a refresh of the results posts it again."""
+
+    q: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    status: Literal["", "pending", "sending", "sent", "failed"] = ""
+    page: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)] = 1
+
+
+Search = Annotated[SearchForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 async def overview_part(
@@ -113,13 +126,17 @@ class DashboardController(Controller):
         clock: AnyClock,
         messages: Messages,
         status: StatusChoice = "",
-        q: SearchText = "",
         page: PageNumber = 1,
     ) -> Template:
         await granted(request, clock, "messages")
-        chosen = MessageStatus(status) if status else None
-        listing = await views.listing(messages, chosen, parse_search(q), page)
-        return Template("messages.html.j2", context={"listing": listing})
+        return await listing_part(messages, status, "", page)
+
+    @post("/messages", status_code=200)
+    async def search(
+        self, request: Request[Any, Any, Any], clock: AnyClock, messages: Messages, data: Search
+    ) -> Template:
+        await granted(request, clock, "messages")
+        return await listing_part(messages, data.status, data.q, data.page)
 
     @get("/messages/{message_id:int}")
     async def message(
@@ -147,6 +164,12 @@ class DashboardController(Controller):
         except NotReplayable as refused:
             notice = str(refused)
         return await detail_part(messages, message_id, notice)
+
+
+async def listing_part(messages: MessageService, status: str, typed: str, page: int) -> Template:
+    chosen = MessageStatus(status) if status else None
+    listing = await views.listing(messages, chosen, parse_search(typed), page)
+    return Template("messages.html.j2", context={"listing": listing})
 
 
 async def detail_part(
