@@ -33,9 +33,9 @@ class Tally(NamedTuple):
     failures: int
     window_ends: datetime
 
-    def retry_after(self, now: datetime) -> int | None:
+    def retry_after(self, now: datetime, allowed: int = FAILURES_ALLOWED) -> int | None:
         """Seconds to wait, or None while the address may still try."""
-        if self.failures < FAILURES_ALLOWED or now >= self.window_ends:
+        if self.failures < allowed or now >= self.window_ends:
             return None
         return max(1, math.ceil((self.window_ends - now).total_seconds()))
 
@@ -61,20 +61,21 @@ def client_address(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def refuse_when_blocked(tally: Tally, now: datetime) -> None:
-    if (seconds := tally.retry_after(now)) is not None:
+def refuse_when_blocked(tally: Tally, now: datetime, allowed: int = FAILURES_ALLOWED) -> None:
+    if (seconds := tally.retry_after(now, allowed)) is not None:
         raise TooManyAttempts(seconds)
 
 
 class LocalAttempts:
     """The API's failures, held by this process for at most LOCAL_ADDRESSES_KEPT addresses."""
 
-    def __init__(self) -> None:
+    def __init__(self, allowed: int = FAILURES_ALLOWED) -> None:
+        self.allowed = allowed
         self._tallies: dict[str, Tally] = {}
 
     def check(self, address: str, now: datetime) -> None:
         if (tally := self._tallies.get(address)) is not None:
-            refuse_when_blocked(tally, now)
+            refuse_when_blocked(tally, now, self.allowed)
 
     def failed(self, address: str, now: datetime) -> None:
         tally = self._tallies.pop(address, None) or Tally(0, now)
