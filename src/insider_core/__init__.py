@@ -28,8 +28,10 @@ from insider_core.ports import (
     Clock,
     MessageRepository,
     MessageSender,
+    RecordChange,
     SendSlotLedger,
     SentCache,
+    SharedRecords,
 )
 from insider_core.receiver_alerts import ReceiverAlerts
 from insider_core.result_writer import BatchPhases, BatchReport, DispatchObserver
@@ -103,6 +105,7 @@ __all__ = [
     "ReceiverAlert",
     "ReceiverAlerts",
     "ReceiverStatus",
+    "RecordChange",
     "RetryPolicy",
     "Scheduler",
     "SchedulerConfig",
@@ -112,6 +115,7 @@ __all__ = [
     "SendRate",
     "SendSlotLedger",
     "SentCache",
+    "SharedRecords",
     "SlotGrant",
     "StoreUnavailable",
     "SystemClock",

@@ -9,6 +9,7 @@ from adapters.memory.repository import REPLAY_CHUNK_ROWS
 from contract.operator_reads_contract import OperatorReadsContract
 from contract.repository_contract import EVERY_OPERATION, MessageRepositoryContract
 from contract.send_slots_contract import SendSlotLedgerContract
+from contract.shared_records_contract import SharedRecordsContract
 from insider_core import MessageRepository
 
 
@@ -16,6 +17,7 @@ class TestInMemoryMessageRepository(
     MessageRepositoryContract,
     OperatorReadsContract,
     SendSlotLedgerContract,
+    SharedRecordsContract,
 ):
     @pytest.fixture
     async def repository(self) -> MessageRepository:
