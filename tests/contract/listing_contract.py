@@ -7,6 +7,7 @@ from datetime import timedelta
 from adapters.memory import ManualClock
 from contract.repository_support import (
     ACCEPTED,
+    PHONE,
     REJECTED,
     UNAVAILABLE,
     RepositoryContractBase,
@@ -39,6 +40,32 @@ class ListingContract(RepositoryContractBase):
         assert ids(last.items) == newest_first[4:]
         assert list(beyond.items) == []
         assert beyond.total_count == 5
+
+    async def test_a_page_far_past_the_end_is_empty_with_the_true_total(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        await self.add_at(repository, *([clock.now()] * 5))
+        await self.claim(repository, clock.now(), limit=2)
+        far = 1_000_000_000
+        requests = [
+            PageRequest(page=far, page_size=100),
+            PageRequest(page=far, page_size=2, status=MessageStatus.PENDING),
+            PageRequest.sent(far, 100),
+            PageRequest(page=far, page_size=100, phone_number=PHONE),
+            PageRequest(page=2, page_size=5),
+        ]
+
+        pages = [await repository.list_page(request) for request in requests]
+
+        assert [list(page.items) for page in pages] == [[]] * len(requests)
+        assert [(page.total_count, page.total_pages) for page in pages] == [
+            (5, 1),
+            (3, 2),
+            (0, 0),
+            (5, 1),
+            (5, 1),
+        ]
+        assert [(page.page, page.page_size) for page in pages[:2]] == [(far, 100), (far, 2)]
 
     async def test_the_list_filters_by_status_and_counts_only_matching_messages(
         self, repository: MessageRepository, clock: ManualClock

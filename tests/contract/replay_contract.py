@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from adapters.memory import ManualClock
@@ -12,10 +13,12 @@ from contract.repository_support import (
     UNAVAILABLE,
     RepositoryContractBase,
     ids,
+    outcome_of,
 )
 from insider_core import (
     MessageRepository,
     MessageStats,
+    MessageStatus,
     PageRequest,
 )
 
@@ -118,3 +121,62 @@ class ReplayContract(RepositoryContractBase):
         assert await repository.list_page(PageRequest(page_size=100)) == before
         assert await repository.replay_all(start + LEASE, since=recent.updated_at) == 1
         assert await repository.count_failed() == 2
+
+    async def test_a_replay_of_more_failed_messages_than_one_chunk_replays_them_all_exactly(
+        self, repository: MessageRepository, clock: ManualClock, replay_chunk_rows: int
+    ) -> None:
+        start = clock.now()
+        minute_later = start + timedelta(minutes=1)
+        # Every other message fails a minute later: those a replay since then takes are spread
+        # over the chunks of the id order, among those it leaves.
+        failed = await self.refuse_all(repository, 3 * replay_chunk_rows + 7, start, minute_later)
+        later = start + timedelta(hours=1)
+
+        replayed_since = await repository.replay_all(later, since=minute_later)
+        stats_since = await repository.stats()
+        replayed_rest = await repository.replay_all(later)
+
+        assert replayed_since == len(failed[1::2])
+        assert stats_since == MessageStats(pending=len(failed[1::2]), failed=len(failed[::2]))
+        assert replayed_rest == len(failed[::2])
+        assert await repository.stats() == MessageStats(pending=len(failed))
+        assert await repository.get(failed[-1].id) == failed[-1].replay(later)
+        assert await repository.replay_all(later) == 0
+
+    async def test_other_work_goes_on_between_the_chunks_of_a_long_replay(
+        self, repository: MessageRepository, clock: ManualClock, replay_chunk_rows: int
+    ) -> None:
+        failed = await self.refuse_all(repository, 4 * replay_chunk_rows, clock.now())
+        replay = asyncio.create_task(repository.replay_all(clock.now() + LEASE))
+        pending_seen = []
+
+        while not replay.done():
+            pending_seen.append((await repository.stats()).pending)
+
+        assert await replay == len(failed)
+        assert any(0 < pending < len(failed) for pending in pending_seen), pending_seen
+
+    async def test_a_message_that_fails_again_while_the_replay_runs_stays_failed_and_counted(
+        self, repository: MessageRepository, clock: ManualClock, replay_chunk_rows: int
+    ) -> None:
+        failed = await self.refuse_all(repository, 3 * replay_chunk_rows, clock.now())
+        later = clock.now() + LEASE
+        replay = asyncio.create_task(repository.replay_all(later))
+        failed_again: list[int] = []
+
+        # A worker sends what the replay has made pending so far, and the receiver refuses it.
+        while not replay.done():
+            claimed = await self.claim(repository, later, limit=50)
+            await repository.save_results([outcome_of(m, REJECTED, later) for m in claimed])
+            failed_again += ids(claimed)
+
+        assert await replay == len(failed)
+        assert failed_again
+        for message_id in failed_again:
+            message = await repository.get(message_id)
+            assert message is not None
+            assert (message.status, message.attempts) == (MessageStatus.FAILED, 1)
+        assert await repository.count_failed() == len(failed_again)
+        assert await repository.stats() == MessageStats(
+            pending=len(failed) - len(failed_again), failed=len(failed_again)
+        )

@@ -1,7 +1,7 @@
 """The behaviour every MessageRepository promises. Subclass `MessageRepositoryContract` once per
-implementation and provide the fixtures `repository` (an empty, reachable store) and
-`unreachable_repository`. Its tests live in one module per concern; this class gathers them
-and adds the store's reachability."""
+implementation and provide the fixtures `repository` (an empty, reachable store),
+`unreachable_repository` and `replay_chunk_rows`. Its tests live in one module per concern;
+this class gathers them and adds the store's reachability."""
 
 from __future__ import annotations
 

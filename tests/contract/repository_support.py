@@ -113,6 +113,11 @@ class RepositoryContractBase:
         raise NotImplementedError
 
     @pytest.fixture
+    def replay_chunk_rows(self) -> int:
+        """How many messages a replay of every failed message changes in one step at most."""
+        raise NotImplementedError
+
+    @pytest.fixture
     def clock(self) -> ManualClock:
         return ManualClock(START)
 
@@ -132,4 +137,17 @@ class RepositoryContractBase:
         claimed = await self.claim(repository, at, limit=len(outcomes))
         results = [outcome_of(m, o, at) for m, o in zip(claimed, outcomes, strict=True)]
         assert await repository.save_results(results) == len(results)
+        return [result.message for result in results]
+
+    async def refuse_all(
+        self, repository: MessageRepository, count: int, *moments: datetime
+    ) -> list[Message]:
+        """Add `count` messages, claim them all, and record them refused for good, in id order
+        at each of `moments` in turn."""
+        assert await repository.add_many([new_message(START) for _ in range(count)]) == count
+        claimed = await self.claim(repository, moments[0], limit=count)
+        results = [
+            outcome_of(m, REJECTED, moments[n % len(moments)]) for n, m in enumerate(claimed)
+        ]
+        assert await repository.save_results(results) == count
         return [result.message for result in results]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import TypeVar
 
 import aiomysql
@@ -45,6 +46,10 @@ from insider_core.values import (
     Page,
     PageRequest,
 )
+
+# A replay of every failed message changes at most this many in one transaction.
+REPLAY_CHUNK_ROWS = 500
+
 
 T = TypeVar("T")
 
@@ -200,16 +205,32 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
         return await self._database.run_transaction(replay)
 
     async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
+        """By id, in transactions of REPLAY_CHUNK_ROWS messages at most, so that no lock is
+        held for long and other writers go on between the chunks."""
         moment = to_db_text(now)
-        params: tuple[str, ...]
-        statement, params = sql.REPLAY_SET, (moment, moment)
-        if since is not None:
-            statement, params = sql.REPLAY_SINCE, (*params, to_db_text(since))
+        select = sql.failed_ids(since=since is not None)
+        since_params = () if since is None else (to_db_text(since),)
+        replayed, after = 0, 0
+        while True:
+            chunk = partial(
+                self._replay_chunk, select, (*since_params, after, REPLAY_CHUNK_ROWS), moment
+            )
+            changed, ids = await self._database.run_transaction(chunk)
+            replayed += changed
+            if len(ids) < REPLAY_CHUNK_ROWS:
+                return replayed
+            after = ids[-1]
 
-        async def replay(cursor: aiomysql.Cursor) -> int:
-            return int(await cursor.execute(statement, params))
-
-        return await self._database.run_transaction(replay)
+    async def _replay_chunk(
+        self, select: str, params: tuple[object, ...], moment: str, cursor: aiomysql.Cursor
+    ) -> tuple[int, list[int]]:
+        """The next chunk's ids, and how many of them were still failed and replayed."""
+        await cursor.execute(select, params)
+        ids = [message_id for (message_id,) in await cursor.fetchall()]
+        if not ids:
+            return 0, ids
+        changed = int(await cursor.execute(sql.replay_ids(len(ids)), (moment, moment, *ids)))
+        return changed, ids
 
     async def count_failed(self, since: datetime | None = None) -> int:
         """Exactly the rows a replay with this `since` would change."""
