@@ -93,6 +93,9 @@ class Measured(msgspec.Struct, kw_only=True):
     dispatch: Dispatch
     routes: dict[str, Latencies]
     sent_while_serving: int
+    dispatcher_rss_mib: list[float]
+    """At the start of the dispatch window and at the end of the run: flat when what the
+    process keeps is bounded."""
     notes: list[str]
 
     @property
@@ -114,13 +117,18 @@ async def measure(store: Store, settings: Settings, workdir: Path) -> Measured:
         raw = [await _raw_limit(receiver, workdir)]
         cache = await _sent_cache(notes)
         dispatcher_settings = _dispatcher(store, receiver, cache)
-        async with running_service(dispatcher_settings, workdir / "dispatcher.log") as (_, base):
+        async with running_service(dispatcher_settings, workdir / "dispatcher.log") as (
+            dispatcher,
+            base,
+        ):
             await asyncio.sleep(3)  # past the first claims, the pool's connections opened
+            rss = [procfs.rss_mib(dispatcher.pid)]
             dispatch = await _dispatch_window(store, base, settings.dispatch_seconds)
             print(f"  dispatch: {dispatch.rate:,.0f} msg/s", flush=True)
             sent_before = await _sent(base)
             routes = await _serve_routes(store, settings, workdir)
             sent_while_serving = await _sent(base) - sent_before
+            rss.append(procfs.rss_mib(dispatcher.pid))
         raw.append(await _raw_limit(receiver, workdir))
     notes.append(_load_average("after"))
     if await store.unfinished() == 0:
@@ -133,6 +141,7 @@ async def measure(store: Store, settings: Settings, workdir: Path) -> Measured:
         dispatch=dispatch,
         routes=routes,
         sent_while_serving=sent_while_serving,
+        dispatcher_rss_mib=rss,
         notes=notes,
     )
 

@@ -56,7 +56,9 @@ def markdown(runs: list[Measured]) -> str:
         lines.append("")
         lines.append(
             f"{run.server}, {run.settings.messages:,} messages: raw limit {raw} msg/s (before, "
-            f"after); {run.sent_while_serving:,} messages sent while the routes were measured"
+            f"after); {run.sent_while_serving:,} messages sent while the routes were measured; "
+            "the dispatcher's RSS "
+            + " then ".join(f"{mib:.0f} MiB" for mib in run.dispatcher_rss_mib)
         )
         lines += [f"- note: {note}" for note in run.notes]
         failures = {name: lat.failures for name, lat in run.routes.items() if lat.failures}

@@ -31,9 +31,14 @@ def phone_for(n: int) -> str:
 
 
 class Mix(Protocol):
-    pending: int
-    failed: int
-    sent: int
+    @property
+    def pending(self) -> int: ...
+
+    @property
+    def failed(self) -> int: ...
+
+    @property
+    def sent(self) -> int: ...
 
 
 class Store(Protocol):
@@ -65,17 +70,22 @@ class MariaDb:
         parts = urlsplit(url)
         self.url = url
         self.database = parts.path.lstrip("/")
-        self.server = {
-            "host": parts.hostname or "127.0.0.1",
-            "port": parts.port or 3306,
-            "user": unquote(parts.username or "root"),
-            "password": unquote(parts.password or ""),
-        }
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 3306
+        self.user = unquote(parts.username or "root")
+        self.password = unquote(parts.password or "")
 
     @asynccontextmanager
     async def cursor(self, *, use_database: bool = True) -> AsyncIterator[Any]:
         db = self.database if use_database else None
-        connection = await aiomysql.connect(db=db, autocommit=True, **self.server)
+        connection = await aiomysql.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            db=db,
+            autocommit=True,
+        )
         try:
             async with connection.cursor() as cursor:
                 yield cursor
@@ -87,7 +97,13 @@ class MariaDb:
             await cursor.execute(f"DROP DATABASE IF EXISTS `{self.database}`")
             await cursor.execute("SELECT VERSION()")
             (version,) = await cursor.fetchone()
-        repository = await MySqlMessageRepository.open(database=self.database, **self.server)
+        repository = await MySqlMessageRepository.open(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            database=self.database,
+        )
         await repository.close()
         name = "MariaDB" if "MariaDB" in version else "MySQL"
         return f"{name} {version.split('-')[0]}"
