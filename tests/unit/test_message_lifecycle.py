@@ -177,3 +177,21 @@ def test_a_long_error_is_clipped_before_it_is_stored():
     failed = claimed(attempts=2).apply_outcome(outcome, POLICY, T0, Random(0))
     assert failed.last_error is not None
     assert len(failed.last_error) == 1000
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_a_failure_retrying_cannot_fix(status):
+    outcome = SendOutcome.redirect(status, "http://127.0.0.1:9/stolen")
+    failed = claimed().apply_outcome(outcome, POLICY, T0, Random(0))
+    assert not outcome.retryable
+    assert failed.status is MessageStatus.FAILED
+    assert failed.last_error == (
+        "redirect to http://127.0.0.1:9/stolen refused; set WEBHOOK_URL to the final address"
+    )
+
+
+def test_a_redirect_target_is_quoted_short_and_storable():
+    outcome = SendOutcome.redirect(302, "http://evil.example/\udcff" + "a" * 5000)
+    assert outcome.error is not None
+    assert len(outcome.error) < 300
+    assert outcome.error.encode("utf-8")
