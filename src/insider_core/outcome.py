@@ -15,6 +15,7 @@ RECEIPT_ID_LIMIT = 255
 LOCATION_LIMIT = 200
 """The longest redirect target quoted in an error, in characters."""
 LONGEST_DURATION_SECONDS = 86_400.0
+"""Durations and waits a sender reports are kept within a day (and finite)."""
 
 
 class ErrorKind(StrEnum):
@@ -68,20 +69,13 @@ class SendOutcome(msgspec.Struct, frozen=True, kw_only=True):
         )
 
     @classmethod
-    def redirect(
-        cls,
-        status: int,
-        location: str,
-        *,
-        setting: str = "WEBHOOK_URL",
-        duration_seconds: float = 0.0,
-    ) -> SendOutcome:
+    def redirect(cls, status: int, location: str, *, duration_seconds: float = 0.0) -> SendOutcome:
         """A 3xx, never followed: the auth key and the signature stay with the configured
-        address. Not retried: the receiver will answer the same until `setting` changes."""
+        address. Not retried: the receiver will answer the same until WEBHOOK_URL changes."""
         return cls(
             http_status=status,
             error_kind=ErrorKind.REDIRECT,
-            error=refused_redirect(location, setting),
+            error=refused_redirect(location, "WEBHOOK_URL"),
             duration_seconds=duration_seconds,
         )
 
@@ -149,6 +143,7 @@ class SendOutcome(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def refused_redirect(location: str, setting: str) -> str:
+    """What an operator reads of a refused redirect: where it pointed, and what to change."""
     target = storable(location, LOCATION_LIMIT) or "(no Location)"
     return f"redirect to {target} refused; set {setting} to the final address"
 
