@@ -9,7 +9,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 from openapi_ui_bundles import swagger_ui
 
-from entrypoints.web.guards import API_KEY_HEADER
+from entrypoints.web.api_keys import API_KEY_HEADER
 
 OPENAPI_PATH = "/schema/openapi.json"
 SWAGGER_ASSETS = "/swagger/assets"

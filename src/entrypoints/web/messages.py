@@ -7,6 +7,7 @@ from typing import Annotated, cast
 from litestar import Controller, HttpMethod, Response, get, post, route
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
+from entrypoints.web.api_keys import require_messages_key
 from entrypoints.web.dependencies import Messages
 from entrypoints.web.dto import (
     AttemptBody,
@@ -18,7 +19,6 @@ from entrypoints.web.dto import (
     message_json,
 )
 from entrypoints.web.envelopes import PageOf, Success, ok, page_of
-from entrypoints.web.guards import require_messages_key
 from entrypoints.web.message_input import CreateMessage, prepare_new_message
 from entrypoints.web.replay_input import ReplayFailed
 from entrypoints.web.responses import also, guarded

@@ -8,11 +8,11 @@ from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 
 from entrypoints.scheduler_relay import SchedulerOrder, start_schedulers, stop_schedulers
+from entrypoints.web.api_keys import require_scheduler_key
 from entrypoints.web.body_checks import require_strict_body
 from entrypoints.web.dependencies import SchedulerLoop
 from entrypoints.web.envelopes import Success, ok
 from entrypoints.web.errors import SchedulerCannotStart
-from entrypoints.web.guards import require_scheduler_key
 from entrypoints.web.responses import guarded
 from entrypoints.web.scheduler_dto import SchedulerBody, StartScheduler
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from entrypoints.settings import Settings
-from entrypoints.web.guards import key_matches
+from entrypoints.web.api_keys import key_matches
 
 COOKIE = "insider_dashboard"
 COOKIE_PATH = "/dashboard"
