@@ -11,7 +11,7 @@ from entrypoints.container import Container
 from entrypoints.web.bodies import JsonBodyRequest, request_body_limit
 from entrypoints.web.dashboard import dashboard_router, dashboard_templates
 from entrypoints.web.dependencies import provide_services
-from entrypoints.web.docs import SwaggerController, openapi_config, swagger_assets
+from entrypoints.web.docs import openapi_config, swagger_assets, swagger_page
 from entrypoints.web.errors import EXCEPTION_HANDLERS
 from entrypoints.web.health import HealthController
 from entrypoints.web.lifespan import lifespan_of
@@ -36,7 +36,7 @@ def create_app(container: Container) -> Litestar:
             SchedulerController,
             HealthController,
             MetricsController,
-            SwaggerController,
+            swagger_page,
             swagger_assets(),
             dashboard_router(),
         ],

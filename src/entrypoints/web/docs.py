@@ -1,10 +1,13 @@
-"""The OpenAPI 3.1 document and a Swagger UI served from local assets, so it works offline."""
+"""The OpenAPI 3.1 document, and Litestar's Swagger UI with its assets served by the service
+itself, so it works offline."""
 
 from __future__ import annotations
 
-from litestar import Controller, MediaType, Router, get
+from typing import Any
+
+from litestar import MediaType, Request, Router, get
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 from openapi_ui_bundles import swagger_ui
@@ -13,6 +16,12 @@ from entrypoints.web.api_keys import API_KEY_HEADER
 
 OPENAPI_PATH = "/schema/openapi.json"
 SWAGGER_ASSETS = "/swagger/assets"
+SWAGGER_UI = SwaggerRenderPlugin(
+    js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+    css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+    standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js",
+    favicon=f'<link rel="icon" type="image/png" href="{SWAGGER_ASSETS}/favicon-32x32.png">',
+)
 
 
 def api_key_scheme(group: str) -> SecurityScheme:
@@ -25,12 +34,13 @@ def api_key_scheme(group: str) -> SecurityScheme:
 
 
 def openapi_config(version: str) -> OpenAPIConfig:
+    """The document at /schema/openapi.json, the Swagger UI at /schema/swagger."""
     return OpenAPIConfig(
         title="Insider message dispatch",
         version=version,
         description="Sends stored messages to a webhook automatically, safely and fast.",
         path="/schema",
-        render_plugins=[JsonRenderPlugin()],
+        render_plugins=[JsonRenderPlugin(), SWAGGER_UI],
         components=Components(
             security_schemes={
                 "MessagesApiKey": api_key_scheme("messages"),
@@ -40,44 +50,15 @@ def openapi_config(version: str) -> OpenAPIConfig:
     )
 
 
-SWAGGER_PAGE = f"""<!DOCTYPE html>
-<html lang="en">
-  <head>
-    <meta charset="UTF-8">
-    <title>Insider message dispatch - Swagger UI</title>
-    <link rel="stylesheet" type="text/css" href="{SWAGGER_ASSETS}/swagger-ui.css" />
-    <link rel="stylesheet" type="text/css" href="{SWAGGER_ASSETS}/index.css" />
-    <link rel="icon" type="image/png" href="{SWAGGER_ASSETS}/favicon-32x32.png" sizes="32x32" />
-  </head>
-  <body>
-    <div id="swagger-ui"></div>
-    <script src="{SWAGGER_ASSETS}/swagger-ui-bundle.js" charset="UTF-8"></script>
-    <script src="{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js" charset="UTF-8"></script>
-    <script>
-      window.onload = function () {{
-        window.ui = SwaggerUIBundle({{
-          url: "{OPENAPI_PATH}",
-          dom_id: "#swagger-ui",
-          deepLinking: true,
-          validatorUrl: null,
-          presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-          layout: "StandaloneLayout"
-        }});
-      }};
-    </script>
-  </body>
-</html>
-"""
-
-
-class SwaggerController(Controller):
-    path = "/swagger"
-    include_in_schema = False
-
-    @get(["", "/index.html"], media_type=MediaType.HTML)
-    async def page(self) -> str:
-        """At /swagger and at the seed's /swagger/index.html."""
-        return SWAGGER_PAGE
+@get(
+    ["/swagger", "/swagger/index.html"],
+    media_type=MediaType.HTML,
+    include_in_schema=False,
+    sync_to_thread=False,
+)
+def swagger_page(request: Request[Any, Any, Any]) -> bytes:
+    """The Swagger UI at the URLs the Go service served it at."""
+    return SWAGGER_UI.render(request, request.app.openapi_schema.to_schema())
 
 
 def swagger_assets() -> Router:
