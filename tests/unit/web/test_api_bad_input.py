@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from conftest import MESSAGES_AUTH, SCHEDULER_AUTH, Client, settings_with
-from entrypoints.web.bodies import request_body_limit
+from entrypoints.web.request_bodies import request_body_limit
 
 CREATE = "/api/v1/messages"
 START = "/api/v1/scheduler/start"
