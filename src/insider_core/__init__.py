@@ -28,8 +28,10 @@ from insider_core.ports import (
     Clock,
     MessageRepository,
     MessageSender,
+    RecordChange,
     SendSlotLedger,
     SentCache,
+    SharedRecords,
 )
 from insider_core.receiver_alerts import ReceiverAlerts
 from insider_core.result_writer import BatchPhases, BatchReport, DispatchObserver
@@ -50,6 +52,7 @@ from insider_core.validation import validate_new_message
 from insider_core.values import (
     Alert,
     AttemptsInMinute,
+    CachedPage,
     CachedSend,
     DeliveryAttempt,
     DeliveryResult,
@@ -72,6 +75,7 @@ __all__ = [
     "BreakerConfig",
     "BreakerState",
     "CacheUnavailable",
+    "CachedPage",
     "CachedSend",
     "CircuitBreaker",
     "Clock",
@@ -101,6 +105,7 @@ __all__ = [
     "ReceiverAlert",
     "ReceiverAlerts",
     "ReceiverStatus",
+    "RecordChange",
     "RetryPolicy",
     "Scheduler",
     "SchedulerConfig",
@@ -110,6 +115,7 @@ __all__ = [
     "SendRate",
     "SendSlotLedger",
     "SentCache",
+    "SharedRecords",
     "SlotGrant",
     "StoreUnavailable",
     "SystemClock",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -11,6 +11,7 @@ from insider_core.outcome import SendOutcome
 from insider_core.values import (
     Alert,
     AttemptsInMinute,
+    CachedPage,
     CachedSend,
     DeliveryAttempt,
     DeliveryResult,
@@ -60,7 +61,9 @@ class MessageRepository(Protocol):
 
     async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
         """Replay every failed message, or only those that failed (their `updated_at`) at or
-        after `since`; returns how many."""
+        after `since`; returns how many. Runs in short steps (a bounded number of messages
+        each, by id), other work going on between them: a message that fails again once its
+        step is done stays failed, and one the call stops before (the store went down) too."""
         ...
 
     async def count_failed(self, since: datetime | None = None) -> int:
@@ -94,6 +97,38 @@ class SendSlotLedger(Protocol):
         ...
 
 
+class RecordChange(Protocol[R_co]):
+    def apply(self, current: str | None) -> tuple[R_co, str | None, datetime | None]:
+        """What the change gives, the value to keep (None: leave the record as it is) and
+        when that value expires (None: never)."""
+        ...
+
+
+class SharedRecords(Protocol):
+    """Small named records that every instance sharing the store reads and writes: what the
+    whole service must agree on (the scheduler's desired state, the live instances, the
+    receiver's breaker, the dashboard's secret and sign-outs). A record past its expiry reads
+    as absent; writing one at its expiry removes it."""
+
+    async def read_record(self, name: str, now: datetime) -> str | None: ...
+
+    async def read_records(self, prefix: str, now: datetime) -> dict[str, str]:
+        """Every live record whose name starts with `prefix`, by name."""
+        ...
+
+    async def write_record(
+        self, name: str, value: str, expires_at: datetime | None, now: datetime
+    ) -> None:
+        """Keep `value` under `name`, replacing what was there; records expired at `now` go."""
+        ...
+
+    async def change_record(self, name: str, change: RecordChange[T], now: datetime) -> T:
+        """Atomically for every instance sharing the store: read the live record (None when
+        absent or expired), apply `change`, keep what it gives. A store that runs the change
+        again (after a deadlock) applies it again, so `apply` only computes."""
+        ...
+
+
 class MessageSender(Protocol):
     async def send(self, message: Message, content: str) -> SendOutcome:
         """POST one message (with `content` already cut to the limit); never raises for a
@@ -104,8 +139,11 @@ class MessageSender(Protocol):
 class SentCache(Protocol):
     async def put_many(self, entries: Sequence[CachedSend]) -> None: ...
 
-    async def get_all(self) -> Mapping[int, CachedSend]:
-        """Raises CacheUnavailable when the cache cannot be read."""
+    async def get_page(self, after: int, limit: int) -> CachedPage:
+        """The entries with an id above `after`, lowest id first, at most `limit` of them, and
+        the id to read on from (None when no entry follows). Bounded work whatever the cache
+        holds; an entry expiring as the page is read may leave it short of `limit`, with the
+        next page still to read. Raises CacheUnavailable when the cache cannot be read."""
         ...
 
     async def ping(self) -> bool: ...

@@ -5,9 +5,11 @@ import inspect
 import pytest
 
 from adapters.memory import InMemoryMessageRepository
+from adapters.memory.repository import REPLAY_CHUNK_ROWS
 from contract.operator_reads_contract import OperatorReadsContract
 from contract.repository_contract import EVERY_OPERATION, MessageRepositoryContract
 from contract.send_slots_contract import SendSlotLedgerContract
+from contract.shared_records_contract import SharedRecordsContract
 from insider_core import MessageRepository
 
 
@@ -15,10 +17,15 @@ class TestInMemoryMessageRepository(
     MessageRepositoryContract,
     OperatorReadsContract,
     SendSlotLedgerContract,
+    SharedRecordsContract,
 ):
     @pytest.fixture
     async def repository(self) -> MessageRepository:
         return InMemoryMessageRepository()
+
+    @pytest.fixture
+    def replay_chunk_rows(self) -> int:
+        return REPLAY_CHUNK_ROWS
 
     @pytest.fixture
     async def unreachable_repository(self) -> MessageRepository:

@@ -8,6 +8,7 @@ import pytest
 
 from adapters.mysql import MySqlMessageRepository
 from adapters.mysql.migrations import load_migrations
+from adapters.mysql.repository import REPLAY_CHUNK_ROWS
 from contract.mysql_databases import ScratchDatabase
 from contract.operator_reads_contract import OperatorReadsContract
 from contract.outbox_contract import OutboxContract, OutsideWriter
@@ -21,6 +22,7 @@ from contract.repository_contract import (
     outcome_of,
 )
 from contract.send_slots_contract import SendSlotLedgerContract
+from contract.shared_records_contract import SharedRecordsContract
 from e2e.tcp_proxy import TcpProxy, free_port
 from insider_core import MessageRepository, StoreUnavailable
 
@@ -31,10 +33,15 @@ class TestMySqlMessageRepository(
     MessageRepositoryContract,
     OperatorReadsContract,
     SendSlotLedgerContract,
+    SharedRecordsContract,
 ):
     @pytest.fixture
     def repository(self, mysql_repository: MySqlMessageRepository) -> MessageRepository:
         return mysql_repository
+
+    @pytest.fixture
+    def replay_chunk_rows(self) -> int:
+        return REPLAY_CHUNK_ROWS
 
     @pytest.fixture
     async def unreachable_repository(
@@ -71,6 +78,7 @@ async def test_opening_creates_the_database_as_utf8mb4_innodb_tables(
         "messages",
         "schema_migrations",
         "send_slots",
+        "shared_records",
     ]
     assert {engine for _, engine, _ in tables} == {"InnoDB"}
     assert all(collation.startswith("utf8mb4") for _, _, collation in tables)

@@ -1,14 +1,22 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from adapters.memory.shared_records import RecordTable
 from insider_core.errors import StoreUnavailable
 from insider_core.message import Message, NewMessage
 from insider_core.outcome import ACCEPTED
-from insider_core.ports import MessageRepository, SendSlotLedger, SlotChange
+from insider_core.ports import (
+    MessageRepository,
+    RecordChange,
+    SendSlotLedger,
+    SharedRecords,
+    SlotChange,
+)
 from insider_core.status import MessageStatus
 from insider_core.values import (
     AttemptsInMinute,
@@ -20,9 +28,11 @@ from insider_core.values import (
 )
 
 T = TypeVar("T")
+# A replay of every failed message changes at most this many in one step.
+REPLAY_CHUNK_ROWS = 500
 
 
-class InMemoryMessageRepository(MessageRepository, SendSlotLedger):
+class InMemoryMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
     """A repository held in a dict, with the same claim, fencing and replay rules as SQL. Like
     a real store it answers after a turn of the event loop, and while `available` is False
     every operation raises StoreUnavailable and `ping` answers False."""
@@ -33,6 +43,7 @@ class InMemoryMessageRepository(MessageRepository, SendSlotLedger):
         self._attempts: list[DeliveryAttempt] = []
         self._next_id = 1
         self._next_free_slot: datetime | None = None
+        self._records = RecordTable()
         self.available = True
 
     async def add(self, new: NewMessage) -> tuple[Message, bool]:
@@ -128,11 +139,19 @@ class InMemoryMessageRepository(MessageRepository, SendSlotLedger):
         return self._store(stored.replay(now))
 
     async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
-        await self._reach()
-        failed = self._failed_since(since)
-        for message in failed:
-            self._store(message.replay(now))
-        return len(failed)
+        """By id, REPLAY_CHUNK_ROWS at a time, other work running between the chunks as it
+        would between a SQL store's transactions."""
+        replayed, after = 0, 0
+        while True:
+            await self._reach()
+            later = (m.id for m in self._failed_since(since) if m.id > after)
+            chunk = heapq.nsmallest(REPLAY_CHUNK_ROWS, later)
+            for message_id in chunk:
+                self._store(self._messages[message_id].replay(now))
+            replayed += len(chunk)
+            if len(chunk) < REPLAY_CHUNK_ROWS:
+                return replayed
+            after = chunk[-1]
 
     async def count_failed(self, since: datetime | None = None) -> int:
         await self._reach()
@@ -177,6 +196,24 @@ class InMemoryMessageRepository(MessageRepository, SendSlotLedger):
         await self._reach()
         result, self._next_free_slot = change.apply(self._next_free_slot)
         return result
+
+    async def read_record(self, name: str, now: datetime) -> str | None:
+        await self._reach()
+        return self._records.read(name, now)
+
+    async def read_records(self, prefix: str, now: datetime) -> dict[str, str]:
+        await self._reach()
+        return self._records.read_prefix(prefix, now)
+
+    async def write_record(
+        self, name: str, value: str, expires_at: datetime | None, now: datetime
+    ) -> None:
+        await self._reach()
+        self._records.write(name, value, expires_at, now)
+
+    async def change_record(self, name: str, change: RecordChange[T], now: datetime) -> T:
+        await self._reach()
+        return self._records.change(name, change, now)
 
     async def ping(self) -> bool:
         return self.available

@@ -9,6 +9,7 @@ from typing import TypeVar
 import aiosqlite
 
 from adapters.sqlite import queries as sql
+from adapters.sqlite import shared_records as records
 from adapters.sqlite.claims import claim_due, save_results
 from adapters.sqlite.connection import connect, transaction, unreachable_as_store_unavailable
 from adapters.sqlite.migrations import apply_migrations
@@ -21,7 +22,13 @@ from adapters.sqlite.rows import (
 )
 from insider_core.errors import StoreUnavailable
 from insider_core.message import Message, NewMessage
-from insider_core.ports import MessageRepository, SendSlotLedger, SlotChange
+from insider_core.ports import (
+    MessageRepository,
+    RecordChange,
+    SendSlotLedger,
+    SharedRecords,
+    SlotChange,
+)
 from insider_core.status import MessageStatus
 from insider_core.values import (
     AttemptsInMinute,
@@ -33,9 +40,11 @@ from insider_core.values import (
 )
 
 T = TypeVar("T")
+# A replay of every failed message changes at most this many in one transaction.
+REPLAY_CHUNK_ROWS = 500
 
 
-class SqliteMessageRepository(MessageRepository, SendSlotLedger):
+class SqliteMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
     """The embedded store: one connection in WAL mode. Operations of one instance run one at a
     time; writes take the file's write lock (BEGIN IMMEDIATE), so other processes and
     instances on the same file wait their turn instead of claiming the same rows."""
@@ -96,14 +105,20 @@ class SqliteMessageRepository(MessageRepository, SendSlotLedger):
         phone = () if request.phone_number is None else (request.phone_number,)
         async with self._session() as connection:
             counted = await connection.execute_fetchall(count_sql, (*status, *phone))
-            rows = await connection.execute_fetchall(
-                page_sql, (*status, *phone, request.page_size, request.offset)
+            total = next(iter(counted))[0]
+            # Past the end, the OFFSET would only walk every row to find none.
+            rows = (
+                await connection.execute_fetchall(
+                    page_sql, (*status, *phone, request.page_size, request.offset)
+                )
+                if request.offset < total
+                else []
             )
         return Page(
             items=[message_from_row(row) for row in rows],
             page=request.page,
             page_size=request.page_size,
-            total_count=next(iter(counted))[0],
+            total_count=total,
         )
 
     async def stats(self) -> MessageStats:
@@ -135,14 +150,26 @@ class SqliteMessageRepository(MessageRepository, SendSlotLedger):
             return message_from_row(next(iter(rows)))
 
     async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
+        """By id, in transactions of REPLAY_CHUNK_ROWS messages at most: the file's write lock
+        is held for one chunk at a time, and other work runs between the chunks."""
         moment = to_db_time(now)
-        params: tuple[str, ...]
-        statement, params = sql.REPLAY_SET, (moment, moment)
-        if since is not None:
-            statement, params = sql.REPLAY_SINCE, (*params, to_db_time(since))
-        async with self._session() as connection:
-            cursor = await connection.execute(statement, params)
-            return cursor.rowcount
+        select = sql.failed_ids(since=since is not None)
+        since_params = () if since is None else (to_db_time(since),)
+        replayed, after = 0, 0
+        while True:
+            async with self._session() as connection, transaction(connection):
+                rows = await connection.execute_fetchall(
+                    select, (*since_params, after, REPLAY_CHUNK_ROWS)
+                )
+                ids = [row[0] for row in rows]
+                if ids:
+                    cursor = await connection.execute(
+                        sql.replay_ids(len(ids)), (moment, moment, *ids)
+                    )
+                    replayed += cursor.rowcount
+            if len(ids) < REPLAY_CHUNK_ROWS:
+                return replayed
+            after = ids[-1]
 
     async def count_failed(self, since: datetime | None = None) -> int:
         params: tuple[str, ...]
@@ -180,6 +207,24 @@ class SqliteMessageRepository(MessageRepository, SendSlotLedger):
                 sql.KEEP_SEND_SLOTS, (None if next_free is None else to_db_time(next_free),)
             )
         return result
+
+    async def read_record(self, name: str, now: datetime) -> str | None:
+        async with self._session() as connection:
+            return await records.read_record(connection, name, now)
+
+    async def read_records(self, prefix: str, now: datetime) -> dict[str, str]:
+        async with self._session() as connection:
+            return await records.read_records(connection, prefix, now)
+
+    async def write_record(
+        self, name: str, value: str, expires_at: datetime | None, now: datetime
+    ) -> None:
+        async with self._session() as connection, transaction(connection):
+            await records.write_record(connection, name, value, expires_at, now)
+
+    async def change_record(self, name: str, change: RecordChange[T], now: datetime) -> T:
+        async with self._session() as connection, transaction(connection):
+            return await records.change_record(connection, name, change, now)
 
     async def ping(self) -> bool:
         """False, never an error, when the store cannot be used."""

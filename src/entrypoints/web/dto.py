@@ -12,6 +12,7 @@ import msgspec
 
 from entrypoints.web.envelopes import Succeeded, Success
 from insider_core import (
+    CachedPage,
     CachedSend,
     DeliveryAttempt,
     ErrorKind,
@@ -174,8 +175,18 @@ class StatsSuccess(Success):
     data: StatsBody | None = None
 
 
-class CachedSendsSuccess(Success):
-    data: dict[str, CachedBody] | None = None
+class CachedPageOf(msgspec.Struct, kw_only=True, rename="camel"):
+    """Sent-cache entries by id (`{"<id>": {"messageId", "sentAt"}}`), lowest id first, and
+    the `after` that reads the next page: null when none follows."""
+
+    success: Succeeded
+    data: dict[str, CachedBody]
+    next_after: int | None
+
+    @classmethod
+    def of(cls, page: CachedPage) -> CachedPageOf:
+        data = {str(entry.id): CachedBody.of(entry) for entry in page.entries}
+        return cls(success=True, data=data, next_after=page.next_after)
 
 
 class ReplayedSuccess(Success):

@@ -10,6 +10,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 
 from entrypoints.decode_errors import is_bad_choice, plain_expectation
+from entrypoints.web.attempt_limit import TooManyAttempts
 from entrypoints.web.envelopes import error_response
 from entrypoints.web.request_bodies import BadJson, InvalidBody
 from insider_core import (
@@ -87,6 +88,11 @@ def on_unexpected(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     return error_response(500, STATUS_ERRORS[500])
 
 
+def on_too_many_attempts(_: Request[Any, Any, Any], error: TooManyAttempts) -> Response[Any]:
+    headers = {"Retry-After": str(error.retry_after_seconds)}
+    return error_response(429, str(error), headers=headers)
+
+
 def answer(status: int, text: str | None = None) -> Callable[..., Response[Any]]:
     def handle(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
         details = error.details if isinstance(error, InvalidMessage | InvalidBody) else None
@@ -103,6 +109,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Callable[..., Response[Any]]] = 
     HTTPException: on_http_error,
     ValidationException: on_validation_error,
     NotAuthorizedException: answer(401, INVALID_API_KEY),
+    TooManyAttempts: on_too_many_attempts,
     ApiKeyNotConfigured: answer(500, API_KEY_NOT_CONFIGURED),
     BadJson: on_bad_json,
     InvalidBody: answer(422, VALIDATION_FAILED),

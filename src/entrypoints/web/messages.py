@@ -14,8 +14,7 @@ from entrypoints.web.dependencies import Messages
 from entrypoints.web.dto import (
     AttemptBody,
     AttemptsSuccess,
-    CachedBody,
-    CachedSendsSuccess,
+    CachedPageOf,
     MessageBody,
     MessagePage,
     MessageSuccess,
@@ -40,6 +39,31 @@ PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000_000, description="
 PageSize = Annotated[int, QueryParameter(name="pageSize", ge=1, le=100, description="1..100")]
 StatusFilter = Annotated[
     MessageStatus | None, QueryParameter(description="Only messages with this status")
+]
+CACHED_LIMIT = 100
+CACHED_LIMIT_MAX = 1000
+# The largest integer a JSON number carries exactly (and so a bound the document states as
+# it is): far above any id a store hands out.
+CACHED_AFTER_MAX = 2**53 - 1
+CACHED_PAGING = (
+    f"At most `limit` entries (default {CACHED_LIMIT}, at most {CACHED_LIMIT_MAX}) with an id "
+    "above `after`, lowest id first. `nextAfter` is the `after` of the next page, null once "
+    "none follows. A page may hold fewer than `limit` entries while `nextAfter` is set (an "
+    "entry expired as it was read): read on until `nextAfter` is null."
+)
+CachedAfter = Annotated[
+    int,
+    QueryParameter(
+        ge=0,
+        le=CACHED_AFTER_MAX,
+        description="Only entries with an id above this one: the previous page's nextAfter",
+    ),
+]
+CachedLimit = Annotated[
+    int,
+    QueryParameter(
+        ge=1, le=CACHED_LIMIT_MAX, description=f"1..{CACHED_LIMIT_MAX} (default {CACHED_LIMIT})"
+    ),
 ]
 IdempotencyKey = Annotated[
     str | None,
@@ -123,11 +147,16 @@ class MessagesController(Controller):
     async def get_message_stats(self, messages: Messages) -> StatsSuccess:
         return ok(StatsSuccess, StatsBody.of(await messages.stats()))
 
-    @get("/cached", responses=guarded(), summary="Sent messages held in the cache (24 h)")
-    async def list_cached_sends(self, messages: Messages) -> CachedSendsSuccess:
-        entries = await messages.cached()
-        cached = {str(key): CachedBody.of(entry) for key, entry in sorted(entries.items())}
-        return ok(CachedSendsSuccess, cached)
+    @get(
+        "/cached",
+        responses=guarded(400, 422),
+        summary="Sent messages held in the cache (24 h), lowest id first",
+        description=CACHED_PAGING,
+    )
+    async def list_cached_sends(
+        self, messages: Messages, after: CachedAfter = 0, limit: CachedLimit = CACHED_LIMIT
+    ) -> CachedPageOf:
+        return CachedPageOf.of(await messages.cached(after, limit))
 
     @post(
         ["/replay/all", "/replay"],
