@@ -8,6 +8,7 @@ from adapters.memory import ManualClock
 from contract.repository_support import (
     ACCEPTED,
     LEASE,
+    MAX_ATTEMPTS,
     REJECTED,
     TIMED_OUT,
     UNAVAILABLE,
@@ -24,6 +25,8 @@ from insider_core import (
     SendOutcome,
     shorten,
 )
+from insider_core.claiming import claim_each
+from insider_core.message import LEASE_EXPIRED
 from insider_core.values import ATTEMPT_DETAIL_LIMIT
 
 
@@ -89,7 +92,7 @@ class ClaimsContract(RepositoryContractBase):
         recovered = await self.claim(repository, claimed.lease_until + timedelta(microseconds=1))
         assert ids(recovered) == [claimed.id]
 
-    async def test_recovering_an_expired_lease_keeps_the_attempt_count_and_changes_the_token(
+    async def test_recovering_an_expired_lease_counts_it_as_an_attempt_under_a_new_token(
         self, repository: MessageRepository, clock: ManualClock
     ) -> None:
         now = clock.now()
@@ -99,25 +102,59 @@ class ClaimsContract(RepositoryContractBase):
 
         [second] = await self.claim(repository, later)
 
-        assert (first.attempts, second.attempts) == (1, 1)
+        assert (first.attempts, second.attempts) == (1, 2)
+        assert second.last_error == LEASE_EXPIRED
         assert second.claim_token != first.claim_token
         assert second.lease_until == later + LEASE
+        assert await repository.get(second.id) == second
 
-    async def test_the_claim_returns_and_stores_exactly_what_message_claim_makes(
+    async def test_an_expired_lease_with_no_attempt_left_is_dead_lettered_not_handed_out(
         self, repository: MessageRepository, clock: ManualClock
     ) -> None:
-        now = clock.now()
-        await self.add_at(repository, now, now)
-        [expired] = await self.claim(repository, now, limit=1)
-        before = {m.id: m for m in (await repository.list_page(PageRequest())).items}
-        later = now + LEASE + timedelta(seconds=5)
+        moment = clock.now()
+        [poison] = await self.add_at(repository, moment)
+        for _ in range(MAX_ATTEMPTS):  # its worker stops every time
+            [claimed] = await self.claim(repository, moment)
+            assert claimed.id == poison.id
+            moment += LEASE + timedelta(seconds=1)
+        [healthy] = await self.add_at(repository, moment)
+
+        claimed = await self.claim(repository, moment)
+
+        assert ids(claimed) == [healthy.id]
+        dead = await repository.get(poison.id)
+        assert dead is not None
+        assert (dead.status, dead.attempts) == (MessageStatus.FAILED, MAX_ATTEMPTS)
+        assert (dead.last_error, dead.lease_until, dead.claim_token) == (LEASE_EXPIRED, None, None)
+        assert dead.updated_at == moment
+        assert await repository.stats() == MessageStats(sending=1, failed=1)
+        assert await repository.count_failed() == 1
+
+    async def test_the_claim_returns_and_stores_exactly_what_claim_each_makes(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        moment = clock.now()
+        [spent] = await self.add_at(repository, moment)
+        for _ in range(MAX_ATTEMPTS - 1):  # its worker stops every time
+            await self.claim(repository, moment, limit=1)
+            moment += LEASE + timedelta(seconds=1)
+        await self.add_at(repository, moment)
+        await self.claim(repository, moment, limit=2)  # `spent` takes its last attempt
+        later = moment + LEASE + timedelta(seconds=1)
+        await self.add_at(repository, later)
+        before = (await repository.list_page(PageRequest())).items
         lease_until = later + LEASE
 
-        claimed = await repository.claim_due(10, later, lease_until, "fresh-token")
+        claimed = await repository.claim_due(
+            10, later, lease_until, "fresh", max_attempts=MAX_ATTEMPTS
+        )
 
-        assert claimed == [before[m.id].claim(later, lease_until, "fresh-token") for m in claimed]
-        assert expired.id in ids(claimed)
-        for message in claimed:
+        in_due_order = sorted(before, key=lambda m: (m.lease_until or m.next_attempt_at, m.id))
+        made = claim_each(in_due_order, later, lease_until, "fresh", MAX_ATTEMPTS)
+        assert ids(made.dead_lettered) == [spent.id]
+        assert [m.attempts for m in made.taken] == [2, 1]
+        assert claimed == made.taken
+        for message in (*made.taken, *made.dead_lettered):
             assert await repository.get(message.id) == message
 
     async def test_an_expired_lease_and_a_pending_message_are_claimed_in_due_order(
@@ -133,7 +170,7 @@ class ClaimsContract(RepositoryContractBase):
         claimed = await self.claim(repository, later)
 
         assert ids(claimed) == [abandoned.id, pending.id]
-        assert [m.attempts for m in claimed] == [1, 1]
+        assert [m.attempts for m in claimed] == [2, 1]
 
     # Recording outcomes
 
@@ -227,9 +264,13 @@ class ClaimsContract(RepositoryContractBase):
     ) -> None:
         now = clock.now()
         await self.add_at(repository, now, now, now)
-        first, second, third = await repository.claim_due(3, now, now + LEASE, "batch-token")
+        first, second, third = await repository.claim_due(
+            3, now, now + LEASE, "batch-token", max_attempts=MAX_ATTEMPTS
+        )
         later = now + LEASE + timedelta(seconds=1)
-        [taken] = await repository.claim_due(1, later, later + LEASE, "other-worker")
+        [taken] = await repository.claim_due(
+            1, later, later + LEASE, "other-worker", max_attempts=MAX_ATTEMPTS
+        )
         results = [outcome_of(m, ACCEPTED, later) for m in (first, second, third)]
 
         assert await repository.save_results(results) == 2

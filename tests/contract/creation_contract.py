@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from adapters.memory import ManualClock
 from contract.repository_support import (
     LEASE,
+    MAX_ATTEMPTS,
     RepositoryContractBase,
     ids,
     new_message,
@@ -156,7 +157,9 @@ class CreationContract(RepositoryContractBase):
 
         stored = await repository.get(message.id)
         [listed] = (await repository.list_page(PageRequest(page=1, page_size=10))).items
-        [claimed] = await repository.claim_due(1, clock.now(), clock.now() + LEASE, "token")
+        [claimed] = await repository.claim_due(
+            1, clock.now(), clock.now() + LEASE, "token", max_attempts=MAX_ATTEMPTS
+        )
 
         for read in (stored, listed, claimed):
             assert read is not None
@@ -170,7 +173,9 @@ class CreationContract(RepositoryContractBase):
         lease_until = now + timedelta(seconds=90, microseconds=1)
         message, _ = await repository.add(new_message(created))
 
-        [claimed] = await repository.claim_due(1, now, lease_until, "token")
+        [claimed] = await repository.claim_due(
+            1, now, lease_until, "token", max_attempts=MAX_ATTEMPTS
+        )
 
         stored = await repository.get(message.id)
         assert stored is not None

@@ -29,6 +29,7 @@ START = datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
 PHONE = "+905551112233"
 POLICY = RetryPolicy(max_attempts=3, base_seconds=30, max_seconds=3600)
+MAX_ATTEMPTS = POLICY.max_attempts
 
 ACCEPTED = SendOutcome.http(202, receipt_id="wh-1", duration_seconds=0.25)
 UNAVAILABLE = SendOutcome.http(503, body="try later 🙁", duration_seconds=1.5)
@@ -79,7 +80,9 @@ EVERY_OPERATION: dict[str, Operation] = {
     "list_page": lambda store, now: store.list_page(PageRequest()),
     "list_page of sent": lambda store, now: store.list_page(PageRequest.sent(1, 20)),
     "stats": lambda store, now: store.stats(),
-    "claim_due": lambda store, now: store.claim_due(10, now, now + LEASE, "token"),
+    "claim_due": lambda store, now: store.claim_due(
+        10, now, now + LEASE, "token", max_attempts=MAX_ATTEMPTS
+    ),
     "save_results": lambda store, now: store.save_results([unclaimed_result(now)]),
     "replay_one": lambda store, now: store.replay_one(1, now),
     "replay_all": lambda store, now: store.replay_all(now),
@@ -127,7 +130,9 @@ class RepositoryContractBase:
     async def claim(
         self, repository: MessageRepository, at: datetime, limit: int = 100
     ) -> list[Message]:
-        return await repository.claim_due(limit, at, at + LEASE, uuid.uuid4().hex)
+        return await repository.claim_due(
+            limit, at, at + LEASE, uuid.uuid4().hex, max_attempts=MAX_ATTEMPTS
+        )
 
     async def settle(
         self, repository: MessageRepository, at: datetime, *outcomes: SendOutcome

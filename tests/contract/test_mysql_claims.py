@@ -21,6 +21,7 @@ from contract.mysql_databases import ScratchDatabase, scratch_database
 from contract.repository_contract import (
     ACCEPTED,
     LEASE,
+    MAX_ATTEMPTS,
     PHONE,
     REJECTED,
     START,
@@ -72,7 +73,9 @@ async def test_four_racing_claimers_take_every_due_message_exactly_once(
 
         async def drain(repository: MySqlMessageRepository) -> list[Message]:
             taken: list[Message] = []
-            while batch := await repository.claim_due(25, START, START + LEASE, uuid.uuid4().hex):
+            while batch := await repository.claim_due(
+                25, START, START + LEASE, uuid.uuid4().hex, max_attempts=MAX_ATTEMPTS
+            ):
                 taken.extend(batch)
             return taken
 
@@ -97,7 +100,9 @@ async def test_four_racing_workers_record_their_batches_without_waiting_on_each_
 
         async def work(repository: MySqlMessageRepository) -> int:
             recorded = 0
-            while batch := await repository.claim_due(50, START, START + LEASE, uuid.uuid4().hex):
+            while batch := await repository.claim_due(
+                50, START, START + LEASE, uuid.uuid4().hex, max_attempts=MAX_ATTEMPTS
+            ):
                 outcomes = (ACCEPTED, UNAVAILABLE)
                 results = [outcome_of(m, outcomes[m.id % 2], START) for m in batch]
                 recorded += await repository.save_results(results)
@@ -134,7 +139,9 @@ async def test_the_counts_stay_exact_while_creators_workers_and_replays_race(
             outcomes = (ACCEPTED, UNAVAILABLE, REJECTED)
             recorded = 0
             while not creating.done() or recorded < 100:
-                batch = await repository.claim_due(15, START, START + LEASE, uuid.uuid4().hex)
+                batch = await repository.claim_due(
+                    15, START, START + LEASE, uuid.uuid4().hex, max_attempts=MAX_ATTEMPTS
+                )
                 results = [outcome_of(m, outcomes[m.id % 3], START) for m in batch]
                 recorded += await repository.save_results(results)
                 await repository.replay_all(START)
@@ -172,7 +179,9 @@ async def test_the_counts_follow_every_change_of_status_the_repository_makes(
     mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:
     await mysql_repository.add_many([new_message(START) for _ in range(6)])
-    batch = await mysql_repository.claim_due(4, START, START + LEASE, "token")
+    batch = await mysql_repository.claim_due(
+        4, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS
+    )
     outcomes = (ACCEPTED, UNAVAILABLE, REJECTED, ACCEPTED)
     results = [outcome_of(m, o, START) for m, o in zip(batch, outcomes, strict=True)]
     assert await mysql_repository.save_results(results) == 4
@@ -189,7 +198,9 @@ async def test_a_record_the_server_undoes_to_break_a_deadlock_is_run_again_and_s
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await mysql_repository.add_many([new_message(START) for _ in range(52)])
-    first, second = await mysql_repository.claim_due(2, START, START + LEASE, "token")
+    first, second = await mysql_repository.claim_due(
+        2, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS
+    )
     other = await scratch.connect()
     try:
         async with other.cursor() as cursor:
@@ -259,7 +270,7 @@ async def test_recording_reaches_the_batch_rows_by_primary_key_not_every_sending
     mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:
     await mysql_repository.add_many([new_message(START) for _ in range(50)])
-    await mysql_repository.claim_due(1, START, START + LEASE, "token")
+    await mysql_repository.claim_due(1, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS)
     await scratch.query("ANALYZE TABLE messages")
     sent = (1, "wh-1", "2026-01-01", None, "2026-01-01")
     recorded = (
@@ -299,7 +310,14 @@ async def test_the_claim_reads_the_due_rows_through_the_due_index_not_the_sent_r
     assert plan["key"] == "ix_messages_due", plan
     assert plan["type"] in ("range", "ref"), plan
     assert int(plan["rows"]) < 1000, plan
-    assert len(await mysql_repository.claim_due(100, START, START + LEASE, "t")) == 10
+    assert (
+        len(
+            await mysql_repository.claim_due(
+                100, START, START + LEASE, "t", max_attempts=MAX_ATTEMPTS
+            )
+        )
+        == 10
+    )
 
 
 async def _explain(

@@ -169,12 +169,18 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
         return MessageStats(**{MessageStatus(status).value: count for status, count in rows})
 
     async def claim_due(
-        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+        self,
+        limit: int,
+        now: datetime,
+        lease_until: datetime,
+        claim_token: str,
+        *,
+        max_attempts: int,
     ) -> list[Message]:
         if limit <= 0:
             return []
         return await self._database.run_transaction(
-            lambda cursor: claim_due(cursor, limit, now, lease_until, claim_token)
+            lambda cursor: claim_due(cursor, limit, now, lease_until, claim_token, max_attempts)
         )
 
     async def save_results(self, results: Sequence[DeliveryResult]) -> int:
