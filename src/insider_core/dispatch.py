@@ -12,7 +12,7 @@ from random import Random
 
 import msgspec
 
-from insider_core.breaker import CircuitBreaker, ReceiverStatus
+from insider_core.breaker import CircuitBreaker, ReceiverStatus, SendPermit
 from insider_core.errors import StoreUnavailable
 from insider_core.message import Message
 from insider_core.outcome import ErrorKind, SendOutcome
@@ -20,6 +20,7 @@ from insider_core.ports import Clock, MessageRepository, MessageSender, SentCach
 from insider_core.result_writer import BatchReport, DispatchObserver, ResultWriter
 from insider_core.retry import RetryPolicy
 from insider_core.send_rate import SendRate, SlotGrant, Unlimited
+from insider_core.service_breaker import ServiceBreaker
 from insider_core.text import shorten
 from insider_core.values import ATTEMPT_DETAIL_LIMIT, DeliveryAttempt, DeliveryResult
 
@@ -65,6 +66,7 @@ class Dispatcher:
         observers: Sequence[DispatchObserver] = (),
         breaker: CircuitBreaker | None = None,
         send_rate: SendRate | None = None,
+        shared_breaker: ServiceBreaker | None = None,
     ) -> None:
         self.repository = repository
         self.sender = sender
@@ -74,6 +76,8 @@ class Dispatcher:
         self.config = config
         self.rng = rng or Random()
         self.breaker = breaker or CircuitBreaker()
+        self.shared_breaker = shared_breaker
+        """The service's breaker, when instances share a store: it decides who probes."""
         self.send_rate = send_rate or Unlimited(clock)
         self.observers = list(observers)
         self.result_writer = ResultWriter(repository, cache, self.observers, clock)
@@ -124,7 +128,7 @@ class Dispatcher:
             self.breaker.probe_settled()
 
     async def _dispatch(self, batch_size: int, failure_rate: float) -> BatchReport:
-        wanted = self.breaker.allowance(batch_size, self.clock.now())
+        wanted = await self._allowance(batch_size)
         if wanted == 0:
             return BatchReport()
         grant = await self.send_rate.book(wanted)
@@ -154,6 +158,11 @@ class Dispatcher:
             results, _seconds(now, claimed_at), _seconds(claimed_at, sending_ended)
         )
 
+    async def _allowance(self, batch_size: int) -> int:
+        if self.shared_breaker is not None:
+            return await self.shared_breaker.allowance(batch_size)
+        return self.breaker.allowance(batch_size, self.clock.now())
+
     async def _claim(
         self, grant: SlotGrant, now: datetime, lease_until: datetime, token: str
     ) -> list[Message]:
@@ -173,8 +182,14 @@ class Dispatcher:
         sent at its send slot (or released, if no worker was free in time for it); the
         results come back in the order of `claimed`."""
         results: dict[int, DeliveryResult] = {}
-        indexes = iter(range(len(claimed)))
         paced = bool(grant.spacing)
+        trial = None if paced else self.breaker.trial_permit()
+        if trial is not None:
+            try:
+                results[0] = await self._deliver(claimed[0], token, failure_rate, trial)
+            finally:
+                self.breaker.trial_over(trial)
+        indexes = iter(range(len(results), len(claimed)))
 
         async def worker() -> None:
             for index in indexes:
@@ -196,11 +211,17 @@ class Dispatcher:
         if wait > 0:
             await self.clock.sleep(wait)
 
-    async def _deliver(self, message: Message, token: str, failure_rate: float) -> DeliveryResult:
+    async def _deliver(
+        self,
+        message: Message,
+        token: str,
+        failure_rate: float,
+        permit: SendPermit | None = None,
+    ) -> DeliveryResult:
         started_at = self.clock.now()
         outcome = self._injected_failure(failure_rate)
         if outcome is None:
-            permit = self.breaker.permit(started_at)
+            permit = permit or self.breaker.permit(started_at)
             if permit is None:
                 return DeliveryResult.released(message, token, started_at)
             content = shorten(message.content, self.config.max_content_length)

@@ -15,12 +15,21 @@ from litestar.params import SkipValidation
 from entrypoints.container import Container, resolve
 from entrypoints.metrics import DispatchMetrics
 from entrypoints.settings import Settings
-from insider_core import Clock, MessageRepository, MessageService, Scheduler, SentCache
+from insider_core import (
+    Clock,
+    InstanceAgent,
+    MessageRepository,
+    MessageService,
+    Scheduler,
+    SentCache,
+    ServiceControl,
+)
 
 # Handler parameters name the dependency they receive. Ports are Protocols, which Litestar
 # cannot check with isinstance, so their values are not validated.
 Messages = NamedDependency[MessageService]
 SchedulerLoop = NamedDependency[Scheduler]
+Service = NamedDependency[ServiceControl]
 Repository = NamedDependency[SkipValidation[MessageRepository]]
 Cache = NamedDependency[SkipValidation[SentCache]]
 AnyClock = NamedDependency[SkipValidation[Clock]]
@@ -31,6 +40,8 @@ Metrics = NamedDependency[DispatchMetrics]
 class Services(NamedTuple):
     messages: MessageService
     scheduler: Scheduler
+    service: ServiceControl
+    agent: InstanceAgent
     repository: MessageRepository
     cache: SentCache
     clock: Clock
@@ -44,6 +55,8 @@ class Services(NamedTuple):
         return cls(
             messages=await resolve(container.message_service),
             scheduler=await resolve(container.scheduler),
+            service=await resolve(container.service),
+            agent=await resolve(container.agent),
             repository=repository,
             cache=await resolve(container.cache),
             clock=container.clock(),
