@@ -6,6 +6,7 @@ live instance reports in its heartbeat."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import datetime, timedelta
 
@@ -79,10 +80,8 @@ class ServiceControl:
             await self.follow(decision)
         elif auto_start and self.scheduler.cannot_start is None:
             self._start_here(StartOverrides())
-        try:
+        with contextlib.suppress(StoreUnavailable):  # the next beat tells
             await self.beat()
-        except StoreUnavailable:
-            pass  # the next beat tells
         return decision
 
     async def decision(self) -> SchedulerDecision | None:
