@@ -75,6 +75,96 @@ def test_the_app_points_at_the_compose_services(compose: dict[str, Any]) -> None
     assert environment["REDIS_HOST"] == "redis"
 
 
+def default_of(value: str) -> str | None:
+    """What a compose value is when the environment sets nothing: `${X:-d}` is d, `${X:?why}`
+    is nothing (compose refuses to start), a plain value is itself."""
+    found = re.fullmatch(r"\$\{(?P<name>\w+)(?:(?P<kind>:-|:\?)(?P<rest>.*))?\}", value)
+    if found is None:
+        return value
+    if found["kind"] == ":-":
+        return found["rest"]
+    return None
+
+
+def published(service: dict[str, Any]) -> list[str]:
+    """The host address of each published port (`0.0.0.0` when none is named)."""
+    addresses = []
+    for port in service.get("ports", []):
+        if isinstance(port, dict):
+            addresses.append(str(port.get("host_ip", "0.0.0.0")))
+        else:
+            parts = str(port).rsplit(":", 2)
+            addresses.append(default_of(parts[0]) or "" if len(parts) == 3 else "0.0.0.0")
+    return addresses
+
+
+@pytest.mark.parametrize("name", ["mysql", "redis", "receiver"])
+def test_the_database_the_cache_and_the_receiver_are_published_on_loopback_at_most(
+    compose: dict[str, Any], name: str
+) -> None:
+    assert all(address == "127.0.0.1" for address in published(compose["services"][name]))
+
+
+def test_the_app_is_published_on_loopback_unless_the_operator_says_otherwise(
+    compose: dict[str, Any],
+) -> None:
+    assert published(compose["services"]["app"]) == ["127.0.0.1"]
+
+
+def test_no_password_or_key_has_a_default_the_operator_did_not_choose(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    secrets = {
+        "MYSQL_ROOT_PASSWORD": services["mysql"]["environment"]["MYSQL_ROOT_PASSWORD"],
+        "MYSQL_PASSWORD": services["mysql"]["environment"]["MYSQL_PASSWORD"],
+        "REDIS_PASSWORD": services["redis"]["environment"]["REDIS_PASSWORD"],
+        **{
+            name: services["app"]["environment"][name]
+            for name in ("DB_PASSWORD", "REDIS_PASSWORD", "MESSAGES_API_KEY", "SCHEDULER_API_KEY")
+        },
+    }
+
+    for name, value in secrets.items():
+        assert default_of(value) is None, f"{name} has a default: {value}"
+    assert default_of(services["mysql"]["environment"]["MYSQL_USER"]) != "root"
+    assert "root" not in str(services["mysql"]["healthcheck"]["test"])
+
+
+def test_redis_asks_for_its_password(compose: dict[str, Any]) -> None:
+    assert "--requirepass" in " ".join(compose["services"]["redis"]["command"])
+
+
+def test_no_fake_messages_are_seeded_unless_asked(compose: dict[str, Any]) -> None:
+    seed = default_of(compose["services"]["app"]["environment"]["SEED_DATA"])
+
+    assert seed == "false"
+
+
+def test_the_test_receiver_runs_only_in_the_demo_profile(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+
+    assert services["receiver"]["profiles"] == ["demo"]
+    assert "receiver" not in services["app"]["depends_on"]
+    assert default_of(services["app"]["environment"]["WEBHOOK_URL"]) is None
+    assert all("profiles" not in services[name] for name in ("app", "mysql", "redis"))
+
+
+def test_the_env_example_names_every_required_variable_and_fills_none(
+    compose: dict[str, Any],
+) -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+    required = set(re.findall(r"\$\{(\w+):\?", text))
+    example = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+
+    assert required <= set(example), required - set(example)
+    assert all(example[name] == "" for name in required)
+
+
 def test_the_dockerfile_builds_a_wheel_in_a_separate_stage(dockerfile: str) -> None:
     stages = [args for keyword, args in instructions(dockerfile) if keyword == "FROM"]
 
@@ -108,5 +198,5 @@ def test_the_image_serves_the_api_by_default(dockerfile: str) -> None:
 def test_the_docker_context_leaves_out_local_state() -> None:
     ignored = (ROOT / ".dockerignore").read_text().split()
 
-    for entry in (".git", ".venv", "*.db"):
+    for entry in (".git", ".venv", "*.db", ".env"):
         assert entry in ignored

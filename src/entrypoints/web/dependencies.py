@@ -23,6 +23,7 @@ from insider_core import (
     Scheduler,
     SentCache,
     ServiceControl,
+    SharedRecords,
 )
 
 # Handler parameters name the dependency they receive. Ports are Protocols, which Litestar
@@ -43,6 +44,7 @@ class Services(NamedTuple):
     service: ServiceControl
     agent: InstanceAgent
     repository: MessageRepository
+    records: SharedRecords
     cache: SentCache
     clock: Clock
     settings: Settings
@@ -58,6 +60,7 @@ class Services(NamedTuple):
             service=await resolve(container.service),
             agent=await resolve(container.agent),
             repository=repository,
+            records=await resolve(container.repository),
             cache=await resolve(container.cache),
             clock=container.clock(),
             settings=container.settings(),
