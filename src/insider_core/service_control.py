@@ -174,11 +174,12 @@ class ServiceControl:
         await self.records.write_record(INSTANCE_PREFIX + self.identity.id, "", now, now)
 
     async def instances(self) -> list[InstanceBeat]:
-        """Every live instance, this one as it is now."""
+        """Every live instance, this one as it is now; the oldest first."""
         now = self.clock.now()
         beats = decode_beats(await self.records.read_records(INSTANCE_PREFIX, now))
         mine = self.my_beat()
-        return [b for b in beats if b.id != mine.id] + [mine]
+        every = [b for b in beats if b.id != mine.id] + [mine]
+        return sorted(every, key=lambda beat: (beat.started_at, beat.id))
 
     async def status(self) -> SchedulerStatus:
         """The whole service's; with the store down, what this instance knows of itself."""

@@ -146,11 +146,11 @@ class InstanceBeat(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def decode_beats(values: dict[str, str]) -> list[InstanceBeat]:
-    """The readable beats, oldest instance first."""
+    """The readable beats."""
     beats = []
     for value in values.values():
         try:
             beats.append(msgspec.json.decode(value, type=InstanceBeat))
         except msgspec.DecodeError:
             continue
-    return sorted(beats, key=lambda beat: (beat.started_at, beat.id))
+    return beats
