@@ -35,6 +35,9 @@ import msgspec
 from insider_core.outcome import SendOutcome
 
 PAUSING_STATUSES = frozenset({429, 503})
+TRIAL_LOOK_AGAIN = timedelta(milliseconds=100)
+"""While the first send is out, the other lanes look again this often: most receivers answer
+it within that time, and then every lane sends."""
 
 
 class BreakerState(StrEnum):
@@ -187,8 +190,9 @@ class CircuitBreaker:
             waits.append(self.paused_until)
         if self.state is BreakerState.OPEN and self._probe_at is not None and self._probe_at > now:
             waits.append(self._probe_at)
-        trial_out = self.state is BreakerState.CLOSED and self._untried and self._trial_taken
-        if trial_out or (self.state is BreakerState.HALF_OPEN and self._probe_taken):
+        if self.state is BreakerState.CLOSED and self._untried and self._trial_taken:
+            waits.append(now + TRIAL_LOOK_AGAIN)
+        if self.state is BreakerState.HALF_OPEN and self._probe_taken:
             waits.append(now + timedelta(seconds=self._probe_delay))
         return max((w for w in waits if w is not None), default=None)
 

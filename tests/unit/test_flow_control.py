@@ -308,3 +308,17 @@ async def test_a_first_send_failed_on_purpose_leaves_the_trial_to_the_next_batch
 
     assert len(receiver.sent) == 1
     assert harness.dispatcher.receiver_status().state is BreakerState.OPEN
+
+
+async def test_the_other_batches_look_again_soon_after_the_first_send_is_answered():
+    harness = first_send_alone(Receiver())
+    await harness.create(2)
+    breaker = harness.dispatcher.breaker
+    now = harness.clock.now()
+
+    assert breaker.allowance(5, now) == 5  # takes the first send
+    assert breaker.allowance(5, now) == 0
+    ready = breaker.ready_at(now)
+
+    assert ready is not None
+    assert (ready - now).total_seconds() <= 0.1
