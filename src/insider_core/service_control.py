@@ -70,7 +70,9 @@ class ServiceControl:
         """Take part in the service: follow the operator's decision if the store holds one,
         else start on `auto_start` (a fresh database). With the store down, start on
         `auto_start`: nothing can be claimed until it is back, and by then the decision is
-        followed."""
+        followed. It beats first, stopped: a stop decided meanwhile then waits for it."""
+        with contextlib.suppress(StoreUnavailable):
+            await self.beat()
         try:
             decision = await self.decision()
         except StoreUnavailable as error:
