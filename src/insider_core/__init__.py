@@ -63,6 +63,7 @@ from insider_core.validation import validate_new_message
 from insider_core.values import (
     Alert,
     AttemptsInMinute,
+    CachedPage,
     CachedSend,
     DeliveryAttempt,
     DeliveryResult,
@@ -89,6 +90,7 @@ __all__ = [
     "BreakerRecord",
     "BreakerState",
     "CacheUnavailable",
+    "CachedPage",
     "CachedSend",
     "CircuitBreaker",
     "Clock",

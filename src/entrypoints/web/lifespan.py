@@ -14,6 +14,7 @@ from entrypoints.container import Container, close_container, open_container
 from entrypoints.seeding import seed_if_empty
 from entrypoints.settings import Settings
 from entrypoints.web.dependencies import Services
+from entrypoints.web.metrics import dispatch_metrics_shown
 from insider_core import InstanceAgent, Scheduler, ServiceControl
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ def lifespan_of(container: Container) -> Callable[[Litestar], AbstractAsyncConte
             await join(services.service, services.settings.auto_start_scheduler)
             agent = services.agent
             agent.start()
-            yield
+            with dispatch_metrics_shown(services.metrics):
+                yield
         finally:
             if agent is not None:
                 await agent.stop()

@@ -3,18 +3,15 @@ sharing the store; see insider_core/service_control.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.params import JSONBody
 
-from entrypoints.web.body_checks import require_strict_body
+from entrypoints.web.api_keys import require_scheduler_key
 from entrypoints.web.dependencies import Service
-from entrypoints.web.envelopes import Success, ok
+from entrypoints.web.envelopes import guarded, ok
 from entrypoints.web.errors import SchedulerCannotStart
-from entrypoints.web.guards import require_scheduler_key
-from entrypoints.web.responses import guarded
-from entrypoints.web.scheduler_dto import SchedulerBody, StartScheduler
+from entrypoints.web.json_body import optional_json_body
+from entrypoints.web.scheduler_dto import SchedulerBody, SchedulerSuccess, StartScheduler
 from insider_core import StartAnswer, StartOverrides
 
 STARTED = {
@@ -29,18 +26,20 @@ class SchedulerController(Controller):
     before_request = staticmethod(require_scheduler_key)
     security = [{"SchedulerApiKey": []}]
 
-    @post("/start", status_code=200, responses=guarded(400, 409, 413, 422), summary="Start sending")
-    async def start(
-        self,
-        request: Request[Any, Any, Any],
-        service: Service,
-        data: JSONBody[StartScheduler | None] = None,
-    ) -> Success[SchedulerBody]:
+    @post(
+        "/start",
+        status_code=200,
+        responses=guarded(400, 409, 413, 422),
+        summary="Start sending",
+        **optional_json_body(StartScheduler),
+    )
+    async def start_scheduler(
+        self, service: Service, data: JSONBody[StartScheduler | None] = None
+    ) -> SchedulerSuccess:
         """Starts every instance of the service within a second. Optional overrides:
         `interval` (minutes) or `intervalSeconds`, `failureRate`, `batchSize`, in force until
         the next stop: a start without a body uses the configured values. A body sent to a
         running service is refused (409): stop it to change its settings."""
-        require_strict_body(request)
         cannot_start = service.scheduler.cannot_start
         if cannot_start is not None:
             raise SchedulerCannotStart(cannot_start)
@@ -56,16 +55,16 @@ class SchedulerController(Controller):
             raise SchedulerCannotStart(
                 "Scheduler is already running; stop it to change its settings"
             )
-        return ok(SchedulerBody.of(await service.status()), STARTED[answer])
+        return ok(SchedulerSuccess, SchedulerBody.of(await service.status()), STARTED[answer])
 
     @post("/stop", status_code=200, responses=guarded(), summary="Stop after the batches in flight")
-    async def stop(self, service: Service) -> Success[SchedulerBody]:
+    async def stop_scheduler(self, service: Service) -> SchedulerSuccess:
         """Stops every instance of the service: answered once none claims anything more and
         the batches in flight are recorded."""
         stopped = await service.stop()
         text = "Scheduler stopped successfully" if stopped else "Scheduler is already stopped"
-        return ok(SchedulerBody.of(await service.status()), text)
+        return ok(SchedulerSuccess, SchedulerBody.of(await service.status()), text)
 
     @get("/status", responses=guarded(), summary="What the service's scheduler is doing")
-    async def status(self, service: Service) -> Success[SchedulerBody]:
-        return ok(SchedulerBody.of(await service.status()))
+    async def get_scheduler_status(self, service: Service) -> SchedulerSuccess:
+        return ok(SchedulerSuccess, SchedulerBody.of(await service.status()))

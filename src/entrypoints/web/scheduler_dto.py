@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from entrypoints.web.dto import Camel, Timestamp, optional_timestamp
+from entrypoints.web.envelopes import Success
 from insider_core import BatchSize, InstanceBeat, ReceiverStatus, SchedulerStatus, utc_timestamp
 
 # Litestar drops a bound of 0 from the OpenAPI document, so these say it again.
@@ -127,3 +128,7 @@ class SchedulerBody(Camel, frozen=True):
             receiver=ReceiverBody.of(status.receiver),
             instances=[InstanceBody.of(beat) for beat in status.instances],
         )
+
+
+class SchedulerSuccess(Success):
+    data: SchedulerBody | None = None
