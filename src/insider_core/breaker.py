@@ -288,6 +288,12 @@ class CircuitBreaker:
         self.reason = shared.reason
         self.since = shared.since or self.since
 
+    def withdraw(self, permit: SendPermit) -> None:
+        """A send under `permit` ended with no answer that tells of the receiver (sending
+        raised): it counts for nothing, and a probe's turn passes to the next claim."""
+        if permit.probe and permit.generation == self._generation:
+            self._probing = False
+
     def _open(self, now: datetime, reason: str, event: BreakerEvent = BreakerEvent.OPENED) -> None:
         self._probe_at = now + timedelta(seconds=self._probe_delay)
         self._change(BreakerState.OPEN, now, reason, event)
