@@ -20,6 +20,7 @@ from insider_core.errors import (
     NotReplayable,
     StoreUnavailable,
 )
+from insider_core.failure_injection import FailureInjection
 from insider_core.instance_agent import InstanceAgent
 from insider_core.message import Message, NewMessage
 from insider_core.message_service import MessageService
@@ -33,6 +34,7 @@ from insider_core.ports import (
     SendSlotLedger,
     SentCache,
     SharedRecords,
+    Store,
 )
 from insider_core.receiver_alerts import ReceiverAlerts
 from insider_core.result_writer import BatchPhases, BatchReport, DispatchObserver
@@ -103,6 +105,7 @@ __all__ = [
     "Dispatcher",
     "DomainError",
     "ErrorKind",
+    "FailureInjection",
     "InstanceAgent",
     "InstanceBeat",
     "InstanceIdentity",
@@ -140,6 +143,7 @@ __all__ = [
     "SlotGrant",
     "StartAnswer",
     "StartOverrides",
+    "Store",
     "StoreUnavailable",
     "SystemClock",
     "Unlimited",

@@ -137,6 +137,15 @@ class SharedRecords(Protocol):
         ...
 
 
+class Store(MessageRepository, SendSlotLedger, SharedRecords, Protocol):
+    """One database holding everything the service keeps: its messages, the cluster's send
+    slots and the shared records."""
+
+    async def migrate(self) -> list[str]:
+        """Apply the schema changes the store lacks; the names of those applied."""
+        ...
+
+
 class MessageSender(Protocol):
     async def send(self, message: Message, content: str) -> SendOutcome:
         """POST one message (with `content` already cut to the limit); never raises for a
