@@ -1,6 +1,7 @@
 """insider_core: the pure domain of insider-dispatch. No I/O library is imported here."""
 
 from insider_core.activity import DeliveryActivity
+from insider_core.batch_report import BatchPhases, BatchReport
 from insider_core.breaker import (
     BreakerConfig,
     BreakerState,
@@ -28,27 +29,26 @@ from insider_core.outcome import ErrorKind, SendOutcome
 from insider_core.ports import (
     AlertNotifier,
     Clock,
+    DispatchObserver,
     MessageRepository,
     MessageSender,
     RecordChange,
+    SendRate,
     SendSlotLedger,
     SentCache,
     SharedRecords,
     Store,
 )
 from insider_core.receiver_alerts import ReceiverAlerts
-from insider_core.result_writer import BatchPhases, BatchReport, DispatchObserver
 from insider_core.retry import RetryPolicy
 from insider_core.scheduler import (
     MAX_BATCH_SIZE,
     MAX_PIPELINE,
-    BatchSize,
-    Pipeline,
     Scheduler,
     SchedulerConfig,
     SchedulerStatus,
 )
-from insider_core.send_rate import ClusterRateLimit, SendRate, SlotGrant, Unlimited
+from insider_core.send_rate import ClusterRateLimit, Unlimited
 from insider_core.service_breaker import BREAKER_RECORD, BreakerRecord, ServiceBreaker
 from insider_core.service_control import InstanceIdentity, ServiceControl
 from insider_core.service_state import (
@@ -73,6 +73,7 @@ from insider_core.values import (
     Page,
     PageRequest,
     ReceiverAlert,
+    SlotGrant,
 )
 
 __all__ = [
@@ -87,7 +88,6 @@ __all__ = [
     "AttemptsInMinute",
     "BatchPhases",
     "BatchReport",
-    "BatchSize",
     "BreakerConfig",
     "BreakerRecord",
     "BreakerState",
@@ -122,7 +122,6 @@ __all__ = [
     "NotReplayable",
     "Page",
     "PageRequest",
-    "Pipeline",
     "ReceiverAlert",
     "ReceiverAlerts",
     "ReceiverStatus",

@@ -12,16 +12,24 @@ from random import Random
 
 import msgspec
 
+from insider_core.batch_report import BatchReport
 from insider_core.breaker import CircuitBreaker, ReceiverStatus
 from insider_core.delivery import MessageDelivery
 from insider_core.errors import StoreUnavailable
 from insider_core.message import Message
-from insider_core.ports import Clock, MessageRepository, MessageSender, SentCache
-from insider_core.result_writer import BatchReport, DispatchObserver, ResultWriter
+from insider_core.ports import (
+    Clock,
+    DispatchObserver,
+    MessageRepository,
+    MessageSender,
+    SendRate,
+    SentCache,
+)
+from insider_core.result_writer import ResultWriter
 from insider_core.retry import RetryPolicy
-from insider_core.send_rate import SendRate, SlotGrant, Unlimited
+from insider_core.send_rate import Unlimited
 from insider_core.service_breaker import ServiceBreaker
-from insider_core.values import DeliveryResult
+from insider_core.values import DeliveryResult, SlotGrant
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from insider_core.batch_report import BatchReport
 from insider_core.message import Message, NewMessage
 from insider_core.outcome import SendOutcome
 from insider_core.values import (
@@ -19,6 +20,7 @@ from insider_core.values import (
     Page,
     PageRequest,
     ReceiverAlert,
+    SlotGrant,
 )
 
 R_co = TypeVar("R_co", covariant=True)
@@ -144,6 +146,18 @@ class Store(MessageRepository, SendSlotLedger, SharedRecords, Protocol):
     async def migrate(self) -> list[str]:
         """Apply the schema changes the store lacks; the names of those applied."""
         ...
+
+
+class SendRate(Protocol):
+    """The cluster-wide rate limit as the dispatcher books it (see send_rate.py)."""
+
+    async def book(self, wanted: int) -> SlotGrant: ...
+
+    async def give_back(self, grant: SlotGrant, used: int) -> None: ...
+
+
+class DispatchObserver(Protocol):
+    def batch_finished(self, report: BatchReport) -> None: ...
 
 
 class MessageSender(Protocol):

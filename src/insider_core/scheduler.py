@@ -7,30 +7,27 @@ import contextlib
 import logging
 from collections.abc import Awaitable
 from datetime import datetime, timedelta
-from typing import Annotated
 
 import msgspec
 
+from insider_core.batch_report import BatchReport
 from insider_core.breaker import ReceiverStatus
 from insider_core.dispatch import Dispatcher
 from insider_core.errors import StoreUnavailable
 from insider_core.failure_injection import FailureInjection
 from insider_core.ports import AlertNotifier, Clock
-from insider_core.result_writer import BatchReport
 from insider_core.service_state import InstanceBeat, StartOverrides
 from insider_core.values import Alert
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH_SIZE = 1000
-BatchSize = Annotated[int, msgspec.Meta(ge=1, le=MAX_BATCH_SIZE)]
-"""How many messages one batch may claim; the settings and the API decode with it."""
+"""How many messages one batch may claim at most."""
 READY_CHECK_SECONDS = 1.0
 """A lane waiting for the receiver looks again at least this often: the service's breaker,
 which another instance may change, is followed within a second."""
 MAX_PIPELINE = 64
-Pipeline = Annotated[int, msgspec.Meta(ge=1, le=MAX_PIPELINE)]
-"""How many batches may be in flight at once; the settings decode with it."""
+"""How many batches may be in flight at once at most."""
 
 
 class SchedulerConfig(msgspec.Struct, frozen=True, kw_only=True):
