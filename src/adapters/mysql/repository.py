@@ -31,11 +31,9 @@ from adapters.mysql.shared_reads import SharedReads
 from adapters.sql.rows import Row
 from insider_core.message import Message, NewMessage
 from insider_core.ports import (
-    MessageRepository,
     RecordChange,
-    SendSlotLedger,
-    SharedRecords,
     SlotChange,
+    Store,
 )
 from insider_core.status import MessageStatus
 from insider_core.values import (
@@ -54,7 +52,7 @@ REPLAY_CHUNK_ROWS = 500
 T = TypeVar("T")
 
 
-class MySqlMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
+class MySqlMessageRepository(Store):
     """Messages in MySQL/MariaDB (InnoDB) through an aiomysql pool. Claims are safe across
     processes: SELECT ... FOR UPDATE SKIP LOCKED over the due index, in one transaction."""
 
