@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
 import aiomysql
 import pytest
@@ -12,7 +11,7 @@ from adapters.mysql.migrations import load_migrations
 from adapters.mysql.repository import REPLAY_CHUNK_ROWS
 from contract.mysql_databases import ScratchDatabase
 from contract.operator_reads_contract import OperatorReadsContract
-from contract.outbox_contract import OutboxContract, OutsideWriter, outbox_insert
+from contract.outbox_contract import OutboxContract, OutsideWriter
 from contract.repository_contract import (
     ACCEPTED,
     LEASE,
@@ -201,37 +200,6 @@ async def test_a_message_created_while_a_batch_holds_its_counts_does_not_wait_fo
     stats = await mysql_repository.stats()
     assert (stats.pending, stats.sending) == (2, 2)
     assert await mysql_repository.get(created.id) == created
-
-
-async def test_a_message_created_while_another_connection_holds_a_creation_open_does_not_wait(
-    scratch: ScratchDatabase,
-) -> None:
-    repository = await scratch.open_repository(pool_minsize=1, pool_maxsize=1)
-    await scratch.empty()
-    own = await _connection_id(repository._database.cursor())
-    others = [await scratch.connect()]
-    try:  # creations count in one of eight rows chosen by the connection: take another row
-        while await _connection_id(others[-1].cursor()) % 8 == own % 8:
-            others.append(await scratch.connect())
-        async with others[-1].cursor() as cursor:
-            await cursor.execute("BEGIN")
-            await cursor.execute(outbox_insert(1))
-            async with asyncio.timeout(5):
-                created, _ = await repository.add(new_message(START))
-            await cursor.execute("COMMIT")
-        assert (await repository.stats()).pending == 2
-        assert await repository.get(created.id) == created
-    finally:
-        for other in others:
-            other.close()
-        await repository.close()
-
-
-async def _connection_id(cursor_context: Any) -> int:
-    async with cursor_context as cursor:
-        await cursor.execute("SELECT CONNECTION_ID()")
-        ((connection_id,),) = await cursor.fetchall()
-    return int(connection_id)
 
 
 async def _statements_sent(repository: MySqlMessageRepository) -> int:

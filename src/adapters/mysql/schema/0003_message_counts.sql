@@ -1,10 +1,9 @@
 -- How many messages are in each status, kept by the database itself: the triggers count
 -- every insertion, change of status and deletion, whoever makes it (this service, another
 -- system writing into the table, a person at a SQL prompt). A listing's total and the
--- statistics then read a few rows instead of counting every message. Changes of status count
--- in `slot` 0; insertions and deletions in slots 1 to 8, chosen by the connection, so
--- concurrent creations seldom wait for one another's counts and never for those of a batch
--- being claimed or recorded. A status's count is the sum of its rows.
+-- statistics then read a few rows instead of counting every message. Each status has two
+-- rows: insertions and deletions change `slot` 1, changes of status `slot` 0, so a message
+-- created while a batch is claimed or recorded never waits for that batch's counts.
 CREATE TABLE message_counts (
     status ENUM('pending', 'sending', 'sent', 'failed') NOT NULL,
     slot TINYINT UNSIGNED NOT NULL,
@@ -20,15 +19,12 @@ INSERT INTO message_counts (status, slot, messages)
 SELECT statuses.status, slots.slot, IF(slots.slot = 1, COUNT(messages.id), 0)
 FROM (SELECT 'pending' AS status UNION ALL SELECT 'sending' UNION ALL SELECT 'sent'
       UNION ALL SELECT 'failed') AS statuses
-CROSS JOIN (SELECT 0 AS slot UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3
-            UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7
-            UNION ALL SELECT 8) AS slots
+CROSS JOIN (SELECT 0 AS slot UNION ALL SELECT 1) AS slots
 LEFT JOIN messages ON messages.status = statuses.status
 GROUP BY statuses.status, slots.slot;
 
 CREATE TRIGGER messages_counted_on_insert AFTER INSERT ON messages FOR EACH ROW
-    UPDATE message_counts SET messages = messages + 1
-    WHERE slot = 1 + MOD(CONNECTION_ID(), 8) AND status = NEW.status;
+    UPDATE message_counts SET messages = messages + 1 WHERE slot = 1 AND status = NEW.status;
 
 -- A change of status takes the four rows of its slot, always in key order, so two
 -- transactions never wait for each other's counts in opposite orders (a record moves
@@ -44,7 +40,6 @@ BEGIN
 END;
 
 CREATE TRIGGER messages_counted_on_delete AFTER DELETE ON messages FOR EACH ROW
-    UPDATE message_counts SET messages = messages - 1
-    WHERE slot = 1 + MOD(CONNECTION_ID(), 8) AND status = OLD.status;
+    UPDATE message_counts SET messages = messages - 1 WHERE slot = 1 AND status = OLD.status;
 
 UNLOCK TABLES;
