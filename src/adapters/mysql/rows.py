@@ -8,6 +8,7 @@ row in Python, which cost more per message than decoding the whole array."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import msgspec
@@ -46,7 +47,15 @@ COLUMNS = msgspec.json.Decoder(list[Any])
 
 def message_from_row(fetched: Row) -> Message:
     """The message of a row whose first column is MESSAGE_READ."""
-    return MAPPER.message_from_row(COLUMNS.decode(fetched[0]))
+    return decoded_message(fetched[0])
+
+
+@lru_cache(maxsize=4096)
+def decoded_message(columns: str) -> Message:
+    """Memoised by value: the text holds every column of the row and a Message is immutable,
+    so a row read again unchanged (the first page, listed over and over) costs a lookup
+    instead of a decode, and a changed row is a different text."""
+    return MAPPER.message_from_row(COLUMNS.decode(columns))
 
 
 attempt_from_row = MAPPER.attempt_from_row

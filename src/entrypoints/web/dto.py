@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated
 
 import msgspec
@@ -82,6 +83,17 @@ class MessageBody(Camel, frozen=True):
             created_at=utc_timestamp(message.created_at),
             updated_at=utc_timestamp(message.updated_at),
         )
+
+
+ENCODER = msgspec.json.Encoder()
+
+
+@lru_cache(maxsize=4096)
+def message_json(message: Message) -> msgspec.Raw:
+    """MessageBody.of(message), encoded. Memoised by value: a Message is immutable, so its
+    JSON never changes, and a page listed again (the first page, polled by many) costs a
+    lookup per message instead of rendering each anew."""
+    return msgspec.Raw(ENCODER.encode(MessageBody.of(message)))
 
 
 class AttemptBody(Camel, frozen=True):

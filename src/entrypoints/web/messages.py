@@ -24,6 +24,7 @@ from entrypoints.web.dto import (
     ReplayPreviewSuccess,
     StatsBody,
     StatsSuccess,
+    message_json,
 )
 from entrypoints.web.envelopes import also, guarded, ok, page_of
 from entrypoints.web.json_body import json_body, optional_json_body
@@ -78,7 +79,8 @@ REPEATED_KEY = also(200, MessageSuccess, "The Idempotency-Key was seen before: t
 
 
 def listed_page(page: Page[Message]) -> MessagePage:
-    return page_of(MessagePage, page, MessageBody.of)
+    """Items already encoded (message_json), which the response's encoder writes as they are."""
+    return page_of(MessagePage, page, message_json)
 
 
 def replay_all_operation_id(_: object, __: Method, path: Sequence[object]) -> str:
