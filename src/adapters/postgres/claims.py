@@ -1,0 +1,43 @@
+"""Claiming due messages and recording what became of them, each in one transaction of a
+fixed number of statements, whatever the batch's size."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from adapters.postgres import queries as sql
+from adapters.postgres.database import Session
+from adapters.postgres.rows import attempt_arrays, message_from_row, outcome_arrays
+from insider_core.message import Message
+from insider_core.values import DeliveryResult
+
+DUE_AT = 14  # the column after MESSAGE_COLUMNS in what CLAIM_DUE returns
+
+
+async def claim_due(
+    session: Session, limit: int, now: datetime, lease_until: datetime, claim_token: str
+) -> list[Message]:
+    """One statement: lock the oldest due rows no one else holds and take them. Returns them,
+    oldest due first, as Message.claim makes them of the rows as they were."""
+    rows = await session.fetch(sql.CLAIM_DUE, now, limit, lease_until, claim_token)
+    rows = sorted(rows, key=lambda row: (row[DUE_AT], row[0]))
+    return [message_from_row(row).claim(now, lease_until, claim_token) for row in rows]
+
+
+async def save_results(session: Session, results: Sequence[DeliveryResult]) -> int:
+    """Two statements: update every message still held under the token its result was made
+    under, then insert the attempts of exactly those. A message twice in `results` under one
+    token applies its first result only. Returns how many applied."""
+    distinct: dict[tuple[int, str], DeliveryResult] = {}
+    for result in results:
+        distinct.setdefault((result.message.id, result.claim_token), result)
+    # In id order, so two transactions recording the same rows lock them in the same order.
+    in_id_order = sorted(distinct.values(), key=lambda result: result.message.id)
+    rows = await session.fetch(sql.SAVE_OUTCOMES, *outcome_arrays(in_id_order))
+    saved = {(row[0], row[1]) for row in rows}
+    applied = [r for r in distinct.values() if (r.message.id, r.claim_token) in saved]
+    attempts = [r.attempt for r in applied if r.attempt is not None]
+    if attempts:
+        await session.execute(sql.INSERT_ATTEMPTS, *attempt_arrays(attempts))
+    return len(applied)

@@ -1,0 +1,138 @@
+"""The SQL the PostgreSQL repository runs. Values are always bound as parameters; a batch
+travels as one array per column, read back as rows by `unnest`, so a statement's text (and
+its prepared plan) is the same whatever the batch's size."""
+
+from __future__ import annotations
+
+from adapters.postgres.rows import ATTEMPT_COLUMNS, MESSAGE_COLUMNS
+from adapters.sql import transitions
+
+INSERT_ROWS_PER_STATEMENT = 5000
+PRUNE_ROWS_PER_STATEMENT = 10_000
+REPLAY_ROWS_PER_TRANSACTION = 1000
+
+NEW_MESSAGE_COLUMNS = (
+    "content, phone_number, status, next_attempt_at, idempotency_key, created_at, updated_at"
+)
+INSERT_MESSAGE = (
+    f"INSERT INTO messages ({NEW_MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+)
+INSERT_MESSAGES = (
+    f"INSERT INTO messages ({NEW_MESSAGE_COLUMNS}) "
+    "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], "
+    "$6::timestamptz[], $7::timestamptz[]) "
+    "ON CONFLICT (idempotency_key) DO NOTHING"
+)
+SELECT_BY_ID = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1"
+SELECT_BY_KEY = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE idempotency_key = $1"
+
+# The partial due index holds pending and sending rows only: sent and failed rows have no
+# due_at, so however many there are, the claim never reads them. Read in index order, the scan
+# stops at the limit; rows another claimer holds are skipped, not waited for. The UPDATE
+# returns the rows as they were before it (the CTE's columns), for Message.claim to make the
+# claimed messages of; it applies Message.claim itself (transitions.claim, with PostgreSQL's
+# numbered parameters and a boolean that must be cast to be counted).
+CLAIM_DUE = (
+    f"WITH due AS (SELECT {MESSAGE_COLUMNS}, due_at FROM messages "
+    f"WHERE {transitions.claimable('$1')} ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) "
+    "UPDATE messages AS m SET attempts = m.attempts + (m.status = 'pending')::int, "
+    "status = 'sending', lease_until = $3, claim_token = $4, updated_at = $1 "
+    "FROM due WHERE m.id = due.id "
+    "RETURNING " + ", ".join(f"due.{column}" for column in (*MESSAGE_COLUMNS.split(", "), "due_at"))
+)
+# One UPDATE for a whole batch, each result fenced by the claim token it was made under.
+SAVE_OUTCOMES = (
+    "UPDATE messages AS m SET status = r.status, attempts = r.attempts, "
+    "message_id = r.message_id, sent_at = r.sent_at, next_attempt_at = r.next_attempt_at, "
+    "last_error = r.last_error, lease_until = r.lease_until, claim_token = r.claim_token, "
+    "updated_at = r.updated_at "
+    "FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::timestamptz[], "
+    "$6::timestamptz[], $7::text[], $8::timestamptz[], $9::text[], $10::timestamptz[], "
+    "$11::text[]) AS r (id, status, attempts, message_id, sent_at, next_attempt_at, "
+    "last_error, lease_until, claim_token, updated_at, held_token) "
+    "WHERE m.id = r.id AND m.claim_token = r.held_token AND m.status = 'sending' "
+    "RETURNING m.id, r.held_token"
+)
+INSERT_ATTEMPTS = (
+    f"INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) "
+    "SELECT * FROM unnest($1::bigint[], $2::int[], $3::timestamptz[], $4::int[], "
+    "$5::smallint[], $6::text[], $7::text[])"
+)
+SELECT_ATTEMPTS = (
+    f"SELECT {ATTEMPT_COLUMNS} FROM delivery_attempts WHERE message_id = $1 ORDER BY id"
+)
+PRUNE_ATTEMPTS = (
+    "DELETE FROM delivery_attempts WHERE id IN "
+    "(SELECT id FROM delivery_attempts WHERE started_at < $1 LIMIT $2)"
+)
+# A range of the (started_at, http_status) index; minutes are UTC minutes whatever the
+# session's time zone.
+ATTEMPTS_PER_MINUTE = (
+    "SELECT date_trunc('minute', started_at, 'UTC') AS minute, "
+    "COUNT(*) FILTER (WHERE http_status = 202), "
+    "COUNT(*) FILTER (WHERE http_status IS DISTINCT FROM 202) "
+    "FROM delivery_attempts WHERE started_at >= $1 GROUP BY minute ORDER BY minute"
+)
+
+LOCK_SEND_SLOTS = "SELECT next_free FROM send_slots WHERE id = 1 FOR UPDATE"
+KEEP_SEND_SLOTS = "UPDATE send_slots SET next_free = $1 WHERE id = 1"
+
+REPLAY_ONE = (
+    f"UPDATE messages SET {transitions.replay('$1')} "
+    f"WHERE {transitions.REPLAYABLE} AND id = $2 RETURNING {MESSAGE_COLUMNS}"
+)
+
+
+def replay_chunk(*, since: bool) -> str:
+    """Replay up to $2 failed messages (failed at or after $3, their last change, when
+    `since`), lowest id first; a message changed meanwhile by another writer is checked again
+    once its lock is taken. Returns the status line (UPDATE n)."""
+    failed_since = " AND updated_at >= $3" if since else ""
+    return (
+        f"UPDATE messages SET {transitions.replay('$1')} WHERE id IN ("
+        f"SELECT id FROM messages WHERE {transitions.REPLAYABLE}{failed_since} "
+        "ORDER BY id LIMIT $2 FOR UPDATE)"
+    )
+
+
+COUNT_FAILED = f"SELECT COUNT(*) FROM messages WHERE {transitions.REPLAYABLE}"
+COUNT_FAILED_SINCE = COUNT_FAILED + " AND updated_at >= $1"
+
+STATS = "SELECT status, SUM(messages)::bigint FROM message_counts GROUP BY status"
+TOTAL = "SELECT COALESCE(SUM(messages), 0)::bigint FROM message_counts"
+TOTAL_OF_STATUS = TOTAL + " WHERE status = $1"
+# Counted afresh, writers held off meanwhile: after changes made with the triggers disabled
+# (session_replication_role = replica, as a restore may run).
+RECOUNT = (
+    "LOCK TABLE messages IN SHARE ROW EXCLUSIVE MODE",
+    "DELETE FROM message_counts",
+    "INSERT INTO message_counts (status, slot, messages) "
+    "SELECT status, 0, COUNT(*) FROM messages GROUP BY status",
+)
+
+
+def page_query(*, filtered: bool, newest_sent_first: bool, by_phone: bool) -> tuple[str, str]:
+    """The count and the page select of a listing. Parameters: the status when `filtered`,
+    then the phone number when `by_phone`; the page select then takes the page size and the
+    offset. The total is read from the counts, except for a phone number's messages."""
+    conditions = [
+        condition
+        for condition, wanted in (("status = {}", filtered), ("phone_number = {}", by_phone))
+        if wanted
+    ]
+    where = " AND ".join(
+        condition.format(f"${n}") for n, condition in enumerate(conditions, start=1)
+    )
+    where = f" WHERE {where}" if where else ""
+    if by_phone:
+        count = f"SELECT COUNT(*) FROM messages{where}"
+    else:
+        count = TOTAL_OF_STATUS if filtered else TOTAL
+    order = "sent_order_at DESC, id DESC" if newest_sent_first else "id DESC"
+    size, offset = len(conditions) + 1, len(conditions) + 2
+    page = (
+        f"SELECT {MESSAGE_COLUMNS} FROM messages{where} ORDER BY {order} "
+        f"LIMIT ${size} OFFSET ${offset}"
+    )
+    return count, page
