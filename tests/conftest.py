@@ -1,7 +1,7 @@
 """Where the real services are, and what to do when one is missing.
 
-Under CI (CI=true) a missing MySQL, PostgreSQL or Redis fails the run; locally the tests that need it skip
-with a message that says how to start it.
+Under CI (CI=true) a missing MySQL, PostgreSQL or Redis fails the run; locally the tests that
+need it skip with a message that says how to start it.
 """
 
 from __future__ import annotations

@@ -37,7 +37,8 @@ def root_cause(error: BaseException) -> str:
     innermost = chain[-1]
     if reason is None:
         return " ".join(str(innermost).split()) or type(innermost).__name__
-    if isinstance(innermost, OSError) and innermost.errno and innermost is not error:
+    # (A name that does not resolve has a negative errno, a resolver's code, not the system's.)
+    if isinstance(innermost, OSError) and (innermost.errno or 0) > 0 and innermost is not error:
         reason = f"{reason} ({os.strerror(innermost.errno)})"
     return reason
 

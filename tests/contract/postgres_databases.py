@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -86,9 +86,7 @@ class PostgresScratch(msgspec.Struct, frozen=True, kw_only=True):
             await connection.close()
 
     async def empty(self) -> None:
-        await self.query(
-            "TRUNCATE messages, delivery_attempts, message_counts RESTART IDENTITY"
-        )
+        await self.query("TRUNCATE messages, delivery_attempts, message_counts RESTART IDENTITY")
         await self.query("UPDATE send_slots SET next_free = NULL")
 
     def create(self) -> None:

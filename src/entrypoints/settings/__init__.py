@@ -2,13 +2,20 @@
 
 from entrypoints.settings.loading import SettingsError, load_settings
 from entrypoints.settings.model import KNOWN_VARIABLES, Settings
-from entrypoints.settings.targets import DatabaseTarget, MemoryTarget, MySqlTarget, SqliteTarget
+from entrypoints.settings.targets import (
+    DatabaseTarget,
+    MemoryTarget,
+    MySqlTarget,
+    PostgresTarget,
+    SqliteTarget,
+)
 
 __all__ = [
     "KNOWN_VARIABLES",
     "DatabaseTarget",
     "MemoryTarget",
     "MySqlTarget",
+    "PostgresTarget",
     "Settings",
     "SettingsError",
     "SqliteTarget",
