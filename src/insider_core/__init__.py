@@ -28,8 +28,10 @@ from insider_core.ports import (
     Clock,
     MessageRepository,
     MessageSender,
+    RecordChange,
     SendSlotLedger,
     SentCache,
+    SharedRecords,
 )
 from insider_core.receiver_alerts import ReceiverAlerts
 from insider_core.result_writer import BatchPhases, BatchReport, DispatchObserver
@@ -101,6 +103,7 @@ __all__ = [
     "ReceiverAlert",
     "ReceiverAlerts",
     "ReceiverStatus",
+    "RecordChange",
     "RetryPolicy",
     "Scheduler",
     "SchedulerConfig",
@@ -110,6 +113,7 @@ __all__ = [
     "SendRate",
     "SendSlotLedger",
     "SentCache",
+    "SharedRecords",
     "SlotGrant",
     "StoreUnavailable",
     "SystemClock",

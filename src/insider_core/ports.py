@@ -94,6 +94,38 @@ class SendSlotLedger(Protocol):
         ...
 
 
+class RecordChange(Protocol[R_co]):
+    def apply(self, current: str | None) -> tuple[R_co, str | None, datetime | None]:
+        """What the change gives, the value to keep (None: leave the record as it is) and
+        when that value expires (None: never)."""
+        ...
+
+
+class SharedRecords(Protocol):
+    """Small named records that every instance sharing the store reads and writes: what the
+    whole service must agree on (the scheduler's desired state, the live instances, the
+    receiver's breaker, the dashboard's secret and sign-outs). A record past its expiry reads
+    as absent; writing one at its expiry removes it."""
+
+    async def read_record(self, name: str, now: datetime) -> str | None: ...
+
+    async def read_records(self, prefix: str, now: datetime) -> dict[str, str]:
+        """Every live record whose name starts with `prefix`, by name."""
+        ...
+
+    async def write_record(
+        self, name: str, value: str, expires_at: datetime | None, now: datetime
+    ) -> None:
+        """Keep `value` under `name`, replacing what was there; records expired at `now` go."""
+        ...
+
+    async def change_record(self, name: str, change: RecordChange[T], now: datetime) -> T:
+        """Atomically for every instance sharing the store: read the live record (None when
+        absent or expired), apply `change`, keep what it gives. A store that runs the change
+        again (after a deadlock) applies it again, so `apply` only computes."""
+        ...
+
+
 class MessageSender(Protocol):
     async def send(self, message: Message, content: str) -> SendOutcome:
         """POST one message (with `content` already cut to the limit); never raises for a

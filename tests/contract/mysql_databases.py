@@ -84,7 +84,7 @@ class ScratchDatabase(msgspec.Struct, frozen=True, kw_only=True):
             connection.close()
 
     async def empty(self) -> None:
-        for table in ("messages", "delivery_attempts", "message_counts"):
+        for table in ("messages", "delivery_attempts", "message_counts", "shared_records"):
             await self.query(f"TRUNCATE TABLE {table}")
         await self.query(EVERY_SLOT)  # as the migration leaves them
         await self.query("UPDATE send_slots SET next_free = NULL")

@@ -8,6 +8,7 @@ from adapters.memory import InMemoryMessageRepository
 from contract.operator_reads_contract import OperatorReadsContract
 from contract.repository_contract import EVERY_OPERATION, MessageRepositoryContract
 from contract.send_slots_contract import SendSlotLedgerContract
+from contract.shared_records_contract import SharedRecordsContract
 from insider_core import MessageRepository
 
 
@@ -15,6 +16,7 @@ class TestInMemoryMessageRepository(
     MessageRepositoryContract,
     OperatorReadsContract,
     SendSlotLedgerContract,
+    SharedRecordsContract,
 ):
     @pytest.fixture
     async def repository(self) -> MessageRepository:

@@ -21,6 +21,7 @@ from contract.repository_contract import (
     outcome_of,
 )
 from contract.send_slots_contract import SendSlotLedgerContract
+from contract.shared_records_contract import SharedRecordsContract
 from e2e.tcp_proxy import TcpProxy, free_port
 from insider_core import MessageRepository, StoreUnavailable
 
@@ -31,6 +32,7 @@ class TestMySqlMessageRepository(
     MessageRepositoryContract,
     OperatorReadsContract,
     SendSlotLedgerContract,
+    SharedRecordsContract,
 ):
     @pytest.fixture
     def repository(self, mysql_repository: MySqlMessageRepository) -> MessageRepository:
@@ -71,6 +73,7 @@ async def test_opening_creates_the_database_as_utf8mb4_innodb_tables(
         "messages",
         "schema_migrations",
         "send_slots",
+        "shared_records",
     ]
     assert {engine for _, engine, _ in tables} == {"InnoDB"}
     assert all(collation.startswith("utf8mb4") for _, _, collation in tables)

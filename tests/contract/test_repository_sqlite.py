@@ -14,12 +14,16 @@ from contract.operator_reads_contract import OperatorReadsContract
 from contract.outbox_contract import OutboxContract, OutsideWriter
 from contract.repository_contract import START, MessageRepositoryContract, new_message
 from contract.send_slots_contract import SendSlotLedgerContract
+from contract.shared_records_contract import SharedRecordsContract
 from insider_core import MessageRepository, StoreUnavailable
 from insider_core.message import Message
 
 
 class TestSqliteMessageRepository(
-    MessageRepositoryContract, OperatorReadsContract, SendSlotLedgerContract
+    MessageRepositoryContract,
+    OperatorReadsContract,
+    SendSlotLedgerContract,
+    SharedRecordsContract,
 ):
     @pytest.fixture
     async def repository(self, tmp_path: Path) -> AsyncIterator[MessageRepository]:
@@ -88,6 +92,7 @@ async def test_opening_a_new_file_applies_every_migration_and_reopening_applies_
         "0005_send_rate",
         "0009_dashboard_reads",
         "0010_outbox",
+        "0012_shared_state",
     ]
 
 

@@ -5,10 +5,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from adapters.memory.shared_records import RecordTable
 from insider_core.errors import StoreUnavailable
 from insider_core.message import Message, NewMessage
 from insider_core.outcome import ACCEPTED
-from insider_core.ports import MessageRepository, SendSlotLedger, SlotChange
+from insider_core.ports import (
+    MessageRepository,
+    RecordChange,
+    SendSlotLedger,
+    SharedRecords,
+    SlotChange,
+)
 from insider_core.status import MessageStatus
 from insider_core.values import (
     AttemptsInMinute,
@@ -22,7 +29,7 @@ from insider_core.values import (
 T = TypeVar("T")
 
 
-class InMemoryMessageRepository(MessageRepository, SendSlotLedger):
+class InMemoryMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
     """A repository held in a dict, with the same claim, fencing and replay rules as SQL. Like
     a real store it answers after a turn of the event loop, and while `available` is False
     every operation raises StoreUnavailable and `ping` answers False."""
@@ -33,6 +40,7 @@ class InMemoryMessageRepository(MessageRepository, SendSlotLedger):
         self._attempts: list[DeliveryAttempt] = []
         self._next_id = 1
         self._next_free_slot: datetime | None = None
+        self._records = RecordTable()
         self.available = True
 
     async def add(self, new: NewMessage) -> tuple[Message, bool]:
@@ -177,6 +185,24 @@ class InMemoryMessageRepository(MessageRepository, SendSlotLedger):
         await self._reach()
         result, self._next_free_slot = change.apply(self._next_free_slot)
         return result
+
+    async def read_record(self, name: str, now: datetime) -> str | None:
+        await self._reach()
+        return self._records.read(name, now)
+
+    async def read_records(self, prefix: str, now: datetime) -> dict[str, str]:
+        await self._reach()
+        return self._records.read_prefix(prefix, now)
+
+    async def write_record(
+        self, name: str, value: str, expires_at: datetime | None, now: datetime
+    ) -> None:
+        await self._reach()
+        self._records.write(name, value, expires_at, now)
+
+    async def change_record(self, name: str, change: RecordChange[T], now: datetime) -> T:
+        await self._reach()
+        return self._records.change(name, change, now)
 
     async def ping(self) -> bool:
         return self.available

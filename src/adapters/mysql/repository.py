@@ -10,6 +10,7 @@ import pymysql
 
 from adapters.mysql import counts
 from adapters.mysql import queries as sql
+from adapters.mysql import shared_records as records
 from adapters.mysql.claims import (
     NotAllHeld,
     claim_due,
@@ -31,7 +32,13 @@ from adapters.mysql.rows import (
     to_db_text,
 )
 from insider_core.message import Message, NewMessage
-from insider_core.ports import MessageRepository, SendSlotLedger, SlotChange
+from insider_core.ports import (
+    MessageRepository,
+    RecordChange,
+    SendSlotLedger,
+    SharedRecords,
+    SlotChange,
+)
 from insider_core.status import MessageStatus
 from insider_core.values import (
     AttemptsInMinute,
@@ -50,7 +57,7 @@ REVISIONS = msgspec.json.Decoder(tuple[int, int, list[Revision]])
 T = TypeVar("T")
 
 
-class MySqlMessageRepository(MessageRepository, SendSlotLedger):
+class MySqlMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
     """Messages in MySQL/MariaDB (InnoDB) through an aiomysql pool. Claims are safe across
     processes: SELECT ... FOR UPDATE SKIP LOCKED over the due index, in one transaction.
     Messages created at the same time share one INSERT (group commit)."""
@@ -365,6 +372,32 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger):
             return result
 
         return await self._database.run_transaction(book)
+
+    async def read_record(self, name: str, now: datetime) -> str | None:
+        async with self._database.cursor() as cursor:
+            return await records.read_record(cursor, name, now)
+
+    async def read_records(self, prefix: str, now: datetime) -> dict[str, str]:
+        async with self._database.cursor() as cursor:
+            return await records.read_records(cursor, prefix, now)
+
+    async def write_record(
+        self, name: str, value: str, expires_at: datetime | None, now: datetime
+    ) -> None:
+        async def prune(cursor: aiomysql.Cursor) -> None:
+            await records.delete_expired(cursor, now)
+
+        async def keep(cursor: aiomysql.Cursor) -> None:
+            await records.keep_record(cursor, name, value, expires_at, now)
+
+        await self._database.run_transaction(prune)
+        await self._database.run_transaction(keep)
+
+    async def change_record(self, name: str, change: RecordChange[T], now: datetime) -> T:
+        async def apply(cursor: aiomysql.Cursor) -> T:
+            return await records.change_record(cursor, name, change, now)
+
+        return await self._database.run_transaction(apply)
 
     async def ping(self) -> bool:
         """False, never an error, when the server cannot be reached."""

@@ -9,6 +9,7 @@ from typing import TypeVar
 import aiosqlite
 
 from adapters.sqlite import queries as sql
+from adapters.sqlite import shared_records as records
 from adapters.sqlite.claims import claim_due, save_results
 from adapters.sqlite.connection import connect, transaction, unreachable_as_store_unavailable
 from adapters.sqlite.migrations import apply_migrations
@@ -21,7 +22,13 @@ from adapters.sqlite.rows import (
 )
 from insider_core.errors import StoreUnavailable
 from insider_core.message import Message, NewMessage
-from insider_core.ports import MessageRepository, SendSlotLedger, SlotChange
+from insider_core.ports import (
+    MessageRepository,
+    RecordChange,
+    SendSlotLedger,
+    SharedRecords,
+    SlotChange,
+)
 from insider_core.status import MessageStatus
 from insider_core.values import (
     AttemptsInMinute,
@@ -35,7 +42,7 @@ from insider_core.values import (
 T = TypeVar("T")
 
 
-class SqliteMessageRepository(MessageRepository, SendSlotLedger):
+class SqliteMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
     """The embedded store: one connection in WAL mode. Operations of one instance run one at a
     time; writes take the file's write lock (BEGIN IMMEDIATE), so other processes and
     instances on the same file wait their turn instead of claiming the same rows."""
@@ -180,6 +187,24 @@ class SqliteMessageRepository(MessageRepository, SendSlotLedger):
                 sql.KEEP_SEND_SLOTS, (None if next_free is None else to_db_time(next_free),)
             )
         return result
+
+    async def read_record(self, name: str, now: datetime) -> str | None:
+        async with self._session() as connection:
+            return await records.read_record(connection, name, now)
+
+    async def read_records(self, prefix: str, now: datetime) -> dict[str, str]:
+        async with self._session() as connection:
+            return await records.read_records(connection, prefix, now)
+
+    async def write_record(
+        self, name: str, value: str, expires_at: datetime | None, now: datetime
+    ) -> None:
+        async with self._session() as connection, transaction(connection):
+            await records.write_record(connection, name, value, expires_at, now)
+
+    async def change_record(self, name: str, change: RecordChange[T], now: datetime) -> T:
+        async with self._session() as connection, transaction(connection):
+            return await records.change_record(connection, name, change, now)
 
     async def ping(self) -> bool:
         """False, never an error, when the store cannot be used."""
