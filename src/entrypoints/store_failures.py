@@ -37,9 +37,10 @@ def root_cause(error: BaseException) -> str:
     innermost = chain[-1]
     if reason is None:
         return " ".join(str(innermost).split()) or type(innermost).__name__
-    # (A name that does not resolve has a negative errno, a resolver's code, not the system's.)
-    if isinstance(innermost, OSError) and (innermost.errno or 0) > 0 and innermost is not error:
-        reason = f"{reason} ({os.strerror(innermost.errno)})"
+    # A name that does not resolve has a negative errno: a resolver's code, not the system's.
+    errno = innermost.errno if isinstance(innermost, OSError) else None
+    if errno is not None and errno > 0 and innermost is not error:
+        reason = f"{reason} ({os.strerror(errno)})"
     return reason
 
 

@@ -86,7 +86,9 @@ class PostgresScratch(msgspec.Struct, frozen=True, kw_only=True):
             await connection.close()
 
     async def empty(self) -> None:
-        await self.query("TRUNCATE messages, delivery_attempts, message_counts RESTART IDENTITY")
+        await self.query(
+            "TRUNCATE messages, delivery_attempts, message_counts, shared_records RESTART IDENTITY"
+        )
         await self.query("UPDATE send_slots SET next_free = NULL")
 
     def create(self) -> None:

@@ -11,6 +11,7 @@ from contract.outbox_contract import OutboxContract, OutsideWriter
 from contract.postgres_databases import PostgresScratch
 from contract.repository_contract import MessageRepositoryContract
 from contract.send_slots_contract import SendSlotLedgerContract
+from contract.shared_records_contract import SharedRecordsContract
 from e2e.tcp_proxy import TcpProxy, free_port
 from insider_core import MessageRepository, StoreUnavailable
 
@@ -21,6 +22,7 @@ class TestPostgresMessageRepository(
     MessageRepositoryContract,
     OperatorReadsContract,
     SendSlotLedgerContract,
+    SharedRecordsContract,
 ):
     @pytest.fixture
     def repository(self, postgres_repository: PostgresMessageRepository) -> MessageRepository:

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from adapters.postgres import queries as sql
+from adapters.postgres import shared_records as records
 from adapters.postgres.claims import claim_due, save_results
 from adapters.postgres.database import Database, ServerSettings, Session
 from adapters.postgres.migrations import apply_migrations
@@ -15,7 +16,13 @@ from adapters.postgres.rows import (
     new_message_params,
 )
 from insider_core.message import Message, NewMessage
-from insider_core.ports import MessageRepository, SendSlotLedger, SlotChange
+from insider_core.ports import (
+    MessageRepository,
+    RecordChange,
+    SendSlotLedger,
+    SharedRecords,
+    SlotChange,
+)
 from insider_core.status import MessageStatus
 from insider_core.values import (
     AttemptsInMinute,
@@ -29,7 +36,7 @@ from insider_core.values import (
 T = TypeVar("T")
 
 
-class PostgresMessageRepository(MessageRepository, SendSlotLedger):
+class PostgresMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
     """Messages in PostgreSQL through an asyncpg pool. Claims are safe across processes:
     SELECT ... FOR UPDATE SKIP LOCKED over the partial due index, in one statement."""
 
@@ -216,6 +223,26 @@ class PostgresMessageRepository(MessageRepository, SendSlotLedger):
             return result
 
         return await self._database.run_transaction(book)
+
+    async def read_record(self, name: str, now: datetime) -> str | None:
+        async with self._database.connection() as session:
+            return await records.read_record(session, name, now)
+
+    async def read_records(self, prefix: str, now: datetime) -> dict[str, str]:
+        async with self._database.connection() as session:
+            return await records.read_records(session, prefix, now)
+
+    async def write_record(
+        self, name: str, value: str, expires_at: datetime | None, now: datetime
+    ) -> None:
+        async with self._database.connection() as session:
+            await records.delete_expired(session, now)
+            await records.keep_record(session, name, value, expires_at, now)
+
+    async def change_record(self, name: str, change: RecordChange[T], now: datetime) -> T:
+        return await self._database.run_transaction(
+            lambda session: records.change_record(session, name, change, now)
+        )
 
     async def ping(self) -> bool:
         """False, never an error, when the server cannot be reached."""
