@@ -37,10 +37,11 @@ def instructions(dockerfile: str) -> list[tuple[str, str]]:
     return pairs
 
 
+@pytest.mark.parametrize("app", ["app", "app-postgres"])
 def test_every_variable_the_compose_file_sets_for_the_app_is_a_known_setting(
-    compose: dict[str, Any],
+    compose: dict[str, Any], app: str
 ) -> None:
-    environment = compose["services"]["app"]["environment"]
+    environment = compose["services"][app]["environment"]
     names = (
         set(environment)
         if isinstance(environment, dict)
@@ -73,6 +74,35 @@ def test_the_app_points_at_the_compose_services(compose: dict[str, Any]) -> None
 
     assert environment["DB_HOST"] == "mysql"
     assert environment["REDIS_HOST"] == "redis"
+
+
+def test_the_postgres_profile_runs_the_app_on_a_healthy_postgresql_of_its_own(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    postgres, app = services["postgres"], services["app-postgres"]
+
+    assert postgres["profiles"] == app["profiles"] == ["postgres"]
+    assert postgres["image"].startswith("postgres:")
+    assert int(postgres["image"].split(":")[1].split("-")[0]) >= 14
+    assert "pg_isready" in postgres["healthcheck"]["test"]
+    assert app["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert app["environment"]["DATABASE_URL"].startswith("postgresql://insider:")
+    assert "@postgres:5432/insider_messages" in app["environment"]["DATABASE_URL"]
+
+
+def test_postgresql_is_published_on_the_loopback_only_with_no_password_written_down(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    published = [*services["postgres"]["ports"], *services["app-postgres"]["ports"]]
+
+    assert published
+    assert all(str(port).startswith("127.0.0.1:") for port in published)
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD:-}"
+    assert "POSTGRES_HOST_AUTH_METHOD" not in services["postgres"]["environment"]
+    url = services["app-postgres"]["environment"]["DATABASE_URL"]
+    assert url.startswith("postgresql://insider:${POSTGRES_PASSWORD:-}@")
 
 
 def test_the_dockerfile_builds_a_wheel_in_a_separate_stage(dockerfile: str) -> None:
