@@ -174,9 +174,9 @@ async def test_the_claim_reads_the_due_rows_through_the_partial_index_not_the_se
     await pg_scratch.query("ANALYZE messages")
     now = START + timedelta(seconds=1)
 
-    plan = await _explain_analyze(pg_scratch, CLAIM_DUE, (now, 100, now + LEASE, "token"))
+    plan = await explain_analyze(pg_scratch, CLAIM_DUE, (now, 100, now + LEASE, "token"))
 
-    scans = [node for node in _nodes(plan) if node.get("Relation Name") == "messages"]
+    scans = [node for node in plan_nodes(plan) if node.get("Relation Name") == "messages"]
     due = [node for node in scans if node.get("Index Name") == "ix_messages_due"]
     assert due, plan
     assert all(node["Node Type"] != "Seq Scan" for node in scans), plan
@@ -193,9 +193,9 @@ async def test_recording_reaches_the_batch_rows_by_primary_key_not_every_sending
     await pg_scratch.query("ANALYZE messages")
     results = [outcome_of(m, ACCEPTED, START) for m in claimed[:2]]
 
-    plan = await _explain_analyze(pg_scratch, SAVE_OUTCOMES, tuple(outcome_arrays(results)))
+    plan = await explain_analyze(pg_scratch, SAVE_OUTCOMES, tuple(outcome_arrays(results)))
 
-    scans = [node for node in _nodes(plan) if node["Node Type"].endswith("Scan")]
+    scans = [node for node in plan_nodes(plan) if node["Node Type"].endswith("Scan")]
     [messages] = [node for node in scans if node.get("Relation Name") == "messages"]
     # One index lookup by id per result (by the primary key, or by (status, id)).
     assert messages["Node Type"] == "Index Scan", plan
@@ -244,7 +244,7 @@ async def test_a_transaction_is_run_again_only_when_the_server_undid_it_and_at_m
         await database.close()
 
 
-async def _explain_analyze(
+async def explain_analyze(
     scratch: PostgresScratch, statement: str, params: tuple[object, ...]
 ) -> dict[str, Any]:
     """The executed plan of `statement`, its changes rolled back."""
@@ -262,5 +262,5 @@ async def _explain_analyze(
     return plan
 
 
-def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [plan, *(node for child in plan.get("Plans", []) for node in _nodes(child))]
+def plan_nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [plan, *(node for child in plan.get("Plans", []) for node in plan_nodes(child))]
