@@ -6,8 +6,6 @@ at a time apply them; the others wait, then find nothing left to do."""
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from adapters.postgres.database import Database, Session
 from adapters.sql.migrations import Migration
 from adapters.sql.migrations import load_migrations as load_scripts
@@ -43,9 +41,10 @@ async def apply_migrations(database: Database) -> list[str]:
         try:
             return await _apply_missing(session)
         finally:
-            # Should the session be broken, the server releases the lock as it ends it.
-            with suppress(Exception):
+            try:
                 await session.execute(f"SELECT pg_advisory_unlock(({LOCK_KEY}))")
+            except Exception:
+                session.terminate()  # the server releases the lock as it ends the session
 
 
 async def _apply_missing(session: Session) -> list[str]:
