@@ -67,6 +67,11 @@ def build_server(
             backlog=BACKLOG,
             log_config=None,
             access_log=access_log,
+            # Behind a TLS proxy the request's scheme and client are the ones the proxy names
+            # (X-Forwarded-Proto, X-Forwarded-For), trusted only from the addresses in
+            # FORWARDED_ALLOW_IPS (by default this host's loopback): the dashboard's cookie is
+            # then Secure, and attempts are counted per real client.
+            proxy_headers=True,
             timeout_graceful_shutdown=int(graceful_seconds),
         )
     )

@@ -238,6 +238,14 @@ def _seconds(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds()
 
 
+def _error_for_log(outcome: SendOutcome) -> str | None:
+    """The error without the receiver's own words, which may repeat a message's phone number
+    or content; they stay in the message's `lastError`."""
+    if outcome.error_kind is ErrorKind.HTTP_STATUS:
+        return f"HTTP {outcome.http_status}"
+    return outcome.error
+
+
 def _log_outcome(message: Message, outcome: SendOutcome) -> None:
     log.info(
         "message %s",
@@ -247,7 +255,7 @@ def _log_outcome(message: Message, outcome: SendOutcome) -> None:
             "attempt": message.attempts,
             "http_status": outcome.http_status,
             "webhook_message_id": message.receipt_id,
-            "error": outcome.error,
+            "error": _error_for_log(outcome),
             "duration_ms": round(outcome.duration_seconds * 1000),
         },
     )

@@ -8,6 +8,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 
 from entrypoints.container import Container
+from entrypoints.web.attempt_limit import LocalAttempts
 from entrypoints.web.bodies import JsonBodyRequest, request_body_limit
 from entrypoints.web.dashboard import dashboard_router, dashboard_templates
 from entrypoints.web.dependencies import provide_services
@@ -19,6 +20,7 @@ from entrypoints.web.messages import MessagesController
 from entrypoints.web.metrics import MetricsController, http_metrics
 from entrypoints.web.openapi_refinements import refine
 from entrypoints.web.scheduler import SchedulerController
+from entrypoints.web.security_headers import add_security_headers
 
 
 def package_version() -> str:
@@ -44,9 +46,10 @@ def create_app(container: Container) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan_of(container)],
         middleware=[http_metrics.middleware],
+        before_send=[add_security_headers],
         openapi_config=openapi_config(package_version()),
         template_config=dashboard_templates(),
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "api_attempts": LocalAttempts()}),
         request_class=JsonBodyRequest,
         request_max_body_size=request_body_limit(settings.message_max_content_length),
         logging_config=None,

@@ -15,7 +15,14 @@ from litestar.params import SkipValidation
 from entrypoints.container import Container, resolve
 from entrypoints.metrics import DispatchMetrics
 from entrypoints.settings import Settings
-from insider_core import Clock, MessageRepository, MessageService, Scheduler, SentCache
+from insider_core import (
+    Clock,
+    MessageRepository,
+    MessageService,
+    Scheduler,
+    SentCache,
+    SharedRecords,
+)
 
 # Handler parameters name the dependency they receive. Ports are Protocols, which Litestar
 # cannot check with isinstance, so their values are not validated.
@@ -32,6 +39,7 @@ class Services(NamedTuple):
     messages: MessageService
     scheduler: Scheduler
     repository: MessageRepository
+    records: SharedRecords
     cache: SentCache
     clock: Clock
     settings: Settings
@@ -45,6 +53,7 @@ class Services(NamedTuple):
             messages=await resolve(container.message_service),
             scheduler=await resolve(container.scheduler),
             repository=repository,
+            records=await resolve(container.repository),
             cache=await resolve(container.cache),
             clock=container.clock(),
             settings=container.settings(),

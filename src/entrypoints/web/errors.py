@@ -15,6 +15,7 @@ from litestar.exceptions import (
 )
 
 from entrypoints.decode_errors import FIELD_NAMED, is_bad_choice, plain_expectation
+from entrypoints.web.attempt_limit import TooManyAttempts
 from entrypoints.web.body_checks import problems_of_read_body
 from entrypoints.web.envelopes import failure
 from insider_core import (
@@ -122,6 +123,10 @@ def on_unexpected(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     return envelope(500, STATUS_ERRORS[500])
 
 
+def on_too_many_attempts(_: Request[Any, Any, Any], error: TooManyAttempts) -> Response[Any]:
+    return envelope(429, str(error), headers={"Retry-After": str(error.retry_after_seconds)})
+
+
 def answer(status: int, text: str | None = None) -> Callable[..., Response[Any]]:
     def handle(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
         details = error.details if isinstance(error, InvalidMessage) else None
@@ -134,6 +139,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Callable[..., Response[Any]]] = 
     HTTPException: on_http_error,
     ValidationException: on_validation_error,
     NotAuthorizedException: answer(401, INVALID_API_KEY),
+    TooManyAttempts: on_too_many_attempts,
     ApiKeyNotConfigured: answer(500, API_KEY_NOT_CONFIGURED),
     InvalidMessage: answer(422, VALIDATION_FAILED),
     MessageNotFound: answer(404),

@@ -1,7 +1,7 @@
 """The API keys of the two endpoint groups, compared in constant time. Each group checks its
 key in a `before_request` hook of its controller: it runs before the body or any parameter
 is read, as a guard would, without the copy of the route handler Litestar makes for every
-guard call."""
+guard call. Wrong keys are limited per client address (see attempt_limit.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from litestar import Request
 from litestar.exceptions import NotAuthorizedException
 
 from entrypoints.settings import Settings
+from entrypoints.web.attempt_limit import LocalAttempts, client_address
 from entrypoints.web.errors import INVALID_API_KEY, ApiKeyNotConfigured
 
 API_KEY_HEADER = "x-ins-auth-key"
@@ -31,7 +32,14 @@ def api_key_check(expected_key: Callable[[Settings], str | None]) -> KeyCheck:
         expected = expected_key(request.app.state.settings)
         if not expected:
             raise ApiKeyNotConfigured
-        if not key_matches(request.headers.get(API_KEY_HEADER), expected):
+        attempts: LocalAttempts = request.app.state.api_attempts
+        address = client_address(request)
+        now = request.app.state.services.clock.now()
+        attempts.check(address, now)
+        given = request.headers.get(API_KEY_HEADER)
+        if not key_matches(given, expected):
+            if given:  # a guess; a request without a key guesses nothing
+                attempts.failed(address, now)
             raise NotAuthorizedException(INVALID_API_KEY)
 
     return check

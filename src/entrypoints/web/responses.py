@@ -13,6 +13,7 @@ MEANINGS = {
     409: "Conflict with the current state",
     413: "The request body is larger than the limit; it was not read",
     422: "Validation failed; `details` names each field and its problem",
+    429: "Too many wrong API keys from this address; `Retry-After` says when to try again",
     500: "API key is not configured for this endpoint group",
     503: "A backing service is unavailable",
 }
@@ -28,8 +29,9 @@ def errors(*status_codes: int) -> dict[int, ResponseSpec]:
 
 
 def guarded(*status_codes: int) -> dict[int, ResponseSpec]:
-    """Every route behind an API key may also answer 401, 500, and 503 when the store is down."""
-    return errors(401, 500, 503, *status_codes)
+    """Every route behind an API key may also answer 401, 429 after too many wrong keys, 500,
+    and 503 when the store is down."""
+    return errors(401, 429, 500, 503, *status_codes)
 
 
 def also(status_code: int, data: object, description: str) -> dict[int, ResponseSpec]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from html import unescape
 from typing import Any
 
 import pytest
@@ -32,6 +33,13 @@ async def operator(client: Client) -> Client:
 
 async def part(client: Client, path: str) -> str:
     answer = await client.get(path, headers=DASHBOARD)
+    assert answer.status_code == 200, answer.text
+    return str(answer.text)
+
+
+async def search(client: Client, typed: str, **form: str) -> str:
+    """The search box: the text typed goes in a POST body, never in the URL."""
+    answer = await client.post("/dashboard/messages", data={"q": typed, **form}, headers=DASHBOARD)
     assert answer.status_code == 200, answer.text
     return str(answer.text)
 
@@ -150,7 +158,7 @@ async def test_a_search_by_phone_number_finds_only_that_numbers_messages(
     wanted = await create_message(phone="+905550000002")
     await create_message(phone="+905550000001")
 
-    html = await part(operator, "/dashboard/messages?q=%2B90%20555%20000%2000%2002")
+    html = await search(operator, "+90 555 000 00 02")
 
     assert re.findall(r'data-message="(\d+)"', html) == [str(wanted["id"])]
     assert "1 message" in html
@@ -160,7 +168,7 @@ async def test_a_search_by_id_finds_that_message(operator: Client, create_messag
     await create_message()
     wanted = await create_message()
 
-    html = await part(operator, f"/dashboard/messages?q=%23{wanted['id']}")
+    html = await search(operator, f"#{wanted['id']}")
 
     assert re.findall(r'data-message="(\d+)"', html) == [str(wanted["id"])]
 
@@ -169,10 +177,42 @@ async def test_a_search_by_id_finds_that_message(operator: Client, create_messag
 async def test_a_search_that_is_neither_an_id_nor_a_phone_number_says_how_to_search(
     operator: Client, typed: str
 ) -> None:
-    html = await part(operator, "/dashboard/messages?q=" + typed.replace("+", "%2B"))
+    html = await search(operator, typed)
 
     assert "Search by a message id" in html
     assert "data-message=" not in html
+
+
+async def test_the_pages_of_a_search_are_posted_with_it_and_keep_it_out_of_their_urls(
+    operator: Client, create_message: Create
+) -> None:
+    for n in range(25):
+        await create_message(content=f"message {n}", phone="+905550000003")
+
+    first = await search(operator, "+905550000003")
+    [body] = re.findall(r'data-body="([^"]+)"', first)
+    second = await operator.post(
+        "/dashboard/messages",
+        content=unescape(body),
+        headers={**DASHBOARD, "content-type": "application/x-www-form-urlencoded"},
+    )
+
+    assert "905550000003" not in "".join(re.findall(r'href="([^"]+)"', first))
+    assert len(re.findall(r'data-message="(\d+)"', second.text)) == 5
+    assert "Page 2 of 2" in second.text
+
+
+async def test_the_search_box_posts_what_is_typed(operator: Client) -> None:
+    page = (await operator.get("/dashboard")).text
+
+    [form] = re.findall(r'<form id="search"[^>]*>', page)
+    assert 'method="post"' in form
+
+
+async def test_a_search_with_an_unknown_status_or_field_is_a_422(operator: Client) -> None:
+    for form in ({"status": "lost"}, {"page": "0"}, {"phone": "+905551112233"}):
+        answer = await operator.post("/dashboard/messages", data=form, headers=DASHBOARD)
+        assert answer.status_code == 422, form
 
 
 async def test_an_unknown_status_filter_is_a_422(operator: Client) -> None:

@@ -1,5 +1,6 @@
-"""The operator dashboard (SPEC §10): server-rendered pages and parts, a small script and a
-stylesheet, all served by the service itself, nothing fetched from elsewhere."""
+"""The operator dashboard: server-rendered pages and parts, a small script and a stylesheet,
+all served by the service itself, nothing fetched from elsewhere (its headers are in
+security_headers.py)."""
 
 from __future__ import annotations
 
@@ -7,30 +8,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from litestar import Response, Router
+from litestar import Router
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from entrypoints.web.dashboard.access import SessionController
 from entrypoints.web.dashboard.parts import DashboardController
 from entrypoints.web.dashboard.replaying import ReplayController
+from entrypoints.web.dashboard.signing import SessionController
 
 HERE = Path(__file__).parent
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-
-
-async def with_security_headers(response: Response[object]) -> Response[object]:
-    response.headers.update(SECURITY_HEADERS)
-    return response
 
 
 def dashboard_router() -> Router:
@@ -40,7 +27,6 @@ def dashboard_router() -> Router:
     return Router(
         path="/dashboard",
         route_handlers=[SessionController, DashboardController, ReplayController, assets],
-        after_request=with_security_headers,
         include_in_schema=False,
     )
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import PathParameter, QueryParameter
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Template
 
 from entrypoints.scheduler_relay import start_schedulers, stop_schedulers
@@ -31,9 +33,20 @@ PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000_000)]
 StatusChoice = Annotated[
     Literal["", "pending", "sending", "sent", "failed"], QueryParameter(description="status")
 ]
-SearchText = Annotated[str, QueryParameter(max_length=200)]
 # Tells the page which parts to load again after an action.
 REFRESH_HEADER = "x-dashboard-refresh"
+
+
+class SearchForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A search, sent in a POST body so that the phone number typed stays out of URLs and
+    access logs; a refresh of the results posts it again."""
+
+    q: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    status: Literal["", "pending", "sending", "sent", "failed"] = ""
+    page: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)] = 1
+
+
+Search = Annotated[SearchForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 async def overview_part(
@@ -43,7 +56,7 @@ async def overview_part(
     scheduler: Scheduler,
     notice: str | None = None,
 ) -> Template:
-    found = granted(request, clock)
+    found = await granted(request, clock)
     overview = await views.overview(found, messages, scheduler)
     return Template(
         "overview.html.j2",
@@ -72,7 +85,7 @@ class DashboardController(Controller):
     ) -> Template:
         """The send-rate chart, refreshed less often than the overview: it reads the attempt
         log of the last minutes (see docs/PERFORMANCE.md for its cost)."""
-        granted(request, clock, "messages")
+        await granted(request, clock, "messages")
         chart = await views.activity(DeliveryActivity(repository, clock))
         return Template("activity.html.j2", context={"chart": chart})
 
@@ -84,7 +97,7 @@ class DashboardController(Controller):
         messages: Messages,
         scheduler: SchedulerLoop,
     ) -> Template:
-        granted(request, clock, "scheduler")
+        await granted(request, clock, "scheduler")
         if scheduler.cannot_start is not None:
             notice = scheduler.cannot_start
         elif start_schedulers(scheduler):
@@ -101,7 +114,7 @@ class DashboardController(Controller):
         messages: Messages,
         scheduler: SchedulerLoop,
     ) -> Template:
-        granted(request, clock, "scheduler")
+        await granted(request, clock, "scheduler")
         stopped = await stop_schedulers(scheduler)
         notice = "Scheduler stopped" if stopped else "Scheduler is already stopped"
         return await overview_part(request, clock, messages, scheduler, notice)
@@ -113,13 +126,17 @@ class DashboardController(Controller):
         clock: AnyClock,
         messages: Messages,
         status: StatusChoice = "",
-        q: SearchText = "",
         page: PageNumber = 1,
     ) -> Template:
-        granted(request, clock, "messages")
-        chosen = MessageStatus(status) if status else None
-        listing = await views.listing(messages, chosen, parse_search(q), page)
-        return Template("messages.html.j2", context={"listing": listing})
+        await granted(request, clock, "messages")
+        return await listing_part(messages, status, "", page)
+
+    @post("/messages", status_code=200)
+    async def search(
+        self, request: Request[Any, Any, Any], clock: AnyClock, messages: Messages, data: Search
+    ) -> Template:
+        await granted(request, clock, "messages")
+        return await listing_part(messages, data.status, data.q, data.page)
 
     @get("/messages/{message_id:int}")
     async def message(
@@ -129,7 +146,7 @@ class DashboardController(Controller):
         messages: Messages,
         message_id: MessageId,
     ) -> Template:
-        granted(request, clock, "messages")
+        await granted(request, clock, "messages")
         return await detail_part(messages, message_id)
 
     @post("/messages/{message_id:int}/replay", status_code=200)
@@ -140,13 +157,19 @@ class DashboardController(Controller):
         messages: Messages,
         message_id: MessageId,
     ) -> Template:
-        granted(request, clock, "messages")
+        await granted(request, clock, "messages")
         try:
             await messages.replay_one(message_id)
             notice = f"Message {message_id} replayed: it is pending again"
         except NotReplayable as refused:
             notice = str(refused)
         return await detail_part(messages, message_id, notice)
+
+
+async def listing_part(messages: MessageService, status: str, typed: str, page: int) -> Template:
+    chosen = MessageStatus(status) if status else None
+    listing = await views.listing(messages, chosen, parse_search(typed), page)
+    return Template("messages.html.j2", context={"listing": listing})
 
 
 async def detail_part(

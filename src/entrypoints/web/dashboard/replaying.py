@@ -26,7 +26,7 @@ class ReplayController(Controller):
     ) -> Template:
         """The dry run: how many failed messages a replay would send again, with the moment
         they failed since fixed now, so the confirmation replays what was counted."""
-        granted(request, clock, "messages")
+        await granted(request, clock, "messages")
         minutes = replay_window(data.get("since_minutes", ""))
         since = None if minutes is None else clock.now() - timedelta(minutes=minutes)
         count = await messages.replay_all(since=since, dry_run=True)
@@ -36,7 +36,7 @@ class ReplayController(Controller):
     async def replay_all(
         self, request: Request[Any, Any, Any], clock: AnyClock, messages: Messages, data: Form
     ) -> Template:
-        granted(request, clock, "messages")
+        await granted(request, clock, "messages")
         replayed = await messages.replay_all(since=moment(data.get("since", "")))
         return Template(
             "replay_done.html.j2",

@@ -1,26 +1,36 @@
 """Who the dashboard is talking to. The operator signs in once with the API keys; the browser
-then holds, in an httpOnly SameSite=Strict cookie, a seal per endpoint group made with that
-group's key, never the key itself. Every request but the page itself must also carry the
+then holds, in an httpOnly SameSite=Strict cookie, a session sealed with the service's secret
+(see seals.py), never a key. Every request but the page itself must also carry the
 DASHBOARD_HEADER, which a form on another site cannot send: with the cookie not sent across
-sites either, another site cannot act with the operator's keys. A seal lasts SESSION_LIFETIME,
-and changing a key ends every session made with it."""
+sites either, another site cannot act with the operator's keys.
+
+The cookie is `<issued>.<session id>.<groups>.<seal>`; the seal covers the rest and the
+fingerprints of the groups' keys, so a session lasts SESSION_LIFETIME, ends when a key it was
+made with changes, and ends on every instance once signed out (a record in the store)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from datetime import datetime, timedelta
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from entrypoints.settings import Settings
+from entrypoints.web.dashboard.seals import Sealer
 from entrypoints.web.guards import key_matches
+from insider_core import SharedRecords
 
 COOKIE = "insider_dashboard"
 COOKIE_PATH = "/dashboard"
 DASHBOARD_HEADER = "x-dashboard"
 SESSION_LIFETIME = timedelta(hours=12)
-NO_SEAL = "-"
-CLOCK_SKEW_SECONDS = 60
+CLOCK_SKEW = timedelta(seconds=60)
+SIGNED_OUT = "dashboard:signout:"
+GROUP_LETTERS = {"messages": "m", "scheduler": "s"}
+COOKIE_SHAPE = re.compile(
+    r"(?P<issued>[0-9]{1,10})\.(?P<session>[A-Za-z0-9_-]{22})\.(?P<groups>ms|m|s)"
+    r"\.(?P<seal>[0-9a-f]{64})"
+)
 
 
 class Grants(NamedTuple):
@@ -34,61 +44,97 @@ class Grants(NamedTuple):
         return self.messages or self.scheduler
 
 
-def _seal(group: str, key: str, issued: int) -> str:
-    text = f"insider-dashboard:{group}:{issued}".encode()
-    return hmac.new(key.encode(), text, hashlib.sha256).hexdigest()
+class Session(NamedTuple):
+    grants: Grants
+    session_id: str
+    issued: datetime
+
+    @property
+    def ends(self) -> datetime:
+        return self.issued + SESSION_LIFETIME
+
+
+class SignIn(NamedTuple):
+    session: Session | None
+    cookie: str | None
+    errors: dict[str, str]
 
 
 def _group_keys(settings: Settings) -> tuple[tuple[str, str | None], ...]:
     return (("messages", settings.messages_api_key), ("scheduler", settings.scheduler_api_key))
 
 
-class SignIn(NamedTuple):
-    grants: Grants
-    cookie: str | None
-    errors: dict[str, str]
+def _sealed_text(sealer: Sealer, settings: Settings, head: str, groups: str) -> str | None:
+    """What the seal covers: the cookie's head and the fingerprint of each group's key now;
+    None when a group's key is no longer configured."""
+    fingerprints = []
+    for group, key in _group_keys(settings):
+        if GROUP_LETTERS[group] in groups:
+            if not key:
+                return None
+            fingerprints.append(sealer.fingerprint(group, key))
+    return ".".join([head, *fingerprints])
 
 
-def sign_in(settings: Settings, given: dict[str, str], now: datetime) -> SignIn:
+def sign_in(sealer: Sealer, settings: Settings, given: dict[str, str], now: datetime) -> SignIn:
     """Check the keys the operator typed (one per group, blank for a group they skip) and make
     the cookie's value; any wrong key refuses the whole sign-in."""
-    issued = int(now.timestamp())
-    seals: list[str] = []
     errors: dict[str, str] = {}
+    groups = ""
     for group, expected in _group_keys(settings):
         typed = given.get(group, "").strip()
         if not typed:
-            seals.append(NO_SEAL)
-        elif not expected:
+            continue
+        if not expected:
             errors[group] = f"The {group} API key is not configured on this service"
         elif not key_matches(typed, expected):
             errors[group] = f"This is not the {group} API key"
         else:
-            seals.append(_seal(group, expected, issued))
-    if not errors and all(seal == NO_SEAL for seal in seals):
+            groups += GROUP_LETTERS[group]
+    if not errors and not groups:
         errors["messages"] = "Enter at least one API key"
     if errors:
-        return SignIn(Grants(), None, errors)
-    cookie = ".".join([str(issued), *seals])
-    return SignIn(grants_of(settings, cookie, now), cookie, {})
+        return SignIn(None, None, errors)
+    issued = int(now.timestamp())
+    session_id = secrets.token_urlsafe(16)
+    head = f"{issued}.{session_id}.{groups}"
+    sealed = _sealed_text(sealer, settings, head, groups)
+    assert sealed is not None  # every group in `groups` has its key
+    session = Session(_grants(groups), session_id, datetime.fromtimestamp(issued, UTC))
+    return SignIn(session, f"{head}.{sealer.seal(sealed)}", {})
 
 
-def grants_of(settings: Settings, cookie: str | None, now: datetime) -> Grants:
-    """What a cookie still grants: nothing once it is older than SESSION_LIFETIME, or made with
-    a key that has changed since."""
-    parts = (cookie or "").split(".")
-    if len(parts) != 3 or not parts[0].isdigit():
-        return Grants()
-    issued = int(parts[0])
-    age = now.timestamp() - issued
-    # A little before now too: another process of the cluster, its clock a little ahead,
-    # may have issued it.
-    if not -CLOCK_SKEW_SECONDS <= age <= SESSION_LIFETIME.total_seconds():
-        return Grants()
-    granted = [
-        bool(expected)
-        and seal != NO_SEAL
-        and hmac.compare_digest(seal, _seal(group, expected or "", issued))
-        for (group, expected), seal in zip(_group_keys(settings), parts[1:], strict=True)
-    ]
-    return Grants(*granted)
+def unsealed(sealer: Sealer, settings: Settings, cookie: str, now: datetime) -> Session | None:
+    """The session a cookie holds, if its seal is ours, its keys unchanged and its lifetime
+    not over; it may still have been signed out (see `live_session`)."""
+    shape = COOKIE_SHAPE.fullmatch(cookie)
+    if shape is None:
+        return None
+    # Ten digits at most: a time before the year 2287, which datetime can hold.
+    issued = datetime.fromtimestamp(int(shape["issued"]), UTC)
+    # A little before now too: another instance, its clock a little ahead, may have issued it.
+    if not issued - CLOCK_SKEW <= now <= issued + SESSION_LIFETIME:
+        return None
+    head, _, seal = cookie.rpartition(".")
+    sealed = _sealed_text(sealer, settings, head, shape["groups"])
+    if sealed is None or not sealer.holds(sealed, seal):
+        return None
+    return Session(_grants(shape["groups"]), shape["session"], issued)
+
+
+async def live_session(
+    records: SharedRecords, sealer: Sealer, settings: Settings, cookie: str, now: datetime
+) -> Session | None:
+    session = unsealed(sealer, settings, cookie, now)
+    if session is None or await records.read_record(SIGNED_OUT + session.session_id, now):
+        return None
+    return session
+
+
+async def sign_out(records: SharedRecords, session: Session, now: datetime) -> None:
+    """Ends the session on every instance: kept until it would have ended anyway."""
+    await records.write_record(SIGNED_OUT + session.session_id, "1", session.ends + CLOCK_SKEW, now)
+
+
+def _grants(groups: str) -> Grants:
+    return Grants(messages="m" in groups, scheduler="s" in groups)

@@ -1,7 +1,8 @@
 // The dashboard's only script: it loads server-rendered parts into the page, refreshes them,
 // and sends the operator's forms. Every request carries the x-dashboard header, which a form
 // on another site cannot send; the session cookie goes along by itself (httpOnly, so this
-// script never sees it).
+// script never sees it). A search is posted, never put in a URL, and a part showing its
+// results is refreshed by posting it again (`keep`).
 "use strict";
 
 const HEADERS = { "x-dashboard": "1" };
@@ -18,11 +19,12 @@ function toast(text, kind) {
 }
 
 async function request(url, target, options) {
-  if (busy.has(target) && !options.method) return;  // a refresh while one is on its way
+  const { keep, again, ...sent } = options;
+  if (busy.has(target) && (again || !sent.method)) return;  // a refresh while one is on its way
   busy.add(target);
   let response;
   try {
-    response = await fetch(url, { credentials: "same-origin", ...options, headers: HEADERS });
+    response = await fetch(url, { credentials: "same-origin", ...sent, headers: HEADERS });
   } catch (error) {
     toast("The service did not answer. Is it running?", "error");
     return;
@@ -41,7 +43,9 @@ async function request(url, target, options) {
   target.innerHTML = await response.text();
   target.removeAttribute("aria-busy");
   target.hidden = false;
-  if (!options.method) target.dataset.src = url;
+  if (!sent.method || keep) target.dataset.src = url;
+  if (keep) target.dataset.body = String(sent.body);
+  else if (!sent.method) delete target.dataset.body;
   const refresh = response.headers.get("x-dashboard-refresh");
   for (const name of (refresh || "").split(" ")) {
     const part = PARTS[name] && document.querySelector(PARTS[name]);
@@ -51,7 +55,13 @@ async function request(url, target, options) {
 }
 
 function load(part) {
-  return request(part.dataset.src, part, {});
+  const body = part.dataset.body;
+  if (body === undefined) return request(part.dataset.src, part, { again: true });
+  return request(part.dataset.src, part, posted(body, { again: true }));
+}
+
+function posted(body, options) {
+  return { method: "POST", body: new URLSearchParams(body), keep: true, ...options };
 }
 
 function reveal(target) {
@@ -71,6 +81,8 @@ document.addEventListener("submit", async (event) => {
     if (form.method.toLowerCase() === "get") {
       const url = form.action + "?" + fields.toString();
       await request(url, target, {});
+    } else if (form.dataset.keep !== undefined) {
+      await request(form.action, target, posted(fields));
     } else {
       const done = await request(form.action, target, { method: "POST", body: fields });
       reveal(done);
@@ -102,7 +114,8 @@ document.addEventListener("click", async (event) => {
     const search = document.getElementById("q");
     if (search) search.value = "";
   }
-  reveal(await request(link.href, target, {}));
+  const body = link.dataset.body;
+  reveal(await request(link.href, target, body === undefined ? {} : posted(body)));
 });
 
 document.addEventListener("DOMContentLoaded", () => {
