@@ -264,3 +264,24 @@ async def explain_analyze(
 
 def plan_nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return [plan, *(node for child in plan.get("Plans", []) for node in plan_nodes(child))]
+
+
+async def test_a_message_created_while_a_batch_holds_the_counts_of_status_changes_does_not_wait(
+    postgres_repository: PostgresMessageRepository, pg_scratch: PostgresScratch
+) -> None:
+    await pg_scratch.query(
+        "INSERT INTO message_counts (status, slot, messages) "
+        "SELECT 'pending', slot, 0 FROM generate_series(0, 15) AS slot ON CONFLICT DO NOTHING"
+    )
+    batch = await pg_scratch.connect()
+    try:
+        async with batch.transaction():
+            # What a claim or a record holds until it commits: its slot's counts.
+            await batch.execute("SELECT * FROM message_counts WHERE slot < 16 FOR UPDATE")
+
+            created, _ = await asyncio.wait_for(postgres_repository.add(new_message(START)), 5)
+    finally:
+        await batch.close()
+
+    assert (await postgres_repository.stats()).pending == 1
+    assert created.id == 1

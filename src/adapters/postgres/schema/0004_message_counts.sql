@@ -2,8 +2,10 @@
 -- (this service, another system inserting into the table, an operator by hand), so totals are
 -- read from a few rows instead of counted from every message. The triggers run once per
 -- statement over the rows it changed (transition tables), not once per row. Each status has up
--- to 16 rows (`slot`, chosen by the writing session), so concurrent transactions rarely wait
--- for each other's counts; a total is the sum of its slots.
+-- to 32 rows (`slot`, chosen by the writing session), so concurrent transactions rarely wait
+-- for each other's counts; a total is the sum of its slots. Insertions and deletions count in
+-- slots of their own (16-31), so a message created never waits for the counts of a batch being
+-- claimed or recorded (changes of status, slots 0-15) until that transaction ends.
 CREATE TABLE message_counts (
     status VARCHAR(20) NOT NULL,
     slot SMALLINT NOT NULL,
@@ -22,7 +24,7 @@ SELECT status, 0, COUNT(*) FROM messages GROUP BY status;
 CREATE FUNCTION messages_counted_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO message_counts AS counts (status, slot, messages)
-    SELECT status, pg_backend_pid() % 16, COUNT(*) FROM added GROUP BY status ORDER BY status
+    SELECT status, 16 + pg_backend_pid() % 16, COUNT(*) FROM added GROUP BY status ORDER BY status
     ON CONFLICT (status, slot) DO UPDATE SET messages = counts.messages + EXCLUDED.messages;
     RETURN NULL;
 END
@@ -46,7 +48,8 @@ $$;
 CREATE FUNCTION messages_counted_on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO message_counts AS counts (status, slot, messages)
-    SELECT status, pg_backend_pid() % 16, -COUNT(*) FROM removed GROUP BY status ORDER BY status
+    SELECT status, 16 + pg_backend_pid() % 16, -COUNT(*) FROM removed GROUP BY status
+    ORDER BY status
     ON CONFLICT (status, slot) DO UPDATE SET messages = counts.messages + EXCLUDED.messages;
     RETURN NULL;
 END
