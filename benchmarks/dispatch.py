@@ -63,6 +63,7 @@ async def run(workdir: Path) -> Result:
     result.check("peak RSS of the service (VmHWM)", service.peak_rss_mib, RSS_LIMIT, "MiB")
     growth = service.rss_at(1.0) / max(service.rss_at(0.2), 1e-9)
     result.check("RSS at 100% / at 20% delivered", growth, GROWTH_LIMIT)
+    _report_rss(result, service)
     result.figure("service dispatch rate", service.rate, "msg/s")
     result.figure(f"raw limit, aiohttp on {before.loop} (mean of before/after)", raw, "msg/s")
     ceiling = 1 / (1 / raw + batch_seconds / delivery.BATCH_SIZE)
@@ -96,6 +97,16 @@ async def run(workdir: Path) -> Result:
         "databaseSecondsPerBatch": batch_seconds,
     }
     return result
+
+
+def _report_rss(result: Result, run: delivery.DeliveryRun) -> None:
+    """The service's resident memory (VmRSS) when the run starts and when its last message is
+    sent, with the sent cache it ran with: flat when what it keeps is bounded."""
+    if not run.samples:
+        return
+    start, end = run.samples[0].rss_mib, run.samples[-1].rss_mib
+    result.figure(f"RSS of the service at the start ({run.cache} sent cache)", start, "MiB")
+    result.figure(f"RSS of the service at the end ({run.cache} sent cache)", end, "MiB")
 
 
 def _report_phases(result: Result, phases: dict[str, float]) -> None:

@@ -52,6 +52,7 @@ from insider_core.validation import validate_new_message
 from insider_core.values import (
     Alert,
     AttemptsInMinute,
+    CachedPage,
     CachedSend,
     DeliveryAttempt,
     DeliveryResult,
@@ -74,6 +75,7 @@ __all__ = [
     "BreakerConfig",
     "BreakerState",
     "CacheUnavailable",
+    "CachedPage",
     "CachedSend",
     "CircuitBreaker",
     "Clock",

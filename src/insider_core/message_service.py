@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from insider_core.errors import MessageNotFound, NotReplayable
@@ -11,7 +10,7 @@ from insider_core.message import Message, NewMessage
 from insider_core.ports import Clock, MessageRepository, SentCache
 from insider_core.status import MessageStatus
 from insider_core.validation import validate_new_message
-from insider_core.values import CachedSend, DeliveryAttempt, MessageStats, Page, PageRequest
+from insider_core.values import CachedPage, DeliveryAttempt, MessageStats, Page, PageRequest
 
 
 class MessageService:
@@ -107,5 +106,6 @@ class MessageService:
             return await self.repository.count_failed(since)
         return await self.repository.replay_all(self.clock.now(), since)
 
-    async def cached(self) -> Mapping[int, CachedSend]:
-        return await self.cache.get_all()
+    async def cached(self, after: int = 0, limit: int = 100) -> CachedPage:
+        """Sent messages still in the cache with an id above `after`, lowest id first."""
+        return await self.cache.get_page(after, limit)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -11,6 +11,7 @@ from insider_core.outcome import SendOutcome
 from insider_core.values import (
     Alert,
     AttemptsInMinute,
+    CachedPage,
     CachedSend,
     DeliveryAttempt,
     DeliveryResult,
@@ -60,7 +61,9 @@ class MessageRepository(Protocol):
 
     async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
         """Replay every failed message, or only those that failed (their `updated_at`) at or
-        after `since`; returns how many."""
+        after `since`; returns how many. Runs in short steps (a bounded number of messages
+        each, by id), other work going on between them: a message that fails again once its
+        step is done stays failed, and one the call stops before (the store went down) too."""
         ...
 
     async def count_failed(self, since: datetime | None = None) -> int:
@@ -136,8 +139,11 @@ class MessageSender(Protocol):
 class SentCache(Protocol):
     async def put_many(self, entries: Sequence[CachedSend]) -> None: ...
 
-    async def get_all(self) -> Mapping[int, CachedSend]:
-        """Raises CacheUnavailable when the cache cannot be read."""
+    async def get_page(self, after: int, limit: int) -> CachedPage:
+        """The entries with an id above `after`, lowest id first, at most `limit` of them, and
+        the id to read on from (None when no entry follows). Bounded work whatever the cache
+        holds; an entry expiring as the page is read may leave it short of `limit`, with the
+        next page still to read. Raises CacheUnavailable when the cache cannot be read."""
         ...
 
     async def ping(self) -> bool: ...

@@ -101,6 +101,14 @@ class CachedSend(msgspec.Struct, frozen=True, kw_only=True):
     sent_at: datetime
 
 
+class CachedPage(msgspec.Struct, frozen=True, kw_only=True):
+    """Entries of the sent cache, lowest id first, and the id to read on from: `next_after`
+    is None when no entry follows."""
+
+    entries: Sequence[CachedSend]
+    next_after: int | None
+
+
 class Alert(msgspec.Struct, frozen=True, kw_only=True):
     alert: str
     run_number: int

@@ -1,6 +1,6 @@
 """The behaviour every MessageRepository promises. Subclass `MessageRepositoryContract` once per
-implementation and provide the fixtures `repository` (an empty, reachable store) and
-`unreachable_repository`."""
+implementation and provide the fixtures `repository` (an empty, reachable store),
+`unreachable_repository` and `replay_chunk_rows`."""
 
 from __future__ import annotations
 
@@ -119,6 +119,11 @@ class MessageRepositoryContract:
         raise NotImplementedError
 
     @pytest.fixture
+    def replay_chunk_rows(self) -> int:
+        """How many messages a replay of every failed message changes in one step at most."""
+        raise NotImplementedError
+
+    @pytest.fixture
     def clock(self) -> ManualClock:
         return ManualClock(START)
 
@@ -138,6 +143,19 @@ class MessageRepositoryContract:
         claimed = await self.claim(repository, at, limit=len(outcomes))
         results = [outcome_of(m, o, at) for m, o in zip(claimed, outcomes, strict=True)]
         assert await repository.save_results(results) == len(results)
+        return [result.message for result in results]
+
+    async def refuse_all(
+        self, repository: MessageRepository, count: int, *moments: datetime
+    ) -> list[Message]:
+        """Add `count` messages, claim them all, and record them refused for good, in id order
+        at each of `moments` in turn."""
+        assert await repository.add_many([new_message(START) for _ in range(count)]) == count
+        claimed = await self.claim(repository, moments[0], limit=count)
+        results = [
+            outcome_of(m, REJECTED, moments[n % len(moments)]) for n, m in enumerate(claimed)
+        ]
+        assert await repository.save_results(results) == count
         return [result.message for result in results]
 
     # Adding and reading
@@ -426,6 +444,32 @@ class MessageRepositoryContract:
         assert ids(last.items) == newest_first[4:]
         assert list(beyond.items) == []
         assert beyond.total_count == 5
+
+    async def test_a_page_far_past_the_end_is_empty_with_the_true_total(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        await self.add_at(repository, *([clock.now()] * 5))
+        await self.claim(repository, clock.now(), limit=2)
+        far = 1_000_000_000
+        requests = [
+            PageRequest(page=far, page_size=100),
+            PageRequest(page=far, page_size=2, status=MessageStatus.PENDING),
+            PageRequest.sent(far, 100),
+            PageRequest(page=far, page_size=100, phone_number=PHONE),
+            PageRequest(page=2, page_size=5),
+        ]
+
+        pages = [await repository.list_page(request) for request in requests]
+
+        assert [list(page.items) for page in pages] == [[]] * len(requests)
+        assert [(page.total_count, page.total_pages) for page in pages] == [
+            (5, 1),
+            (3, 2),
+            (0, 0),
+            (5, 1),
+            (5, 1),
+        ]
+        assert [(page.page, page.page_size) for page in pages[:2]] == [(far, 100), (far, 2)]
 
     async def test_the_list_filters_by_status_and_counts_only_matching_messages(
         self, repository: MessageRepository, clock: ManualClock
@@ -863,6 +907,65 @@ class MessageRepositoryContract:
         assert await repository.list_page(PageRequest(page_size=100)) == before
         assert await repository.replay_all(start + LEASE, since=recent.updated_at) == 1
         assert await repository.count_failed() == 2
+
+    async def test_a_replay_of_more_failed_messages_than_one_chunk_replays_them_all_exactly(
+        self, repository: MessageRepository, clock: ManualClock, replay_chunk_rows: int
+    ) -> None:
+        start = clock.now()
+        minute_later = start + timedelta(minutes=1)
+        # Every other message fails a minute later: those a replay since then takes are spread
+        # over the chunks of the id order, among those it leaves.
+        failed = await self.refuse_all(repository, 3 * replay_chunk_rows + 7, start, minute_later)
+        later = start + timedelta(hours=1)
+
+        replayed_since = await repository.replay_all(later, since=minute_later)
+        stats_since = await repository.stats()
+        replayed_rest = await repository.replay_all(later)
+
+        assert replayed_since == len(failed[1::2])
+        assert stats_since == MessageStats(pending=len(failed[1::2]), failed=len(failed[::2]))
+        assert replayed_rest == len(failed[::2])
+        assert await repository.stats() == MessageStats(pending=len(failed))
+        assert await repository.get(failed[-1].id) == failed[-1].replay(later)
+        assert await repository.replay_all(later) == 0
+
+    async def test_other_work_goes_on_between_the_chunks_of_a_long_replay(
+        self, repository: MessageRepository, clock: ManualClock, replay_chunk_rows: int
+    ) -> None:
+        failed = await self.refuse_all(repository, 4 * replay_chunk_rows, clock.now())
+        replay = asyncio.create_task(repository.replay_all(clock.now() + LEASE))
+        pending_seen = []
+
+        while not replay.done():
+            pending_seen.append((await repository.stats()).pending)
+
+        assert await replay == len(failed)
+        assert any(0 < pending < len(failed) for pending in pending_seen), pending_seen
+
+    async def test_a_message_that_fails_again_while_the_replay_runs_stays_failed_and_counted(
+        self, repository: MessageRepository, clock: ManualClock, replay_chunk_rows: int
+    ) -> None:
+        failed = await self.refuse_all(repository, 3 * replay_chunk_rows, clock.now())
+        later = clock.now() + LEASE
+        replay = asyncio.create_task(repository.replay_all(later))
+        failed_again: list[int] = []
+
+        # A worker sends what the replay has made pending so far, and the receiver refuses it.
+        while not replay.done():
+            claimed = await self.claim(repository, later, limit=50)
+            await repository.save_results([outcome_of(m, REJECTED, later) for m in claimed])
+            failed_again += ids(claimed)
+
+        assert await replay == len(failed)
+        assert failed_again
+        for message_id in failed_again:
+            message = await repository.get(message_id)
+            assert message is not None
+            assert (message.status, message.attempts) == (MessageStatus.FAILED, 1)
+        assert await repository.count_failed() == len(failed_again)
+        assert await repository.stats() == MessageStats(
+            pending=len(failed) - len(failed_again), failed=len(failed_again)
+        )
 
     # Attempts
 

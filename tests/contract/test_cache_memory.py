@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.memory import InMemorySentCache, ManualClock
-from contract.cache_contract import Elapse, SentCacheContract
+from contract.cache_contract import Elapse, Held, SentCacheContract
 from insider_core import SentCache
 
 
@@ -13,8 +13,19 @@ class TestInMemorySentCache(SentCacheContract):
         return ManualClock()
 
     @pytest.fixture
-    def cache(self, clock: ManualClock) -> SentCache:
+    def memory_cache(self, clock: ManualClock) -> InMemorySentCache:
         return InMemorySentCache(clock)
+
+    @pytest.fixture
+    def cache(self, memory_cache: InMemorySentCache) -> SentCache:
+        return memory_cache
+
+    @pytest.fixture
+    def held(self, memory_cache: InMemorySentCache) -> Held:
+        async def count() -> int:
+            return len(memory_cache)
+
+        return count
 
     @pytest.fixture
     def elapse(self, clock: ManualClock) -> Elapse:

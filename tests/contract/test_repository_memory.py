@@ -5,6 +5,7 @@ import inspect
 import pytest
 
 from adapters.memory import InMemoryMessageRepository
+from adapters.memory.repository import REPLAY_CHUNK_ROWS
 from contract.operator_reads_contract import OperatorReadsContract
 from contract.repository_contract import EVERY_OPERATION, MessageRepositoryContract
 from contract.send_slots_contract import SendSlotLedgerContract
@@ -21,6 +22,10 @@ class TestInMemoryMessageRepository(
     @pytest.fixture
     async def repository(self) -> MessageRepository:
         return InMemoryMessageRepository()
+
+    @pytest.fixture
+    def replay_chunk_rows(self) -> int:
+        return REPLAY_CHUNK_ROWS
 
     @pytest.fixture
     async def unreachable_repository(self) -> MessageRepository:

@@ -8,6 +8,7 @@ import pytest
 
 from adapters.mysql import MySqlMessageRepository
 from adapters.mysql.migrations import load_migrations
+from adapters.mysql.repository import REPLAY_CHUNK_ROWS
 from contract.mysql_databases import ScratchDatabase
 from contract.operator_reads_contract import OperatorReadsContract
 from contract.outbox_contract import OutboxContract, OutsideWriter
@@ -37,6 +38,10 @@ class TestMySqlMessageRepository(
     @pytest.fixture
     def repository(self, mysql_repository: MySqlMessageRepository) -> MessageRepository:
         return mysql_repository
+
+    @pytest.fixture
+    def replay_chunk_rows(self) -> int:
+        return REPLAY_CHUNK_ROWS
 
     @pytest.fixture
     async def unreachable_repository(

@@ -6,6 +6,7 @@ import pytest
 
 from adapters.postgres import PostgresMessageRepository
 from adapters.postgres.migrations import load_migrations
+from adapters.postgres.queries import REPLAY_CHUNK_ROWS
 from contract.operator_reads_contract import OperatorReadsContract
 from contract.outbox_contract import OutboxContract, OutsideWriter
 from contract.postgres_databases import PostgresScratch
@@ -27,6 +28,10 @@ class TestPostgresMessageRepository(
     @pytest.fixture
     def repository(self, postgres_repository: PostgresMessageRepository) -> MessageRepository:
         return postgres_repository
+
+    @pytest.fixture
+    def replay_chunk_rows(self) -> int:
+        return REPLAY_CHUNK_ROWS
 
     @pytest.fixture
     async def unreachable_repository(

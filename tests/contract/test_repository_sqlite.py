@@ -10,6 +10,7 @@ import pytest
 
 from adapters.sqlite import SqliteMessageRepository
 from adapters.sqlite.migrations import load_migrations
+from adapters.sqlite.repository import REPLAY_CHUNK_ROWS
 from contract.operator_reads_contract import OperatorReadsContract
 from contract.outbox_contract import OutboxContract, OutsideWriter
 from contract.repository_contract import START, MessageRepositoryContract, new_message
@@ -30,6 +31,10 @@ class TestSqliteMessageRepository(
         repository = await SqliteMessageRepository.open(str(tmp_path / "messages.db"))
         yield repository
         await repository.close()
+
+    @pytest.fixture
+    def replay_chunk_rows(self) -> int:
+        return REPLAY_CHUNK_ROWS
 
     @pytest.fixture
     async def unreachable_repository(self, tmp_path: Path) -> MessageRepository:

@@ -70,7 +70,7 @@ async def test_sent_messages_are_cached_with_their_webhook_id():
     await harness.create(2)
     await harness.dispatcher.dispatch_batch(2)
     cached = await harness.service.cached()
-    assert {entry.receipt_id for entry in cached.values()} == {"wh-1-1", "wh-2-1"}
+    assert {entry.receipt_id for entry in cached.entries} == {"wh-1-1", "wh-2-1"}
 
 
 async def test_a_cache_outage_does_not_stop_delivery():
@@ -369,7 +369,7 @@ class StoreThatTellsWhatItHolds(InMemoryMessageRepository):
 
     async def save_results(self, results):  # type: ignore[no-untyped-def]
         assert self.cache is not None
-        self.cached_while_recording.append(len(await self.cache.get_all()))
+        self.cached_while_recording.append(len((await self.cache.get_page(0, 100)).entries))
         return await super().save_results(results)
 
 
@@ -383,7 +383,7 @@ async def test_the_sent_cache_holds_the_batch_before_the_store_records_it():
 
     assert (report.sent, report.saved) == (2, 2)
     assert store.cached_while_recording == [2]
-    assert len(await harness.service.cached()) == 2
+    assert len((await harness.service.cached()).entries) == 2
 
 
 async def test_a_webhook_timeout_is_retried_later():

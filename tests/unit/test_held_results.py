@@ -61,7 +61,7 @@ async def test_held_results_are_written_before_anything_new_is_claimed() -> None
     assert (report.sent, report.saved, harness.dispatcher.result_writer.holding) == (2, 2, 0)
     assert report.phases is None  # written after the outage: no batch was claimed or sent
     assert len(harness.sender.sent) == 2
-    assert len(await harness.service.cached()) == 2
+    assert len((await harness.service.cached()).entries) == 2
     assert [len(await store.list_attempts(n)) for n in (1, 2)] == [1, 1]
     stats = await store.stats()
     assert (stats.sent, stats.sending, stats.pending) == (2, 0, 1)
@@ -140,7 +140,7 @@ async def test_messages_the_receiver_accepted_are_cached_though_the_store_is_dow
     harness = Harness(dispatch=LEASE)
     await a_batch_lost_to_an_outage(harness)
 
-    assert sorted(await harness.service.cached()) == [1, 2]
+    assert [entry.id for entry in (await harness.service.cached()).entries] == [1, 2]
 
 
 async def test_a_cache_outage_while_the_store_is_down_still_holds_the_results() -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -27,6 +28,8 @@ from insider_core.values import (
 )
 
 T = TypeVar("T")
+# A replay of every failed message changes at most this many in one step.
+REPLAY_CHUNK_ROWS = 500
 
 
 class InMemoryMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
@@ -136,11 +139,19 @@ class InMemoryMessageRepository(MessageRepository, SendSlotLedger, SharedRecords
         return self._store(stored.replay(now))
 
     async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
-        await self._reach()
-        failed = self._failed_since(since)
-        for message in failed:
-            self._store(message.replay(now))
-        return len(failed)
+        """By id, REPLAY_CHUNK_ROWS at a time, other work running between the chunks as it
+        would between a SQL store's transactions."""
+        replayed, after = 0, 0
+        while True:
+            await self._reach()
+            later = (m.id for m in self._failed_since(since) if m.id > after)
+            chunk = heapq.nsmallest(REPLAY_CHUNK_ROWS, later)
+            for message_id in chunk:
+                self._store(self._messages[message_id].replay(now))
+            replayed += len(chunk)
+            if len(chunk) < REPLAY_CHUNK_ROWS:
+                return replayed
+            after = chunk[-1]
 
     async def count_failed(self, since: datetime | None = None) -> int:
         await self._reach()

@@ -87,14 +87,29 @@ KEEP_SEND_SLOTS = "UPDATE send_slots SET next_free = %s WHERE id = 1"
 
 REPLAY_SET = f"UPDATE messages SET {transitions.replay('%s')} WHERE {transitions.REPLAYABLE}"
 REPLAY_ONE = REPLAY_SET + " AND id = %s"
-# Failed since a moment: when the message became failed, its last change.
-REPLAY_SINCE = REPLAY_SET + " AND updated_at >= %s"
 COUNT_FAILED = f"SELECT COUNT(*) FROM messages WHERE {transitions.REPLAYABLE}"
 COUNT_FAILED_SINCE = COUNT_FAILED + " AND updated_at >= %s"
 
 
 def placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
+
+
+def failed_ids(*, since: bool) -> str:
+    """The next ids a replay of every failed message takes, by id (the status index), after a
+    given id. Parameters: the moment when `since` (failed since then: the message's last
+    change), the id to go on after, how many."""
+    failed_since = " AND updated_at >= %s" if since else ""
+    return (
+        f"SELECT id FROM messages WHERE {transitions.REPLAYABLE}{failed_since} "
+        "AND id > %s ORDER BY id LIMIT %s"
+    )
+
+
+def replay_ids(count: int) -> str:
+    """Replay those of `count` messages that are still failed (the others changed since they
+    were read). Parameters: the moment twice, then the ids."""
+    return f"{REPLAY_SET} AND id IN ({placeholders(count)})"
 
 
 def value_rows(rows: int, columns: int) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import TypeVar
 
 import aiomysql
@@ -51,6 +52,8 @@ from insider_core.values import (
 
 # At most this many concurrent creations share one INSERT.
 CREATIONS_PER_STATEMENT = 200
+# A replay of every failed message changes at most this many in one transaction.
+REPLAY_CHUNK_ROWS = 500
 REVISIONS = msgspec.json.Decoder(tuple[int, int, list[Revision]])
 
 
@@ -190,7 +193,15 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
 
     async def list_page(self, request: PageRequest) -> Page[Message]:
         """By revision (see listing.py) unless it is a search by phone number, or the page
-        cannot be read that way."""
+        cannot be read that way. A page past the end is answered from its total alone: an
+        OFFSET beyond the last row would make the server walk every row before it."""
+        if request.offset > 0:
+            async with self._database.cursor() as cursor:
+                total = await self._total(cursor, request)
+            if request.offset >= total:
+                return Page(
+                    items=[], page=request.page, page_size=request.page_size, total_count=total
+                )
         if request.phone_number is None:
             page = await self._pages.page(request)
             if page is not None:
@@ -206,13 +217,8 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
         )
         status = () if request.status is None else (request.status.value,)
         phone = () if request.phone_number is None else (request.phone_number,)
-        if phone:
-            count_sql = sql.phone_count_query(filtered=filtered)
-        else:
-            count_sql = counts.TOTAL_OF_STATUS if filtered else counts.TOTAL
         async with self._database.cursor() as cursor:
-            await cursor.execute(count_sql, (*status, *phone))
-            (total,) = await cursor.fetchone()
+            total = await self._total(cursor, request)
             await cursor.execute(page_sql, (*status, *phone, request.page_size, request.offset))
             rows = await cursor.fetchall()
         return Page(
@@ -221,6 +227,19 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
             page_size=request.page_size,
             total_count=total,
         )
+
+    async def _total(self, cursor: aiomysql.Cursor, request: PageRequest) -> int:
+        """How many messages the listing holds: from the counts, or counted by phone number."""
+        filtered = request.status is not None
+        status = () if request.status is None else (request.status.value,)
+        if request.phone_number is not None:
+            await cursor.execute(
+                sql.phone_count_query(filtered=filtered), (*status, request.phone_number)
+            )
+        else:
+            await cursor.execute(counts.TOTAL_OF_STATUS if filtered else counts.TOTAL, status)
+        (total,) = await cursor.fetchone()
+        return int(total)
 
     async def _list_revisions(self, request: PageRequest) -> Page[Revision] | None:
         statement = sql.revisions_query(
@@ -308,18 +327,33 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
         return await self._database.run_transaction(replay)
 
     async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
+        """By id, in transactions of REPLAY_CHUNK_ROWS messages at most, so that no lock is
+        held for long and other writers go on between the chunks."""
         moment = to_db_text(now)
-        params: tuple[str, ...]
-        statement, params = sql.REPLAY_SET, (moment, moment)
-        if since is not None:
-            statement, params = sql.REPLAY_SINCE, (*params, to_db_text(since))
+        select = sql.failed_ids(since=since is not None)
+        since_params = () if since is None else (to_db_text(since),)
+        replayed, after = 0, 0
+        while True:
+            chunk = partial(
+                self._replay_chunk, select, (*since_params, after, REPLAY_CHUNK_ROWS), moment
+            )
+            changed, ids = await self._database.run_transaction(chunk)
+            replayed += changed
+            if len(ids) < REPLAY_CHUNK_ROWS:
+                return replayed
+            after = ids[-1]
 
-        async def replay(cursor: aiomysql.Cursor) -> int:
-            replayed = int(await cursor.execute(statement, params))
-            await self._counts.moved(cursor, MessageStatus.FAILED, MessageStatus.PENDING, replayed)
-            return replayed
-
-        return await self._database.run_transaction(replay)
+    async def _replay_chunk(
+        self, select: str, params: tuple[object, ...], moment: str, cursor: aiomysql.Cursor
+    ) -> tuple[int, list[int]]:
+        """The next chunk's ids, and how many of them were still failed and replayed."""
+        await cursor.execute(select, params)
+        ids = [message_id for (message_id,) in await cursor.fetchall()]
+        if not ids:
+            return 0, ids
+        changed = int(await cursor.execute(sql.replay_ids(len(ids)), (moment, moment, *ids)))
+        await self._counts.moved(cursor, MessageStatus.FAILED, MessageStatus.PENDING, changed)
+        return changed, ids
 
     async def count_failed(self, since: datetime | None = None) -> int:
         """Counted from the messages, not `message_counts`: exactly the rows a replay with

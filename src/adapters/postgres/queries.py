@@ -9,7 +9,7 @@ from adapters.sql import transitions
 
 INSERT_ROWS_PER_STATEMENT = 5000
 PRUNE_ROWS_PER_STATEMENT = 10_000
-REPLAY_ROWS_PER_TRANSACTION = 1000
+REPLAY_CHUNK_ROWS = 500
 
 NEW_MESSAGE_COLUMNS = (
     "content, phone_number, status, next_attempt_at, idempotency_key, created_at, updated_at"
@@ -84,18 +84,22 @@ REPLAY_ONE = (
 )
 
 
-def replay_chunk(*, since: bool) -> str:
-    """Replay up to $2 failed messages (failed at or after $3, their last change, when
-    `since`), lowest id first; a message changed meanwhile by another writer is checked again
-    once its lock is taken. Returns the status line (UPDATE n)."""
+def failed_ids(*, since: bool) -> str:
+    """The next ids a replay of every failed message takes, by id (the status index), after a
+    given id. Parameters: the id to go on after, how many, and the moment when `since` (failed
+    since then: the message's last change)."""
     failed_since = " AND updated_at >= $3" if since else ""
     return (
-        f"UPDATE messages SET {transitions.replay('$1')} WHERE id IN ("
         f"SELECT id FROM messages WHERE {transitions.REPLAYABLE}{failed_since} "
-        "ORDER BY id LIMIT $2 FOR UPDATE)"
+        "AND id > $1 ORDER BY id LIMIT $2"
     )
 
 
+# Those of the ids ($2) still failed (the others changed since they were read).
+REPLAY_IDS = (
+    f"UPDATE messages SET {transitions.replay('$1')} "
+    f"WHERE {transitions.REPLAYABLE} AND id = ANY($2::bigint[])"
+)
 COUNT_FAILED = f"SELECT COUNT(*) FROM messages WHERE {transitions.REPLAYABLE}"
 COUNT_FAILED_SINCE = COUNT_FAILED + " AND updated_at >= $1"
 

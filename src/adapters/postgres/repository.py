@@ -169,18 +169,21 @@ class PostgresMessageRepository(MessageRepository, SendSlotLedger, SharedRecords
         return None if row is None else message_from_row(row)
 
     async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
-        """In short transactions of at most REPLAY_ROWS_PER_TRANSACTION messages each, so a
-        large dead-letter queue never holds its rows locked for long."""
-        statement = sql.replay_chunk(since=since is not None)
-        chunk = sql.REPLAY_ROWS_PER_TRANSACTION
-        params = (now, chunk) if since is None else (now, chunk, since)
-        replayed = 0
+        """By id, REPLAY_CHUNK_ROWS messages at most per statement (each its own short
+        transaction), so that no lock is held for long and other writers go on between the
+        chunks; a message that fails again after its chunk stays failed."""
+        select = sql.failed_ids(since=since is not None)
+        since_params = () if since is None else (since,)
+        replayed, after = 0, 0
         async with self._database.connection() as session:
             while True:
-                changed = affected(await session.execute(statement, *params))
-                replayed += changed
-                if changed < chunk:
+                rows = await session.fetch(select, after, sql.REPLAY_CHUNK_ROWS, *since_params)
+                ids = [row[0] for row in rows]
+                if ids:
+                    replayed += affected(await session.execute(sql.REPLAY_IDS, now, ids))
+                if len(ids) < sql.REPLAY_CHUNK_ROWS:
                     return replayed
+                after = ids[-1]
 
     async def count_failed(self, since: datetime | None = None) -> int:
         """Counted from the messages: exactly the rows a replay with this `since` would change."""

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 import msgspec
 import redis.asyncio as aioredis
@@ -12,20 +13,44 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from insider_core.errors import CacheUnavailable
 from insider_core.ports import SentCache
 from insider_core.text import utc_timestamp
-from insider_core.values import CachedSend
+from insider_core.values import CachedPage, CachedSend
 
 DAY_SECONDS = 86400
-SCAN_COUNT = 500
-MGET_CHUNK = 500
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+# How many expired ids a write drops from the indexes beyond as many as it adds: the indexes
+# shrink back to one TTL's worth of sends after a burst, a little at a time.
+EXPIRED_PER_WRITE = 1000
 # One command for a whole batch: a pipeline of one SET per entry costs redis-py several times
-# the client CPU of a single command carrying every key and value.
+# the client CPU of a single command carrying every key and value. KEYS: the index by id, the
+# index by expiry, then one key per entry; ARGV: the TTL, the most expired ids to drop, then
+# each entry's id and value. The expiry index is scored by the server's own clock, as the
+# keys' TTLs are.
 PUT_MANY_SCRIPT = """
-local ttl = ARGV[1]
-for i, key in ipairs(KEYS) do
-    redis.call('SET', key, ARGV[i + 1], 'EX', ttl)
+local ttl = tonumber(ARGV[1])
+local time = redis.call('TIME')
+local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local expired = redis.call('ZRANGE', KEYS[2], '-inf', now_ms, 'BYSCORE', 'LIMIT', 0, ARGV[2])
+for i = 1, #expired, 500 do
+    local last = math.min(i + 499, #expired)
+    redis.call('ZREM', KEYS[1], unpack(expired, i, last))
+    redis.call('ZREM', KEYS[2], unpack(expired, i, last))
 end
-return #KEYS
+local entries = #KEYS - 2
+local expires_ms = now_ms + ttl * 1000
+for first = 1, entries, 500 do
+    local by_id, by_expiry = {}, {}
+    for i = first, math.min(first + 499, entries) do
+        local id = ARGV[2 + i]
+        redis.call('SET', KEYS[2 + i], ARGV[2 + entries + i], 'EX', ttl)
+        by_id[#by_id + 1] = id
+        by_id[#by_id + 1] = id
+        by_expiry[#by_expiry + 1] = expires_ms
+        by_expiry[#by_expiry + 1] = id
+    end
+    redis.call('ZADD', KEYS[1], unpack(by_id))
+    redis.call('ZADD', KEYS[2], unpack(by_expiry))
+end
+return entries
 """
 
 
@@ -37,7 +62,9 @@ class StoredSend(msgspec.Struct, frozen=True, rename="camel"):
 
 
 class RedisSentCache(SentCache):
-    """Keys `<prefix><id>` expire after `ttl_seconds`; listing walks SCAN, never KEYS."""
+    """Keys `<prefix><id>` expire after `ttl_seconds`. Two sorted sets index them, by id (for
+    reading pages in id order) and by expiry (so that each write drops the ids that expired
+    from both): `<prefix>index:id` and `<prefix>index:expiry`."""
 
     def __init__(
         self,
@@ -48,6 +75,8 @@ class RedisSentCache(SentCache):
         self.client = client
         self.ttl_seconds = ttl_seconds
         self.key_prefix = key_prefix
+        self.index_by_id = f"{key_prefix}index:id"
+        self.index_by_expiry = f"{key_prefix}index:expiry"
         self._put_many = client.register_script(PUT_MANY_SCRIPT)
 
     @classmethod
@@ -59,18 +88,34 @@ class RedisSentCache(SentCache):
     async def put_many(self, entries: Sequence[CachedSend]) -> None:
         if not entries:
             return
-        keys = [self._key(entry.id) for entry in entries]
-        values = [_encode(entry) for entry in entries]
+        keys = [self.index_by_id, self.index_by_expiry]
+        keys += [self._key(entry.id) for entry in entries]
+        args: list[int | bytes] = [self.ttl_seconds, EXPIRED_PER_WRITE + len(entries)]
+        args += [entry.id for entry in entries]
+        args += [_encode(entry) for entry in entries]
         try:
-            await self._put_many(keys=keys, args=[self.ttl_seconds, *values])
+            await self._put_many(keys=keys, args=args)
         except UNREACHABLE as error:
             raise CacheUnavailable(f"redis unreachable: {error}") from error
 
-    async def get_all(self) -> Mapping[int, CachedSend]:
+    async def get_page(self, after: int, limit: int) -> CachedPage:
+        """One range of the id index and one MGET: an id whose key has expired (and that no
+        write has dropped from the index yet) is skipped."""
         try:
-            return {entry.id: entry async for entry in self._scan_entries()}
+            found = await self.client.zrange(
+                self.index_by_id, f"({after}", "+inf", byscore=True, offset=0, num=limit + 1
+            )
+            ids = [int(member) for member in cast(list[bytes], found)]
+            values = await self.client.mget([self._key(i) for i in ids[:limit]]) if ids else []
         except UNREACHABLE as error:
             raise CacheUnavailable(f"redis unreachable: {error}") from error
+        entries = [
+            entry
+            for message_id, value in zip(ids, values, strict=False)
+            if (entry := _decode(message_id, value)) is not None
+        ]
+        following = ids[limit - 1] if len(ids) > limit else None
+        return CachedPage(entries=entries, next_after=following)
 
     async def ping(self) -> bool:
         try:
@@ -81,36 +126,8 @@ class RedisSentCache(SentCache):
     async def close(self) -> None:
         await self.client.aclose()
 
-    async def _scan_entries(self) -> AsyncIterator[CachedSend]:
-        chunk: list[bytes] = []
-        async for key in self.client.scan_iter(match=f"{self.key_prefix}*", count=SCAN_COUNT):
-            chunk.append(key)
-            if len(chunk) >= MGET_CHUNK:
-                for entry in await self._read(chunk):
-                    yield entry
-                chunk = []
-        for entry in await self._read(chunk):
-            yield entry
-
-    async def _read(self, keys: list[bytes]) -> list[CachedSend]:
-        if not keys:
-            return []
-        values = await self.client.mget(keys)
-        entries = []
-        for key, value in zip(keys, values, strict=True):
-            # A key may expire between SCAN and MGET; a foreign value is skipped, not fatal.
-            entry = _decode(self._id_of(key), value)
-            if entry is not None:
-                entries.append(entry)
-        return entries
-
     def _key(self, message_id: int) -> str:
         return f"{self.key_prefix}{message_id}"
-
-    def _id_of(self, key: bytes | str) -> int | None:
-        text = key.decode() if isinstance(key, bytes) else key
-        suffix = text.removeprefix(self.key_prefix)
-        return int(suffix) if suffix.isdigit() else None
 
 
 def _encode(entry: CachedSend) -> bytes:
@@ -118,8 +135,9 @@ def _encode(entry: CachedSend) -> bytes:
     return msgspec.json.encode(stored)
 
 
-def _decode(message_id: int | None, value: bytes | str | None) -> CachedSend | None:
-    if message_id is None or value is None:
+def _decode(message_id: int, value: bytes | str | None) -> CachedSend | None:
+    """None for a key gone (expired) or holding something other than a cache entry."""
+    if value is None:
         return None
     try:
         stored = msgspec.json.decode(value, type=StoredSend)

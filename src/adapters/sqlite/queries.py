@@ -45,14 +45,29 @@ ATTEMPTS_PER_MINUTE = (
 
 REPLAY_SET = f"UPDATE messages SET {transitions.replay('?')} WHERE {transitions.REPLAYABLE}"
 REPLAY_ONE = REPLAY_SET + " AND id = ?"
-# Failed since a moment: when the message became failed, its last change.
-REPLAY_SINCE = REPLAY_SET + " AND updated_at >= ?"
 COUNT_FAILED = f"SELECT COUNT(*) FROM messages WHERE {transitions.REPLAYABLE}"
 COUNT_FAILED_SINCE = COUNT_FAILED + " AND updated_at >= ?"
 
 
 def placeholders(count: int) -> str:
     return ", ".join("?" * count)
+
+
+def failed_ids(*, since: bool) -> str:
+    """The next ids a replay of every failed message takes, by id (the status index), after a
+    given id. Parameters: the moment when `since` (failed since then: the message's last
+    change), the id to go on after, how many."""
+    failed_since = " AND updated_at >= ?" if since else ""
+    return (
+        f"SELECT id FROM messages WHERE {transitions.REPLAYABLE}{failed_since} "
+        "AND id > ? ORDER BY id LIMIT ?"
+    )
+
+
+def replay_ids(count: int) -> str:
+    """Replay those of `count` messages that are still failed. Parameters: the moment twice,
+    then the ids."""
+    return f"{REPLAY_SET} AND id IN ({placeholders(count)})"
 
 
 def page_query(

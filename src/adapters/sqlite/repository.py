@@ -40,6 +40,8 @@ from insider_core.values import (
 )
 
 T = TypeVar("T")
+# A replay of every failed message changes at most this many in one transaction.
+REPLAY_CHUNK_ROWS = 500
 
 
 class SqliteMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
@@ -103,14 +105,20 @@ class SqliteMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
         phone = () if request.phone_number is None else (request.phone_number,)
         async with self._session() as connection:
             counted = await connection.execute_fetchall(count_sql, (*status, *phone))
-            rows = await connection.execute_fetchall(
-                page_sql, (*status, *phone, request.page_size, request.offset)
+            total = next(iter(counted))[0]
+            # Past the end, the OFFSET would only walk every row to find none.
+            rows = (
+                await connection.execute_fetchall(
+                    page_sql, (*status, *phone, request.page_size, request.offset)
+                )
+                if request.offset < total
+                else []
             )
         return Page(
             items=[message_from_row(row) for row in rows],
             page=request.page,
             page_size=request.page_size,
-            total_count=next(iter(counted))[0],
+            total_count=total,
         )
 
     async def stats(self) -> MessageStats:
@@ -142,14 +150,26 @@ class SqliteMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
             return message_from_row(next(iter(rows)))
 
     async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
+        """By id, in transactions of REPLAY_CHUNK_ROWS messages at most: the file's write lock
+        is held for one chunk at a time, and other work runs between the chunks."""
         moment = to_db_time(now)
-        params: tuple[str, ...]
-        statement, params = sql.REPLAY_SET, (moment, moment)
-        if since is not None:
-            statement, params = sql.REPLAY_SINCE, (*params, to_db_time(since))
-        async with self._session() as connection:
-            cursor = await connection.execute(statement, params)
-            return cursor.rowcount
+        select = sql.failed_ids(since=since is not None)
+        since_params = () if since is None else (to_db_time(since),)
+        replayed, after = 0, 0
+        while True:
+            async with self._session() as connection, transaction(connection):
+                rows = await connection.execute_fetchall(
+                    select, (*since_params, after, REPLAY_CHUNK_ROWS)
+                )
+                ids = [row[0] for row in rows]
+                if ids:
+                    cursor = await connection.execute(
+                        sql.replay_ids(len(ids)), (moment, moment, *ids)
+                    )
+                    replayed += cursor.rowcount
+            if len(ids) < REPLAY_CHUNK_ROWS:
+                return replayed
+            after = ids[-1]
 
     async def count_failed(self, since: datetime | None = None) -> int:
         params: tuple[str, ...]

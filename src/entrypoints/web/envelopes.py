@@ -7,7 +7,8 @@ from typing import Annotated, Generic, TypeVar
 
 import msgspec
 
-from insider_core import Page
+from entrypoints.web.dto import CachedBody
+from insider_core import CachedPage, Page
 
 T = TypeVar("T")
 Item = TypeVar("Item")
@@ -36,12 +37,26 @@ class PageOf(msgspec.Struct, Generic[T], kw_only=True, rename="camel"):
     total_pages: int
 
 
+class CachedPageOf(msgspec.Struct, kw_only=True, rename="camel"):
+    """Sent-cache entries by id (`{"<id>": {"messageId", "sentAt"}}`), lowest id first, and
+    the `after` that reads the next page: null when none follows."""
+
+    success: Succeeded
+    data: dict[str, CachedBody]
+    next_after: int | None
+
+
 def ok(data: T, message: str | None = None) -> Success[T]:
     return Success(success=True, message=message, data=data)
 
 
 def failure(error: str, details: dict[str, str] | None = None) -> Failure:
     return Failure(success=False, error=error, details=details or None)
+
+
+def cached_page(page: CachedPage) -> CachedPageOf:
+    data = {str(entry.id): CachedBody.of(entry) for entry in page.entries}
+    return CachedPageOf(success=True, data=data, next_after=page.next_after)
 
 
 def page_of(page: Page[Item], to_body: Callable[[Item], T]) -> PageOf[T]:

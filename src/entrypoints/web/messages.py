@@ -10,14 +10,13 @@ from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParam
 from entrypoints.web.dependencies import Messages
 from entrypoints.web.dto import (
     AttemptBody,
-    CachedBody,
     MessageBody,
     ReplayedBody,
     ReplayPreviewBody,
     StatsBody,
     message_json,
 )
-from entrypoints.web.envelopes import PageOf, Success, ok, page_of
+from entrypoints.web.envelopes import CachedPageOf, PageOf, Success, cached_page, ok, page_of
 from entrypoints.web.guards import require_messages_key
 from entrypoints.web.message_input import CreateMessage, prepare_new_message
 from entrypoints.web.replay_input import ReplayFailed
@@ -30,6 +29,31 @@ PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000_000, description="
 PageSize = Annotated[int, QueryParameter(name="pageSize", ge=1, le=100, description="1..100")]
 StatusFilter = Annotated[
     MessageStatus | None, QueryParameter(description="Only messages with this status")
+]
+CACHED_LIMIT = 100
+CACHED_LIMIT_MAX = 1000
+# The largest integer a JSON number carries exactly (and so a bound the document states as
+# it is): far above any id a store hands out.
+CACHED_AFTER_MAX = 2**53 - 1
+CACHED_PAGING = (
+    f"At most `limit` entries (default {CACHED_LIMIT}, at most {CACHED_LIMIT_MAX}) with an id "
+    "above `after`, lowest id first. `nextAfter` is the `after` of the next page, null once "
+    "none follows. A page may hold fewer than `limit` entries while `nextAfter` is set (an "
+    "entry expired as it was read): read on until `nextAfter` is null."
+)
+CachedAfter = Annotated[
+    int,
+    QueryParameter(
+        ge=0,
+        le=CACHED_AFTER_MAX,
+        description="Only entries with an id above this one: the previous page's nextAfter",
+    ),
+]
+CachedLimit = Annotated[
+    int,
+    QueryParameter(
+        ge=1, le=CACHED_LIMIT_MAX, description=f"1..{CACHED_LIMIT_MAX} (default {CACHED_LIMIT})"
+    ),
 ]
 IdempotencyKey = Annotated[
     str | None,
@@ -107,10 +131,16 @@ class MessagesController(Controller):
     async def stats(self, messages: Messages) -> Success[StatsBody]:
         return ok(StatsBody.of(await messages.stats()))
 
-    @get("/cached", responses=guarded(), summary="Sent messages held in the cache (24 h)")
-    async def cached(self, messages: Messages) -> Success[dict[str, CachedBody]]:
-        entries = await messages.cached()
-        return ok({str(key): CachedBody.of(entry) for key, entry in sorted(entries.items())})
+    @get(
+        "/cached",
+        responses=guarded(400, 422),
+        summary="Sent messages held in the cache (24 h), lowest id first",
+        description=CACHED_PAGING,
+    )
+    async def cached(
+        self, messages: Messages, after: CachedAfter = 0, limit: CachedLimit = CACHED_LIMIT
+    ) -> CachedPageOf:
+        return cached_page(await messages.cached(after, limit))
 
     @post(
         ["/replay/all", "/replay"],

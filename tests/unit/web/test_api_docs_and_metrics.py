@@ -95,7 +95,21 @@ async def test_the_document_describes_request_bodies_and_validation_errors(
         "batchSize",
     }
     assert "phoneNumber" in schemas["MessageBody"]["properties"]
+    assert set(schemas["CachedPageOf"]["properties"]) == {"success", "data", "nextAfter"}
     assert set(schemas["Failure"]["properties"]) == {"success", "error", "details"}
+
+
+async def test_the_document_describes_the_paging_of_the_sent_cache(
+    openapi: dict[str, Any],
+) -> None:
+    cached = operations(openapi)[("get", "/api/v1/messages/cached")]
+    parameters = {parameter["name"]: parameter["schema"] for parameter in cached["parameters"]}
+
+    assert (parameters["limit"]["minimum"], parameters["limit"]["maximum"]) == (1, 1000)
+    assert parameters["limit"]["default"] == 100
+    assert (parameters["after"]["minimum"], parameters["after"]["default"]) == (0, 0)
+    assert "nextAfter" in cached["description"]
+    assert "422" in cached["responses"]
 
 
 async def test_every_error_response_is_documented_as_the_error_envelope(
@@ -197,7 +211,7 @@ async def test_the_seeds_swagger_url_serves_the_same_page(client: Client) -> Non
 async def test_schema_names_carry_no_module_paths(openapi: dict[str, Any]) -> None:
     names = set(openapi["components"]["schemas"])
 
-    assert {"PageOfMessageBody", "SuccessOfMessageBody", "SuccessOfDictStrCachedBody"} <= names
+    assert {"PageOfMessageBody", "SuccessOfMessageBody", "SuccessOfListAttemptBody"} <= names
     assert all(re.fullmatch(r"[A-Za-z]+", name) for name in names), names
     references = re.findall(r'"\$ref": ?"([^"]+)"', json.dumps(openapi))
     assert references

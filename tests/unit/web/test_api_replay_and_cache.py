@@ -19,7 +19,7 @@ from adapters.memory.sender import respond
 from conftest import MESSAGES_AUTH, Client
 from entrypoints.container import Container
 from entrypoints.web.app import create_app
-from insider_core import MessageStats
+from insider_core import CachedSend, MessageStats
 
 Create = Callable[..., Awaitable[dict[str, Any]]]
 RunBatch = Callable[[], Awaitable[list[Any]]]
@@ -48,7 +48,60 @@ async def test_cached_lists_sent_messages_by_id_with_message_id_and_sent_at(
         "data": {
             str(created["id"]): {"messageId": sent.receipt_id, "sentAt": message["data"]["sentAt"]}
         },
+        "nextAfter": None,
     }
+
+
+async def cache_sends(cache: InMemorySentCache, clock: ManualClock, ids: range) -> None:
+    await cache.put_many([CachedSend(id=i, receipt_id=f"wh-{i}", sent_at=clock.now()) for i in ids])
+
+
+async def test_cached_answers_100_entries_by_default_lowest_id_first_and_where_to_read_on(
+    client: Client, cache: InMemorySentCache, clock: ManualClock
+) -> None:
+    await cache_sends(cache, clock, range(250, 0, -1))
+
+    body = (await client.get("/api/v1/messages/cached", headers=MESSAGES_AUTH)).json()
+
+    assert list(body["data"]) == [str(i) for i in range(1, 101)]
+    assert body["data"]["7"]["messageId"] == "wh-7"
+    assert body["nextAfter"] == 100
+
+
+async def test_cached_is_read_to_the_end_by_following_next_after(
+    client: Client, cache: InMemorySentCache, clock: ManualClock
+) -> None:
+    await cache_sends(cache, clock, range(1, 2501))
+    pages, read, after = 0, [], 0
+
+    while after is not None:
+        query = f"?limit=1000&after={after}" if after else "?limit=1000"
+        response = await client.get(f"/api/v1/messages/cached{query}", headers=MESSAGES_AUTH)
+        body = response.json()
+        read += [int(key) for key in body["data"]]
+        after, pages = body["nextAfter"], pages + 1
+
+    assert read == list(range(1, 2501))
+    assert pages == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "details"),
+    [
+        ("limit=0", {"limit": "must be an integer >= 1"}),
+        ("limit=1001", {"limit": "must be an integer <= 1000"}),
+        ("limit=ten", {"limit": "must be an integer"}),
+        ("after=-1", {"after": "must be an integer >= 0"}),
+        ("after=9007199254740992", {"after": "must be an integer <= 9007199254740991"}),
+    ],
+)
+async def test_cached_refuses_a_limit_or_after_out_of_range_with_422(
+    client: Client, query: str, details: dict[str, str]
+) -> None:
+    response = await client.get(f"/api/v1/messages/cached?{query}", headers=MESSAGES_AUTH)
+
+    assert response.status_code == 422
+    assert response.json()["details"] == details
 
 
 async def test_cached_answers_503_when_the_cache_is_down(
