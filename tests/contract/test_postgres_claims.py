@@ -15,7 +15,7 @@ import pytest
 from adapters.postgres import PostgresMessageRepository
 from adapters.postgres.claims import save_results
 from adapters.postgres.database import TRANSACTION_RUNS, Database, ServerSettings
-from adapters.postgres.queries import CLAIM_DUE, SAVE_OUTCOMES
+from adapters.postgres.queries import LOCK_DUE, SAVE_OUTCOMES
 from adapters.postgres.rows import outcome_arrays
 from contract.postgres_databases import PostgresScratch
 from contract.repository_contract import (
@@ -174,7 +174,7 @@ async def test_the_claim_reads_the_due_rows_through_the_partial_index_not_the_se
     await pg_scratch.query("ANALYZE messages")
     now = START + timedelta(seconds=1)
 
-    plan = await explain_analyze(pg_scratch, CLAIM_DUE, (now, 100, now + LEASE, "token"))
+    plan = await explain_analyze(pg_scratch, LOCK_DUE, (now, 100))
 
     scans = [node for node in plan_nodes(plan) if node.get("Relation Name") == "messages"]
     due = [node for node in scans if node.get("Index Name") == "ix_messages_due"]

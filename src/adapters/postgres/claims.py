@@ -1,5 +1,5 @@
-"""Claiming due messages and recording what became of them, each in one transaction of a
-fixed number of statements, whatever the batch's size."""
+"""Claiming due messages and recording what became of them, each in one transaction of two
+statements, whatever the batch's size."""
 
 from __future__ import annotations
 
@@ -8,21 +8,27 @@ from datetime import datetime
 
 from adapters.postgres import queries as sql
 from adapters.postgres.database import Session
-from adapters.postgres.rows import attempt_arrays, message_from_row, outcome_arrays
+from adapters.postgres.rows import (
+    attempt_arrays,
+    claimed_arrays,
+    message_from_row,
+    outcome_arrays,
+)
 from insider_core.message import Message
 from insider_core.values import DeliveryResult
-
-DUE_AT = 14  # the column after MESSAGE_COLUMNS in what CLAIM_DUE returns
 
 
 async def claim_due(
     session: Session, limit: int, now: datetime, lease_until: datetime, claim_token: str
 ) -> list[Message]:
-    """One statement: lock the oldest due rows no one else holds and take them. Returns them,
-    oldest due first, as Message.claim makes them of the rows as they were."""
-    rows = await session.fetch(sql.CLAIM_DUE, now, limit, lease_until, claim_token)
-    rows = sorted(rows, key=lambda row: (row[DUE_AT], row[0]))
-    return [message_from_row(row).claim(now, lease_until, claim_token) for row in rows]
+    """Inside the caller's transaction: lock the oldest due rows no one else holds, make of
+    them what Message.claim makes, and write that with one UPDATE. Returns them, oldest due
+    first."""
+    rows = await session.fetch(sql.LOCK_DUE, now, limit)
+    claimed = [message_from_row(row).claim(now, lease_until, claim_token) for row in rows]
+    if claimed:
+        await session.execute(sql.SAVE_CLAIMED, *claimed_arrays(claimed))
+    return claimed
 
 
 async def save_results(session: Session, results: Sequence[DeliveryResult]) -> int:

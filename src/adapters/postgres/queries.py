@@ -29,17 +29,21 @@ SELECT_BY_KEY = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE idempotency_key =
 
 # The partial due index holds pending and sending rows only: sent and failed rows have no
 # due_at, so however many there are, the claim never reads them. Read in index order, the scan
-# stops at the limit; rows another claimer holds are skipped, not waited for. The UPDATE
-# returns the rows as they were before it (the CTE's columns), for Message.claim to make the
-# claimed messages of; it applies Message.claim itself (transitions.claim, with PostgreSQL's
-# numbered parameters and a boolean that must be cast to be counted).
-CLAIM_DUE = (
-    f"WITH due AS (SELECT {MESSAGE_COLUMNS}, due_at FROM messages "
-    f"WHERE {transitions.claimable('$1')} ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) "
-    "UPDATE messages AS m SET attempts = m.attempts + (m.status = 'pending')::int, "
-    "status = 'sending', lease_until = $3, claim_token = $4, updated_at = $1 "
-    "FROM due WHERE m.id = due.id "
-    "RETURNING " + ", ".join(f"due.{column}" for column in (*MESSAGE_COLUMNS.split(", "), "due_at"))
+# stops at the limit; rows another claimer holds are skipped, not waited for.
+LOCK_DUE = (
+    f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {transitions.claimable('$1')} "
+    "ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED"
+)
+# What the claim made of each row it locked, written as the entity made it (no translation of
+# the rule into SQL): one array per column, one element per message.
+SAVE_CLAIMED = (
+    "UPDATE messages AS m SET status = r.status, attempts = r.attempts, "
+    "last_error = r.last_error, lease_until = r.lease_until, claim_token = r.claim_token, "
+    "updated_at = r.updated_at "
+    "FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::timestamptz[], "
+    "$6::text[], $7::timestamptz[]) "
+    "AS r (id, status, attempts, last_error, lease_until, claim_token, updated_at) "
+    "WHERE m.id = r.id"
 )
 # One UPDATE for a whole batch, each result fenced by the claim token it was made under.
 SAVE_OUTCOMES = (

@@ -155,8 +155,9 @@ class PostgresMessageRepository(MessageRepository, SendSlotLedger, SharedRecords
     ) -> list[Message]:
         if limit <= 0:
             return []
-        async with self._database.connection() as session:
-            return await claim_due(session, limit, now, lease_until, claim_token)
+        return await self._database.run_transaction(
+            lambda session: claim_due(session, limit, now, lease_until, claim_token)
+        )
 
     async def save_results(self, results: Sequence[DeliveryResult]) -> int:
         if not results:

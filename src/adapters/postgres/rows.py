@@ -20,6 +20,7 @@ __all__ = [
     "as_utc",
     "attempt_arrays",
     "attempt_from_row",
+    "claimed_arrays",
     "columns_of",
     "message_from_row",
     "new_message_params",
@@ -71,6 +72,24 @@ def outcome_arrays(results: Sequence[DeliveryResult]) -> list[list[Any]]:
         [
             (r.message.id, *map(keepable, MAPPER.outcome_values(r.message)), r.claim_token)
             for r in results
+        ]
+    )
+
+
+def claimed_arrays(messages: Sequence[Message]) -> list[list[Any]]:
+    """(id, status, attempts, last_error, lease_until, claim_token, updated_at) as arrays."""
+    return columns_of(
+        [
+            (
+                m.id,
+                m.status.value,
+                m.attempts,
+                keepable(m.last_error),
+                m.lease_until,
+                m.claim_token,
+                m.updated_at,
+            )
+            for m in messages
         ]
     )
 
