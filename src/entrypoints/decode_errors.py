@@ -1,16 +1,12 @@
-"""msgspec's validation texts in plain words, for the API's error details and the settings'
-start-up errors alike: "Expected `int` >= 1" reads "must be an integer >= 1"."""
+"""msgspec's validation texts in plain words, for the settings' start-up errors and the query
+and header parameters Litestar checks: "Expected `int` >= 1" reads "must be an integer >= 1"."""
 
 from __future__ import annotations
 
 import re
 
-import msgspec
-
 FIELD_AT_PATH = re.compile(r" - at `\$\.(?P<name>[^`]+)`$")
 """Where msgspec says the invalid field is, at the end of its text."""
-FIELD_NAMED = re.compile(r"field `(?P<field>[^`]+)`")
-"""The field an unknown- or missing-field text names."""
 EXPECTED = re.compile(r"Expected `(?P<type>[\w |]+)`(?:, got `[\w ]+`)?(?P<bound>.*)")
 TYPE_NAMES = {
     "int": "an integer",
@@ -20,13 +16,6 @@ TYPE_NAMES = {
     "object": "a JSON object",
     "array": "a JSON array",
 }
-
-PATH_MARK = " - at `$"
-
-
-def without_path(error: msgspec.ValidationError) -> str:
-    """The reason alone, without where in the document msgspec found it."""
-    return str(error).split(PATH_MARK, 1)[0]
 
 
 def is_bad_choice(reason: str) -> bool:

@@ -3,13 +3,16 @@ the core's types."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Annotated
 
 import msgspec
 
+from entrypoints.web.envelopes import Succeeded, Success
 from insider_core import (
+    CachedPage,
     CachedSend,
     DeliveryAttempt,
     ErrorKind,
@@ -19,13 +22,13 @@ from insider_core import (
     utc_timestamp,
 )
 
+# Documented as a date-time by docs.string_schemas.
 Timestamp = Annotated[
     str,
     msgspec.Meta(
         extra_json_schema={
             "description": "UTC, ISO 8601 with microseconds, ending in Z",
             "examples": ["2026-01-01T12:00:00.000000Z"],
-            "extra": {"format": "date-time"},
         }
     ),
 ]
@@ -149,3 +152,46 @@ class ReplayPreviewBody(Camel, frozen=True):
 
     dry_run: Annotated[bool, msgspec.Meta(extra_json_schema={"extra": {"const": True}})]
     would_replay: int
+
+
+class MessageSuccess(Success):
+    data: MessageBody | None = None
+
+
+class MessagePage(msgspec.Struct, kw_only=True, rename="camel"):
+    success: Succeeded
+    data: Sequence[MessageBody]
+    page: int
+    page_size: int
+    total_count: int
+    total_pages: int
+
+
+class AttemptsSuccess(Success):
+    data: list[AttemptBody] | None = None
+
+
+class StatsSuccess(Success):
+    data: StatsBody | None = None
+
+
+class CachedPageOf(msgspec.Struct, kw_only=True, rename="camel"):
+    """Sent-cache entries by id (`{"<id>": {"messageId", "sentAt"}}`), lowest id first, and
+    the `after` that reads the next page: null when none follows."""
+
+    success: Succeeded
+    data: dict[str, CachedBody]
+    next_after: int | None
+
+    @classmethod
+    def of(cls, page: CachedPage) -> CachedPageOf:
+        data = {str(entry.id): CachedBody.of(entry) for entry in page.entries}
+        return cls(success=True, data=data, next_after=page.next_after)
+
+
+class ReplayedSuccess(Success):
+    data: ReplayedBody | None = None
+
+
+class ReplayPreviewSuccess(Success):
+    data: ReplayPreviewBody | None = None

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-from litestar import MediaType, Request, Response
-from litestar.exceptions import (
-    HTTPException,
-    NotAuthorizedException,
-    SerializationException,
-    ValidationException,
-)
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 
-from entrypoints.decode_errors import FIELD_NAMED, is_bad_choice, plain_expectation
+from entrypoints.decode_errors import is_bad_choice, plain_expectation
 from entrypoints.web.attempt_limit import TooManyAttempts
-from entrypoints.web.body_checks import problems_of_read_body
-from entrypoints.web.envelopes import failure
+from entrypoints.web.envelopes import error_response
+from entrypoints.web.request_bodies import BadJson, InvalidBody
 from insider_core import (
     CacheUnavailable,
     InvalidMessage,
@@ -36,7 +31,6 @@ VALIDATION_FAILED = "Validation failed"
 INVALID_JSON = "Invalid JSON body"
 ENUM_CHOICES = {"status": ", ".join(status.value for status in MessageStatus)}
 PARAMETER_NAMES = {"page_size": "pageSize", "idempotency_key": "Idempotency-Key"}
-QUERY_NAMES = frozenset({"page", "pageSize", "status", "Idempotency-Key", "message_id"})
 STATUS_ERRORS = {
     404: "Not found",
     405: "Method not allowed",
@@ -53,35 +47,17 @@ class SchedulerCannotStart(Exception):
     """The scheduler has nothing to send with: WEBHOOK_URL is not set."""
 
 
-def envelope(
-    status_code: int,
-    error: str,
-    details: Mapping[str, str] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> Response[Any]:
-    return Response(
-        failure(error, dict(details) if details else None),
-        status_code=status_code,
-        media_type=MediaType.JSON,
-        headers=dict(headers) if headers else None,
-    )
-
-
 def validation_details(errors: Any) -> dict[str, str]:
-    """Litestar's list of `{key, message, source}` as `{field: reason}`, with API names."""
+    """Litestar's list of `{key, message, source}` for the query, path and header parameters
+    it checks, as `{parameter: reason}` with the API's names (request bodies are read by
+    request_bodies instead)."""
     details: dict[str, str] = {}
     for error in errors if isinstance(errors, list) else []:
         if not isinstance(error, dict):
             continue
         key = str(error.get("key") or "body")
-        reason = str(error.get("message") or "is invalid")
-        if key in ("data", "body") and (named := FIELD_NAMED.search(reason)):
-            key = named["field"]
-            reason = "unknown field" if "unknown" in reason else "is required"
-        elif key == "data" and reason == "'data'":
-            reason = "a JSON body is required"  # Litestar reports a missing body as a KeyError
-        reason = plain_reason(key, reason)
-        details[PARAMETER_NAMES.get(key, "body" if key == "data" else key)] = reason
+        reason = plain_reason(key, str(error.get("message") or "is invalid"))
+        details[PARAMETER_NAMES.get(key, key)] = reason
     return details or {"body": "is invalid"}
 
 
@@ -94,45 +70,39 @@ def plain_reason(key: str, reason: str) -> str:
 
 def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
     status = error.status_code
-    if isinstance(error.__cause__, SerializationException):
-        return envelope(400, INVALID_JSON, {"body": str(error.__cause__)})
     message = STATUS_ERRORS.get(status) or str(error.detail or "Request failed")
     if status == 413:
         limit = request.route_handler.resolve_request_max_body_size()
         message = f"{message}: at most {limit} bytes"
     if status >= 500:
         log.error("request failed: %s", error.detail)
-    return envelope(status, message, headers=error.headers)
+    return error_response(status, message, headers=error.headers)
 
 
-def on_validation_error(
-    request: Request[Any, Any, Any], error: ValidationException
-) -> Response[Any]:
-    """Every bad field is named: a body's problems are all found afresh (see body_checks)."""
-    details = validation_details(error.extra)
-    if body_problems := problems_of_read_body(request):
-        details = {
-            **{key: reason for key, reason in details.items() if key in QUERY_NAMES},
-            **{key: plain_reason(key, reason) for key, reason in body_problems.items()},
-        }
-    return envelope(422, VALIDATION_FAILED, details)
+def on_validation_error(_: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:
+    return error_response(422, VALIDATION_FAILED, validation_details(error.extra))
 
 
 def on_unexpected(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     log.exception("unexpected error while handling a request", exc_info=error)
-    return envelope(500, STATUS_ERRORS[500])
+    return error_response(500, STATUS_ERRORS[500])
 
 
 def on_too_many_attempts(_: Request[Any, Any, Any], error: TooManyAttempts) -> Response[Any]:
-    return envelope(429, str(error), headers={"Retry-After": str(error.retry_after_seconds)})
+    headers = {"Retry-After": str(error.retry_after_seconds)}
+    return error_response(429, str(error), headers=headers)
 
 
 def answer(status: int, text: str | None = None) -> Callable[..., Response[Any]]:
     def handle(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-        details = error.details if isinstance(error, InvalidMessage) else None
-        return envelope(status, text or str(error), details)
+        details = error.details if isinstance(error, InvalidMessage | InvalidBody) else None
+        return error_response(status, text or str(error), details)
 
     return handle
+
+
+def on_bad_json(_: Request[Any, Any, Any], error: BadJson) -> Response[Any]:
+    return error_response(400, INVALID_JSON, {"body": str(error)})
 
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Callable[..., Response[Any]]] = {
@@ -141,6 +111,8 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Callable[..., Response[Any]]] = 
     NotAuthorizedException: answer(401, INVALID_API_KEY),
     TooManyAttempts: on_too_many_attempts,
     ApiKeyNotConfigured: answer(500, API_KEY_NOT_CONFIGURED),
+    BadJson: on_bad_json,
+    InvalidBody: answer(422, VALIDATION_FAILED),
     InvalidMessage: answer(422, VALIDATION_FAILED),
     MessageNotFound: answer(404),
     NotReplayable: answer(404),

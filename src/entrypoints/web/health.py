@@ -18,7 +18,7 @@ from entrypoints.web.dependencies import (
     SchedulerLoop,
 )
 from entrypoints.web.dto import Timestamp
-from entrypoints.web.responses import also
+from entrypoints.web.envelopes import also
 from insider_core import utc_timestamp
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class HealthController(Controller):
         "does not.",
         responses=also(503, HealthBody, "The database is down"),
     )
-    async def health(
+    async def get_health(
         self,
         repository: Repository,
         cache: Cache,

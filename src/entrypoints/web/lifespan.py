@@ -14,6 +14,7 @@ from entrypoints.scheduler_relay import OrderFollower
 from entrypoints.seeding import seed_if_empty
 from entrypoints.settings import Settings
 from entrypoints.web.dependencies import Services
+from entrypoints.web.metrics import dispatch_metrics_shown
 from insider_core import Scheduler
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ def lifespan_of(container: Container) -> Callable[[Litestar], AbstractAsyncConte
             if services.settings.auto_start_scheduler:
                 start(scheduler)
             follower = OrderFollower.install(scheduler)
-            yield
+            with dispatch_metrics_shown(services.metrics):
+                yield
         finally:
             if follower is not None:
                 follower.uninstall()

@@ -12,7 +12,7 @@ from insider_core import InvalidMessage, MessageService, NewMessage
 
 # The rules of the core's validation, said in the OpenAPI document for
 # clients and fuzzers. They are documentation only: the core enforces them and names each
-# broken rule in `details`. The longest content is a setting, added when the app is built.
+# broken rule in `details`. The longest content is a setting: docs.string_schemas says it.
 NON_BLANK_WITHOUT_NUL = r"^[^\x00]*[^\s\x00][^\x00]*$"
 E164 = r"^\+[1-9][0-9]{7,14}$"
 Content = Annotated[
@@ -37,6 +37,8 @@ PhoneNumber = Annotated[
 ]
 
 
+# A time read with the core's rules (prepare_new_message), so that a bad sendAt is named beside
+# every other bad field; documented as a date-time by docs.string_schemas.
 SendAt = Annotated[
     str,
     time_field(

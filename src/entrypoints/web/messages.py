@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from collections.abc import Sequence
+from typing import Annotated
 
 from litestar import Controller, HttpMethod, Response, get, post, route
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.types import Method
 
+from entrypoints.web.api_keys import require_messages_key
 from entrypoints.web.dependencies import Messages
 from entrypoints.web.dto import (
     AttemptBody,
+    AttemptsSuccess,
+    CachedPageOf,
     MessageBody,
+    MessagePage,
+    MessageSuccess,
     ReplayedBody,
+    ReplayedSuccess,
     ReplayPreviewBody,
+    ReplayPreviewSuccess,
     StatsBody,
+    StatsSuccess,
     message_json,
 )
-from entrypoints.web.envelopes import CachedPageOf, PageOf, Success, cached_page, ok, page_of
-from entrypoints.web.guards import require_messages_key
+from entrypoints.web.envelopes import also, guarded, ok, page_of
+from entrypoints.web.json_body import json_body, optional_json_body
 from entrypoints.web.message_input import CreateMessage, prepare_new_message
 from entrypoints.web.replay_input import ReplayFailed
-from entrypoints.web.responses import also, guarded
+from entrypoints.web.request_bodies import require_body
 from insider_core import Message, MessageNotFound, MessageStatus, Page
 
 LARGEST_ID = 2**63 - 1
@@ -65,12 +75,17 @@ IdempotencyKey = Annotated[
     ),
 ]
 
-REPEATED_KEY = also(200, Success[MessageBody], "The Idempotency-Key was seen before: the original")
+REPEATED_KEY = also(200, MessageSuccess, "The Idempotency-Key was seen before: the original")
 
 
-def listed_page(page: Page[Message]) -> PageOf[MessageBody]:
+def listed_page(page: Page[Message]) -> MessagePage:
     """Items already encoded (message_json), which the response's encoder writes as they are."""
-    return cast(PageOf[MessageBody], page_of(page, message_json))
+    return page_of(MessagePage, page, message_json)
+
+
+def replay_all_operation_id(_: object, __: Method, path: Sequence[object]) -> str:
+    """/replay/all and its alias /replay are two operations of one handler."""
+    return "replayFailedMessages" if path[-1] == "all" else "replayFailedMessagesAlias"
 
 
 def existing_id(message_id: int) -> int:
@@ -91,20 +106,21 @@ class MessagesController(Controller):
         status_code=201,
         responses={**guarded(400, 413, 422), **REPEATED_KEY},
         summary="Create a message",
+        **json_body(CreateMessage),
     )
-    async def create(
+    async def create_message(
         self,
         messages: Messages,
-        data: JSONBody[CreateMessage],
+        data: JSONBody[CreateMessage | None] = None,
         idempotency_key: IdempotencyKey = None,
-    ) -> Response[Success[MessageBody]]:
-        message, created = await messages.add(prepare_new_message(messages, data, idempotency_key))
+    ) -> Response[MessageSuccess]:
+        new = prepare_new_message(messages, require_body(data), idempotency_key)
+        message, created = await messages.add(new)
         if created:
-            return Response(
-                ok(MessageBody.of(message), "Message created successfully"), status_code=201
-            )
-        text = "Message already exists for this Idempotency-Key"
-        return Response(ok(MessageBody.of(message), text), status_code=200)
+            text, status = "Message created successfully", 201
+        else:
+            text, status = "Message already exists for this Idempotency-Key", 200
+        return Response(ok(MessageSuccess, MessageBody.of(message), text), status_code=status)
 
     @route("", http_method=HttpMethod.OPTIONS, status_code=204, include_in_schema=False)
     async def collection_options(self) -> Response[None]:
@@ -118,18 +134,18 @@ class MessagesController(Controller):
         page: PageNumber = 1,
         page_size: PageSize = 20,
         status: StatusFilter = None,
-    ) -> PageOf[MessageBody]:
+    ) -> MessagePage:
         return listed_page(await messages.list_page(page=page, page_size=page_size, status=status))
 
     @get("/sent", responses=guarded(400, 422), summary="List sent messages, newest sentAt first")
-    async def list_sent(
+    async def list_sent_messages(
         self, messages: Messages, page: PageNumber = 1, page_size: PageSize = 20
-    ) -> PageOf[MessageBody]:
+    ) -> MessagePage:
         return listed_page(await messages.list_sent(page, page_size))
 
     @get("/stats", responses=guarded(), summary="Count messages by status")
-    async def stats(self, messages: Messages) -> Success[StatsBody]:
-        return ok(StatsBody.of(await messages.stats()))
+    async def get_message_stats(self, messages: Messages) -> StatsSuccess:
+        return ok(StatsSuccess, StatsBody.of(await messages.stats()))
 
     @get(
         "/cached",
@@ -137,43 +153,47 @@ class MessagesController(Controller):
         summary="Sent messages held in the cache (24 h), lowest id first",
         description=CACHED_PAGING,
     )
-    async def cached(
+    async def list_cached_sends(
         self, messages: Messages, after: CachedAfter = 0, limit: CachedLimit = CACHED_LIMIT
     ) -> CachedPageOf:
-        return cached_page(await messages.cached(after, limit))
+        return CachedPageOf.of(await messages.cached(after, limit))
 
     @post(
         ["/replay/all", "/replay"],
         status_code=200,
         responses=guarded(400, 413, 422),
         summary="Replay DLQ",
+        operation_id=replay_all_operation_id,
+        **optional_json_body(ReplayFailed),
     )
-    async def replay_all(
+    async def replay_failed_messages(
         self, messages: Messages, data: JSONBody[ReplayFailed | None] = None
-    ) -> Success[ReplayedBody | ReplayPreviewBody]:
+    ) -> ReplayedSuccess | ReplayPreviewSuccess:
         """Every failed message, or with `since` only those that failed at or after it. With
         `dryRun` the answer is `{"dryRun": true, "wouldReplay": n}` and nothing changes."""
-        since, dry_run = (data or ReplayFailed()).checked()
-        count = await messages.replay_all(since=since, dry_run=dry_run)
-        if dry_run:
+        options = data or ReplayFailed()
+        count = await messages.replay_all(since=options.since, dry_run=options.dry_run)
+        if options.dry_run:
             preview = ReplayPreviewBody(dry_run=True, would_replay=count)
-            return ok(preview, f"Dry run: {count} failed messages would be replayed")
-        return ok(ReplayedBody(replayed=count), f"{count} failed messages replayed")
+            text = f"Dry run: {count} failed messages would be replayed"
+            return ok(ReplayPreviewSuccess, preview, text)
+        replayed = ReplayedBody(replayed=count)
+        return ok(ReplayedSuccess, replayed, f"{count} failed messages replayed")
 
     @get("/{message_id:int}", responses=guarded(400, 404), summary="One message")
-    async def get_message(self, messages: Messages, message_id: MessageId) -> Success[MessageBody]:
-        return ok(MessageBody.of(await messages.get(existing_id(message_id))))
+    async def get_message(self, messages: Messages, message_id: MessageId) -> MessageSuccess:
+        return ok(MessageSuccess, MessageBody.of(await messages.get(existing_id(message_id))))
 
     @get(
         "/{message_id:int}/attempts",
         responses=guarded(400, 404),
         summary="Delivery attempts, oldest first",
     )
-    async def attempts(
+    async def list_message_attempts(
         self, messages: Messages, message_id: MessageId
-    ) -> Success[list[AttemptBody]]:
+    ) -> AttemptsSuccess:
         found = await messages.attempts(existing_id(message_id))
-        return ok([AttemptBody.of(attempt) for attempt in found])
+        return ok(AttemptsSuccess, [AttemptBody.of(attempt) for attempt in found])
 
     @post(
         "/{message_id:int}/replay",
@@ -181,6 +201,6 @@ class MessagesController(Controller):
         responses=guarded(400, 404),
         summary="Replay one",
     )
-    async def replay_one(self, messages: Messages, message_id: MessageId) -> Success[ReplayedBody]:
+    async def replay_message(self, messages: Messages, message_id: MessageId) -> ReplayedSuccess:
         await messages.replay_one(existing_id(message_id))
-        return ok(ReplayedBody(replayed=1), f"Message {message_id} replayed")
+        return ok(ReplayedSuccess, ReplayedBody(replayed=1), f"Message {message_id} replayed")

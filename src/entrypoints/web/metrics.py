@@ -1,17 +1,21 @@
-"""Prometheus metrics at /metrics: Litestar's HTTP metrics and the container's dispatch metrics
-(entrypoints/metrics.py)."""
+"""Prometheus metrics at /metrics: Litestar's own controller and HTTP metrics. With several
+workers, every process writes its metrics, the dispatch metrics included, to the directory
+PROMETHEUS_MULTIPROC_DIR names (entrypoints/workers.py), which the controller reads whole;
+alone, a process shows its default registry, which the dispatch metrics of the running app
+join while it runs (`dispatch_metrics_shown`)."""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
-from litestar import Controller, get
-from litestar.plugins.prometheus import PrometheusConfig
+from litestar import get
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.response import Response
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client.metrics_core import Metric
 
-from entrypoints.web.dependencies import Metrics
+from entrypoints.metrics import DispatchMetrics
 
 http_metrics = PrometheusConfig(
     app_name="insider",
@@ -22,19 +26,42 @@ http_metrics = PrometheusConfig(
 )
 
 
-class MetricsController(Controller):
-    path = "/metrics"
-    include_in_schema = False
+class MetricsController(PrometheusController):
+    tags = ["monitoring"]
 
-    @get()
-    async def get(self, metrics: Metrics) -> Response[bytes]:
-        """With several workers every process writes its metrics to the shared directory
-        (entrypoints/workers.py), which is read whole; alone, the process's default registry
-        (the HTTP metrics) and the dispatch metrics' own."""
-        if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
-            everything = CollectorRegistry()
-            MultiProcessCollector(everything)  # type: ignore[no-untyped-call]
-            text = generate_latest(everything)
-        else:
-            text = generate_latest(REGISTRY) + generate_latest(metrics.registry)
-        return Response(text, headers={"Content-Type": CONTENT_TYPE_LATEST})
+    @get(
+        operation_id="getMetrics",
+        summary="Prometheus metrics",
+        description="Prometheus text exposition format (open, no API key): dispatch counters, "
+        "webhook latency, the receiver's breaker state and HTTP metrics.",
+        media_type="text/plain",
+        response_description="The metrics",
+    )
+    async def get(self) -> Response[bytes]:
+        """Litestar's, documented."""
+        response: Response[bytes] = await PrometheusController.get.fn(self)
+        return response
+
+
+class _DispatchCollector:
+    """A container's registry as a collector of the default one. It describes nothing, so two
+    apps of one process (as in tests) never collide over their names."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+
+    def describe(self) -> Iterable[Metric]:
+        return ()
+
+    def collect(self) -> Iterable[Metric]:
+        return self.registry.collect()
+
+
+@contextmanager
+def dispatch_metrics_shown(metrics: DispatchMetrics) -> Iterator[None]:
+    collector = _DispatchCollector(metrics.registry)
+    REGISTRY.register(collector)
+    try:
+        yield
+    finally:
+        REGISTRY.unregister(collector)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.params import JSONBody
 
 from entrypoints.scheduler_relay import SchedulerOrder, start_schedulers, stop_schedulers
-from entrypoints.web.body_checks import require_strict_body
+from entrypoints.web.api_keys import require_scheduler_key
 from entrypoints.web.dependencies import SchedulerLoop
-from entrypoints.web.envelopes import Success, ok
+from entrypoints.web.envelopes import guarded, ok
 from entrypoints.web.errors import SchedulerCannotStart
-from entrypoints.web.guards import require_scheduler_key
-from entrypoints.web.responses import guarded
-from entrypoints.web.scheduler_dto import SchedulerBody, StartScheduler
+from entrypoints.web.json_body import optional_json_body
+from entrypoints.web.scheduler_dto import SchedulerBody, SchedulerSuccess, StartScheduler
 
 
 class SchedulerController(Controller):
@@ -23,18 +20,20 @@ class SchedulerController(Controller):
     before_request = staticmethod(require_scheduler_key)
     security = [{"SchedulerApiKey": []}]
 
-    @post("/start", status_code=200, responses=guarded(400, 409, 413, 422), summary="Start sending")
-    async def start(
-        self,
-        request: Request[Any, Any, Any],
-        scheduler: SchedulerLoop,
-        data: JSONBody[StartScheduler | None] = None,
-    ) -> Success[SchedulerBody]:
+    @post(
+        "/start",
+        status_code=200,
+        responses=guarded(400, 409, 413, 422),
+        summary="Start sending",
+        **optional_json_body(StartScheduler),
+    )
+    async def start_scheduler(
+        self, scheduler: SchedulerLoop, data: JSONBody[StartScheduler | None] = None
+    ) -> SchedulerSuccess:
         """Optional overrides: `interval` (minutes) or `intervalSeconds`, `failureRate`,
         `batchSize`, for this run only: a start without a body uses the configured values.
         A body sent to a running scheduler is refused (409): stop it to change its settings.
         With several workers, every worker starts its scheduler (see scheduler_relay.py)."""
-        require_strict_body(request)
         if scheduler.cannot_start is not None:
             raise SchedulerCannotStart(scheduler.cannot_start)
         if data is not None and scheduler.running:
@@ -50,15 +49,15 @@ class SchedulerController(Controller):
         )
         started = start_schedulers(scheduler, order)
         text = "Scheduler started successfully" if started else "Scheduler is already running"
-        return ok(SchedulerBody.of(scheduler.status()), text)
+        return ok(SchedulerSuccess, SchedulerBody.of(scheduler.status()), text)
 
     @post("/stop", status_code=200, responses=guarded(), summary="Stop after the batch in flight")
-    async def stop(self, scheduler: SchedulerLoop) -> Success[SchedulerBody]:
+    async def stop_scheduler(self, scheduler: SchedulerLoop) -> SchedulerSuccess:
         """With several workers, every worker stops its scheduler (see scheduler_relay.py)."""
         stopped = await stop_schedulers(scheduler)
         text = "Scheduler stopped successfully" if stopped else "Scheduler is already stopped"
-        return ok(SchedulerBody.of(scheduler.status()), text)
+        return ok(SchedulerSuccess, SchedulerBody.of(scheduler.status()), text)
 
     @get("/status", responses=guarded(), summary="What the scheduler is doing")
-    async def status(self, scheduler: SchedulerLoop) -> Success[SchedulerBody]:
-        return ok(SchedulerBody.of(scheduler.status()))
+    async def get_scheduler_status(self, scheduler: SchedulerLoop) -> SchedulerSuccess:
+        return ok(SchedulerSuccess, SchedulerBody.of(scheduler.status()))

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from entrypoints.web.dto import Camel, Timestamp, optional_timestamp
+from entrypoints.web.envelopes import Success
 from insider_core import BatchSize, ReceiverStatus, SchedulerStatus
 
 # Litestar drops a bound of 0 from the OpenAPI document, so these say it again.
@@ -88,3 +89,7 @@ class SchedulerBody(Camel, frozen=True):
             last_alert_sent_at=optional_timestamp(status.last_alert_sent_at),
             receiver=ReceiverBody.of(status.receiver),
         )
+
+
+class SchedulerSuccess(Success):
+    data: SchedulerBody | None = None

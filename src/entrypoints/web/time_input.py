@@ -27,9 +27,6 @@ def read_time(text: str) -> datetime:
 
 def time_field(description: str) -> msgspec.Meta:
     return msgspec.Meta(
-        extra_json_schema={
-            "description": description + " ISO 8601 with a UTC offset or Z.",
-            "examples": ["2026-06-01T09:30:00Z", "2026-06-01T12:30:00+03:00"],
-            "extra": {"format": "date-time"},
-        }
+        description=description + " ISO 8601 with a UTC offset or Z.",
+        examples=["2026-06-01T09:30:00Z", "2026-06-01T12:30:00+03:00"],
     )

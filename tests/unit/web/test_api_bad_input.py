@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from conftest import MESSAGES_AUTH, SCHEDULER_AUTH, Client, settings_with
-from entrypoints.web.bodies import request_body_limit
+from entrypoints.web.request_bodies import request_body_limit
 
 CREATE = "/api/v1/messages"
 START = "/api/v1/scheduler/start"
@@ -289,3 +289,11 @@ async def test_a_start_body_refuses_a_number_given_as_a_string_as_its_schema_say
     assert error_of(response) == (422, "Validation failed", {field: reason})
     status = await client.get("/api/v1/scheduler/status", headers=SCHEDULER_AUTH)
     assert status.json()["data"]["running"] is False
+
+
+async def test_a_whole_number_written_with_a_decimal_point_is_an_integer(client: Client) -> None:
+    response = await post(client, START, b'{"batchSize": 10.0, "intervalSeconds": 5}')
+
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["batchSize"] == 10
+    await client.post("/api/v1/scheduler/stop", headers=SCHEDULER_AUTH)

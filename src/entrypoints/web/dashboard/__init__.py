@@ -13,7 +13,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from entrypoints.web.dashboard.parts import DashboardController
+from entrypoints.web.dashboard.controller import DashboardController
 from entrypoints.web.dashboard.replaying import ReplayController
 from entrypoints.web.dashboard.signing import SessionController
 

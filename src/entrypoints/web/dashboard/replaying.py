@@ -11,7 +11,7 @@ from litestar.exceptions import ValidationException
 from litestar.response import Template
 
 from entrypoints.web.dashboard.access import REPLAY_WINDOWS, Form, granted, require_session
-from entrypoints.web.dashboard.parts import REFRESH_HEADER
+from entrypoints.web.dashboard.controller import REFRESH_HEADER
 from entrypoints.web.dependencies import AnyClock, Messages
 
 

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from entrypoints.settings import Settings
+from entrypoints.web.api_keys import key_matches
 from entrypoints.web.dashboard.seals import Sealer
-from entrypoints.web.guards import key_matches
 from insider_core import SharedRecords
 
 COOKIE = "insider_dashboard"
