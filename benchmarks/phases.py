@@ -103,7 +103,13 @@ class NoStore:
         ]
 
     async def claim_due(
-        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+        self,
+        limit: int,
+        now: datetime,
+        lease_until: datetime,
+        claim_token: str,
+        *,
+        max_attempts: int,
     ) -> list[Message]:
         batch, self._pending = self._pending[:limit], self._pending[limit:]
         return [message.claim(now, lease_until, claim_token) for message in batch]

@@ -183,6 +183,7 @@ def seed(count: int) -> None:
 @click.option("--close-connection-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--messageless", is_flag=True, help="Answer 202 without a messageId")
 @click.option("--non-json", is_flag=True, help="Answer 202 with a plain-text body")
+@click.option("--redirect-to", metavar="URL", help="Answer every request 307 to this Location")
 @click.option("--seed", "random_seed", type=int, help="Seed for reproducible failures")
 def receiver(
     host: str,
@@ -195,6 +196,7 @@ def receiver(
     close_connection_rate: float,
     messageless: bool,
     non_json: bool,
+    redirect_to: str | None,
     random_seed: int | None,
 ) -> None:
     """A local webhook receiver: 202 with a fresh messageId; prints a summary on exit."""
@@ -210,6 +212,7 @@ def receiver(
         close_connection_rate=close_connection_rate,
         messageless=messageless,
         non_json=non_json,
+        redirect_to=redirect_to,
         seed=random_seed,
     )
     asyncio.run(serve_receiver(host, port, options))

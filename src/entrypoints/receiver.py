@@ -33,6 +33,9 @@ class ReceiverOptions(msgspec.Struct, frozen=True, kw_only=True):
     """Answer 202 without a messageId."""
     non_json: bool = False
     """Answer 202 with a plain-text body."""
+    redirect_to: str | None = None
+    """Answer every request 307 with this Location (a receiver that tries to send the
+    request, its keys included, somewhere else)."""
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -124,6 +127,9 @@ class WebhookReceiver:
             self.stats.dropped += 1
             request.transport.close()
             return web.Response(status=499)
+        if self.options.redirect_to is not None:
+            self.stats.failed += 1
+            return web.Response(status=307, headers={"Location": self.options.redirect_to})
         if self.options.always_status is not None and self.options.always_status != 202:
             return self._fail(self.options.always_status)
         if self._chance(self.options.failure_rate):

@@ -179,6 +179,12 @@ class CircuitBreaker:
         if failures >= self.config.failure_ratio * recent:
             self._open(now, f"{failures} of the last {recent} sends failed: {_describe(outcome)}")
 
+    def withdraw(self, permit: SendPermit) -> None:
+        """A send under `permit` ended with no answer that tells of the receiver (sending
+        raised): it counts for nothing, and a probe's turn passes to the next claim."""
+        if permit.probe and permit.generation == self._generation:
+            self._probing = False
+
     def _open(self, now: datetime, reason: str) -> None:
         self._probe_at = now + timedelta(seconds=self._probe_delay)
         self._change(BreakerState.OPEN, now, reason)

@@ -13,15 +13,14 @@ from random import Random
 import msgspec
 
 from insider_core.breaker import CircuitBreaker, ReceiverStatus
+from insider_core.delivery import MessageDelivery
 from insider_core.errors import StoreUnavailable
 from insider_core.message import Message
-from insider_core.outcome import ErrorKind, SendOutcome
 from insider_core.ports import Clock, MessageRepository, MessageSender, SentCache
 from insider_core.result_writer import BatchReport, DispatchObserver, ResultWriter
 from insider_core.retry import RetryPolicy
 from insider_core.send_rate import SendRate, SlotGrant, Unlimited
-from insider_core.text import shorten
-from insider_core.values import ATTEMPT_DETAIL_LIMIT, DeliveryAttempt, DeliveryResult
+from insider_core.values import DeliveryResult
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +76,9 @@ class Dispatcher:
         self.send_rate = send_rate or Unlimited(clock)
         self.observers = list(observers)
         self.result_writer = ResultWriter(repository, cache, self.observers, clock)
+        self.delivery = MessageDelivery(
+            sender, clock, policy, config.max_content_length, self.rng, self.breaker
+        )
         self._next_slot_at: datetime | None = None
         self._queued = 0
         """Messages claimed by the batches in flight, until each batch has sent them all. A
@@ -159,7 +161,9 @@ class Dispatcher:
     ) -> list[Message]:
         """Up to the grant's count of due messages; the slots left unused go back."""
         try:
-            claimed = await self.repository.claim_due(grant.count, now, lease_until, token)
+            claimed = await self.repository.claim_due(
+                grant.count, now, lease_until, token, max_attempts=self.policy.max_attempts
+            )
         except BaseException:
             await self.send_rate.give_back(grant, 0)
             raise
@@ -185,7 +189,7 @@ class Dispatcher:
                             claimed[index], token, self.clock.now()
                         )
                         continue
-                results[index] = await self._deliver(claimed[index], token, failure_rate)
+                results[index] = await self.delivery.deliver(claimed[index], token, failure_rate)
 
         workers = max(1, min(self.config.concurrency, len(claimed)))
         await asyncio.gather(*(worker() for _ in range(workers)))
@@ -196,66 +200,6 @@ class Dispatcher:
         if wait > 0:
             await self.clock.sleep(wait)
 
-    async def _deliver(self, message: Message, token: str, failure_rate: float) -> DeliveryResult:
-        started_at = self.clock.now()
-        outcome = self._injected_failure(failure_rate)
-        if outcome is None:
-            permit = self.breaker.permit(started_at)
-            if permit is None:
-                return DeliveryResult.released(message, token, started_at)
-            content = shorten(message.content, self.config.max_content_length)
-            outcome = await self.sender.send(message, content)
-            finished_at = self.clock.now()
-            self.breaker.observe(permit, outcome, finished_at)
-        else:
-            finished_at = self.clock.now()
-        updated = message.apply_outcome(outcome, self.policy, finished_at, self.rng)
-        if log.isEnabledFor(logging.INFO):
-            _log_outcome(updated, outcome)
-        return DeliveryResult(
-            message=updated,
-            claim_token=token,
-            attempt=DeliveryAttempt(
-                message_id=message.id,
-                attempt_number=message.attempts,
-                started_at=started_at,
-                duration_ms=round(outcome.duration_seconds * 1000),
-                http_status=outcome.http_status,
-                error_kind=outcome.error_kind,
-                detail=shorten(outcome.error, ATTEMPT_DETAIL_LIMIT),
-            ),
-        )
-
-    def _injected_failure(self, failure_rate: float) -> SendOutcome | None:
-        if failure_rate > 0 and self.rng.random() < failure_rate:
-            return SendOutcome.failure(
-                ErrorKind.INJECTED, f"failure injected on purpose (failureRate={failure_rate})"
-            )
-        return None
-
 
 def _seconds(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds()
-
-
-def _error_for_log(outcome: SendOutcome) -> str | None:
-    """The error without the receiver's own words, which may repeat a message's phone number
-    or content; they stay in the message's `lastError`."""
-    if outcome.error_kind is ErrorKind.HTTP_STATUS:
-        return f"HTTP {outcome.http_status}"
-    return outcome.error
-
-
-def _log_outcome(message: Message, outcome: SendOutcome) -> None:
-    log.info(
-        "message %s",
-        message.status.value,
-        extra={
-            "message_id": message.id,
-            "attempt": message.attempts,
-            "http_status": outcome.http_status,
-            "webhook_message_id": message.receipt_id,
-            "error": _error_for_log(outcome),
-            "duration_ms": round(outcome.duration_seconds * 1000),
-        },
-    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from random import Random
 
@@ -11,9 +12,20 @@ from insider_core.errors import InvalidTransition
 from insider_core.outcome import SendOutcome
 from insider_core.retry import RetryPolicy
 from insider_core.status import MessageStatus
-from insider_core.text import shorten
+from insider_core.text import storable
 
 LAST_ERROR_LIMIT = 1000
+LEASE_EXPIRED = (
+    "lease expired: the worker holding it stopped before recording an outcome; "
+    "counted as an attempt"
+)
+UNSENDABLE_KEY = "the idempotency key holds a control character; no HTTP header can carry it"
+# What no HTTP header value may hold (RFC 9110 5.5): control characters other than tab.
+NOT_IN_A_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def fits_in_a_header(value: str) -> bool:
+    return value.isprintable() or NOT_IN_A_HEADER.search(value) is None
 
 
 class NewMessage(msgspec.Struct, frozen=True, kw_only=True):
@@ -68,20 +80,48 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
             return self.lease_until is not None and self.lease_until < now
         return False
 
+    def lease_expired(self, now: datetime) -> bool:
+        return (
+            self.status is MessageStatus.SENDING
+            and self.lease_until is not None
+            and self.lease_until < now
+        )
+
     def claim(self, now: datetime, lease_until: datetime, claim_token: str) -> Message:
-        """Take the message for one send. Recovering an expired lease re-runs the lost attempt,
-        so it does not count as a new one."""
-        if not self.is_claimable(now):
+        """Take a due pending message for its next attempt, which counts from now on."""
+        if self.status is not MessageStatus.PENDING or not self.is_claimable(now):
             raise InvalidTransition(self.id, self.status, "claim")
-        attempts = self.attempts + 1 if self.status is MessageStatus.PENDING else self.attempts
         return msgspec.structs.replace(
             self,
             status=MessageStatus.SENDING,
-            attempts=attempts,
+            attempts=self.attempts + 1,
             lease_until=lease_until,
             claim_token=claim_token,
             updated_at=now,
         )
+
+    def recover(self, now: datetime, max_attempts: int) -> Message:
+        """Take back a message whose lease expired with no outcome recorded (the worker
+        holding it stopped). That attempt counts: the message is pending again, due as before,
+        while attempts remain, and otherwise failed (the dead-letter queue), so a message that
+        stops its worker every time ends there instead of looping."""
+        if not self.lease_expired(now):
+            raise InvalidTransition(self.id, self.status, "recover")
+        spent = self.attempts >= max_attempts
+        return msgspec.structs.replace(
+            self,
+            status=MessageStatus.FAILED if spent else MessageStatus.PENDING,
+            last_error=LEASE_EXPIRED,
+            lease_until=None,
+            claim_token=None,
+            updated_at=now,
+        )
+
+    def unsendable_reason(self) -> str | None:
+        """Why no request can ever carry this message, or None. Its idempotency key goes out
+        as a header: a key written into the table by another system may hold what no header
+        can (a line break)."""
+        return None if fits_in_a_header(self.idempotency_key) else UNSENDABLE_KEY
 
     def mark_sent(
         self, receipt_id: str | None, now: datetime, anomaly: str | None = None
@@ -92,7 +132,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
             status=MessageStatus.SENT,
             receipt_id=receipt_id,
             sent_at=now,
-            last_error=shorten(anomaly, LAST_ERROR_LIMIT),
+            last_error=storable(anomaly, LAST_ERROR_LIMIT),
             lease_until=None,
             claim_token=None,
             updated_at=now,
@@ -104,7 +144,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
         """Back to pending after a backoff while attempts remain and retrying can help;
         otherwise failed, which puts the message in the dead-letter queue."""
         self._require(MessageStatus.SENDING, "mark failed")
-        error = shorten(outcome.error or "send failed", LAST_ERROR_LIMIT)
+        error = storable(outcome.error or "send failed", LAST_ERROR_LIMIT)
         if policy.should_retry(outcome, self.attempts):
             delay = policy.backoff(self.attempts, rng, outcome.retry_after_seconds)
             return msgspec.structs.replace(
@@ -134,9 +174,8 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
 
     def release(self, now: datetime) -> Message:
         """Give a claimed message back unsent (the receiver is unavailable): pending again,
-        due as before, and its attempt given back. A claim that recovered an expired lease
-        re-ran an attempt whose answer was never recorded; releasing it gives that one back
-        too, so `attempts` counts the attempts whose answer is known."""
+        due as before, and the attempt its claim counted given back. (An expired lease the
+        claim recovered stays counted: that attempt did happen.)"""
         self._require(MessageStatus.SENDING, "release")
         return msgspec.structs.replace(
             self,

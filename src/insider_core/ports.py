@@ -44,10 +44,18 @@ class MessageRepository(Protocol):
     async def stats(self) -> MessageStats: ...
 
     async def claim_due(
-        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+        self,
+        limit: int,
+        now: datetime,
+        lease_until: datetime,
+        claim_token: str,
+        *,
+        max_attempts: int,
     ) -> list[Message]:
-        """Atomically claim up to `limit` claimable messages (see Message.claim), oldest due
-        first. Concurrent callers never receive the same message while its lease holds."""
+        """Atomically claim up to `limit` claimable messages, oldest due first, and return
+        those taken (see claiming.claim_each): an expired lease found with no attempt left
+        goes to failed instead, and counts against `limit`. Concurrent callers never receive
+        the same message while its lease holds."""
         ...
 
     async def save_results(self, results: Sequence[DeliveryResult]) -> int:

@@ -21,6 +21,20 @@ def shorten(text: str | None, limit: int) -> str | None:
     return text[: limit - len(ELLIPSIS)] + ELLIPSIS
 
 
+@overload
+def storable(text: str, limit: int | None = None) -> str: ...
+@overload
+def storable(text: None, limit: int | None = None) -> None: ...
+def storable(text: str | None, limit: int | None = None) -> str | None:
+    """Text any store can keep: lone surrogates (what undecodable bytes become, as in a
+    header aiohttp read) replaced by '?', then shortened to `limit` when one is given."""
+    if text is None:
+        return None
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text if limit is None else shorten(text, limit)
+
+
 def utc_timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC, always with microseconds, ending in `Z` (and a four-digit year, which
     strftime does not promise)."""

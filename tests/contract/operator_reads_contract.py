@@ -12,6 +12,7 @@ import msgspec
 from contract.repository_contract import (
     ACCEPTED,
     LEASE,
+    MAX_ATTEMPTS,
     REJECTED,
     START,
     TIMED_OUT,
@@ -48,7 +49,9 @@ class OperatorReadsContract:
         """One message per attempt, its attempt started at the time given."""
         for _ in attempts:
             await repository.add(message_to(ALICE))
-        claimed = await repository.claim_due(len(attempts), START, START + LEASE, "token")
+        claimed = await repository.claim_due(
+            len(attempts), START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS
+        )
         results = []
         for message, (started_at, outcome) in zip(claimed, attempts, strict=True):
             result = outcome_of(message, outcome, START)
@@ -75,7 +78,9 @@ class OperatorReadsContract:
     ) -> None:
         for phone in (ALICE, BOB, ALICE):
             await repository.add(message_to(phone))
-        [first, *_] = await repository.claim_due(1, START, START + LEASE, "token")
+        [first, *_] = await repository.claim_due(
+            1, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS
+        )
         await repository.save_results([outcome_of(first, REJECTED, START)])
 
         failed = PageRequest(status=MessageStatus.FAILED, phone_number=ALICE)

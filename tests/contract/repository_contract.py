@@ -29,12 +29,15 @@ from insider_core import (
     StoreUnavailable,
     shorten,
 )
+from insider_core.claiming import claim_each
+from insider_core.message import LEASE_EXPIRED
 from insider_core.values import ATTEMPT_DETAIL_LIMIT
 
 START = datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
 PHONE = "+905551112233"
 POLICY = RetryPolicy(max_attempts=3, base_seconds=30, max_seconds=3600)
+MAX_ATTEMPTS = POLICY.max_attempts
 
 ACCEPTED = SendOutcome.http(202, receipt_id="wh-1", duration_seconds=0.25)
 UNAVAILABLE = SendOutcome.http(503, body="try later 🙁", duration_seconds=1.5)
@@ -85,7 +88,9 @@ EVERY_OPERATION: dict[str, Operation] = {
     "list_page": lambda store, now: store.list_page(PageRequest()),
     "list_page of sent": lambda store, now: store.list_page(PageRequest.sent(1, 20)),
     "stats": lambda store, now: store.stats(),
-    "claim_due": lambda store, now: store.claim_due(10, now, now + LEASE, "token"),
+    "claim_due": lambda store, now: store.claim_due(
+        10, now, now + LEASE, "token", max_attempts=MAX_ATTEMPTS
+    ),
     "save_results": lambda store, now: store.save_results([unclaimed_result(now)]),
     "replay_one": lambda store, now: store.replay_one(1, now),
     "replay_all": lambda store, now: store.replay_all(now),
@@ -133,7 +138,9 @@ class MessageRepositoryContract:
     async def claim(
         self, repository: MessageRepository, at: datetime, limit: int = 100
     ) -> list[Message]:
-        return await repository.claim_due(limit, at, at + LEASE, uuid.uuid4().hex)
+        return await repository.claim_due(
+            limit, at, at + LEASE, uuid.uuid4().hex, max_attempts=MAX_ATTEMPTS
+        )
 
     async def settle(
         self, repository: MessageRepository, at: datetime, *outcomes: SendOutcome
@@ -295,7 +302,9 @@ class MessageRepositoryContract:
 
         stored = await repository.get(message.id)
         [listed] = (await repository.list_page(PageRequest(page=1, page_size=10))).items
-        [claimed] = await repository.claim_due(1, clock.now(), clock.now() + LEASE, "token")
+        [claimed] = await repository.claim_due(
+            1, clock.now(), clock.now() + LEASE, "token", max_attempts=MAX_ATTEMPTS
+        )
 
         for read in (stored, listed, claimed):
             assert read is not None
@@ -309,7 +318,9 @@ class MessageRepositoryContract:
         lease_until = now + timedelta(seconds=90, microseconds=1)
         message, _ = await repository.add(new_message(created))
 
-        [claimed] = await repository.claim_due(1, now, lease_until, "token")
+        [claimed] = await repository.claim_due(
+            1, now, lease_until, "token", max_attempts=MAX_ATTEMPTS
+        )
 
         stored = await repository.get(message.id)
         assert stored is not None
@@ -597,7 +608,7 @@ class MessageRepositoryContract:
         recovered = await self.claim(repository, claimed.lease_until + timedelta(microseconds=1))
         assert ids(recovered) == [claimed.id]
 
-    async def test_recovering_an_expired_lease_keeps_the_attempt_count_and_changes_the_token(
+    async def test_recovering_an_expired_lease_counts_it_as_an_attempt_under_a_new_token(
         self, repository: MessageRepository, clock: ManualClock
     ) -> None:
         now = clock.now()
@@ -607,25 +618,59 @@ class MessageRepositoryContract:
 
         [second] = await self.claim(repository, later)
 
-        assert (first.attempts, second.attempts) == (1, 1)
+        assert (first.attempts, second.attempts) == (1, 2)
+        assert second.last_error == LEASE_EXPIRED
         assert second.claim_token != first.claim_token
         assert second.lease_until == later + LEASE
+        assert await repository.get(second.id) == second
 
-    async def test_the_claim_returns_and_stores_exactly_what_message_claim_makes(
+    async def test_an_expired_lease_with_no_attempt_left_is_dead_lettered_not_handed_out(
         self, repository: MessageRepository, clock: ManualClock
     ) -> None:
-        now = clock.now()
-        await self.add_at(repository, now, now)
-        [expired] = await self.claim(repository, now, limit=1)
-        before = {m.id: m for m in (await repository.list_page(PageRequest())).items}
-        later = now + LEASE + timedelta(seconds=5)
+        moment = clock.now()
+        [poison] = await self.add_at(repository, moment)
+        for _ in range(MAX_ATTEMPTS):  # its worker stops every time
+            [claimed] = await self.claim(repository, moment)
+            assert claimed.id == poison.id
+            moment += LEASE + timedelta(seconds=1)
+        [healthy] = await self.add_at(repository, moment)
+
+        claimed = await self.claim(repository, moment)
+
+        assert ids(claimed) == [healthy.id]
+        dead = await repository.get(poison.id)
+        assert dead is not None
+        assert (dead.status, dead.attempts) == (MessageStatus.FAILED, MAX_ATTEMPTS)
+        assert (dead.last_error, dead.lease_until, dead.claim_token) == (LEASE_EXPIRED, None, None)
+        assert dead.updated_at == moment
+        assert await repository.stats() == MessageStats(sending=1, failed=1)
+        assert await repository.count_failed() == 1
+
+    async def test_the_claim_returns_and_stores_exactly_what_claim_each_makes(
+        self, repository: MessageRepository, clock: ManualClock
+    ) -> None:
+        moment = clock.now()
+        [spent] = await self.add_at(repository, moment)
+        for _ in range(MAX_ATTEMPTS - 1):  # its worker stops every time
+            await self.claim(repository, moment, limit=1)
+            moment += LEASE + timedelta(seconds=1)
+        await self.add_at(repository, moment)
+        await self.claim(repository, moment, limit=2)  # `spent` takes its last attempt
+        later = moment + LEASE + timedelta(seconds=1)
+        await self.add_at(repository, later)
+        before = (await repository.list_page(PageRequest())).items
         lease_until = later + LEASE
 
-        claimed = await repository.claim_due(10, later, lease_until, "fresh-token")
+        claimed = await repository.claim_due(
+            10, later, lease_until, "fresh", max_attempts=MAX_ATTEMPTS
+        )
 
-        assert claimed == [before[m.id].claim(later, lease_until, "fresh-token") for m in claimed]
-        assert expired.id in ids(claimed)
-        for message in claimed:
+        in_due_order = sorted(before, key=lambda m: (m.lease_until or m.next_attempt_at, m.id))
+        made = claim_each(in_due_order, later, lease_until, "fresh", MAX_ATTEMPTS)
+        assert ids(made.dead_lettered) == [spent.id]
+        assert [m.attempts for m in made.taken] == [2, 1]
+        assert claimed == made.taken
+        for message in (*made.taken, *made.dead_lettered):
             assert await repository.get(message.id) == message
 
     async def test_an_expired_lease_and_a_pending_message_are_claimed_in_due_order(
@@ -641,7 +686,7 @@ class MessageRepositoryContract:
         claimed = await self.claim(repository, later)
 
         assert ids(claimed) == [abandoned.id, pending.id]
-        assert [m.attempts for m in claimed] == [1, 1]
+        assert [m.attempts for m in claimed] == [2, 1]
 
     # Recording outcomes
 
@@ -735,9 +780,13 @@ class MessageRepositoryContract:
     ) -> None:
         now = clock.now()
         await self.add_at(repository, now, now, now)
-        first, second, third = await repository.claim_due(3, now, now + LEASE, "batch-token")
+        first, second, third = await repository.claim_due(
+            3, now, now + LEASE, "batch-token", max_attempts=MAX_ATTEMPTS
+        )
         later = now + LEASE + timedelta(seconds=1)
-        [taken] = await repository.claim_due(1, later, later + LEASE, "other-worker")
+        [taken] = await repository.claim_due(
+            1, later, later + LEASE, "other-worker", max_attempts=MAX_ATTEMPTS
+        )
         results = [outcome_of(m, ACCEPTED, later) for m in (first, second, third)]
 
         assert await repository.save_results(results) == 2

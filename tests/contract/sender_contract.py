@@ -23,6 +23,7 @@ from contract.webhook_server import (
     reset,
 )
 from insider_core import ErrorKind, Message, MessageSender, MessageStatus
+from insider_core.message import UNSENDABLE_KEY
 
 MakeSender = Callable[..., MessageSender]
 AUTH_KEY = "test-auth-key"
@@ -55,6 +56,14 @@ class MessageSenderContract:
         await webhook.server.start_server()
         yield webhook
         await webhook.server.close()
+
+    @pytest.fixture
+    async def other_server(self) -> AsyncIterator[ScriptedWebhook]:
+        """A second address on this host, where a redirect might point."""
+        other = ScriptedWebhook()
+        await other.server.start_server()
+        yield other
+        await other.server.close()
 
     @pytest.fixture
     def sender(self, make_sender: MakeSender, webhook: ScriptedWebhook) -> MessageSender:
@@ -238,3 +247,50 @@ class MessageSenderContract:
         assert outcome.error_kind is ErrorKind.CONNECTION
         assert outcome.retryable
         assert outcome.error
+
+    @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+    async def test_a_redirect_is_refused_and_nothing_leaves_for_the_other_address(
+        self,
+        sender: MessageSender,
+        webhook: ScriptedWebhook,
+        other_server: ScriptedWebhook,
+        status: int,
+    ) -> None:
+        stolen = other_server.url.replace("/webhook", "/stolen")
+        webhook.reply = answer(status, text="moved", headers={"Location": stolen})
+
+        outcome = await sender.send(make_message(), "Hello")
+
+        assert other_server.received == []
+        assert len(webhook.received) == 1
+        assert not outcome.accepted
+        assert not outcome.retryable
+        assert outcome.http_status == status
+        assert outcome.error_kind is ErrorKind.REDIRECT
+        assert outcome.error == (
+            f"redirect to {stolen} refused; set WEBHOOK_URL to the final address"
+        )
+
+    async def test_a_relative_redirect_is_quoted_as_the_address_it_names(
+        self, sender: MessageSender, webhook: ScriptedWebhook
+    ) -> None:
+        webhook.reply = answer(302, text="", headers={"Location": "/internal/admin"})
+
+        outcome = await sender.send(make_message(), "Hello")
+
+        assert [request.path for request in webhook.received] == ["/webhook"]
+        target = webhook.url.replace("/webhook", "/internal/admin")
+        assert (
+            outcome.error == f"redirect to {target} refused; set WEBHOOK_URL to the final address"
+        )
+
+    @pytest.mark.parametrize("key", ["a\nb", "a\r\nX-Injected: 1", "nul\x00"])
+    async def test_a_key_no_header_can_carry_is_refused_without_a_request(
+        self, sender: MessageSender, webhook: ScriptedWebhook, key: str
+    ) -> None:
+        outcome = await sender.send(make_message(key=key), "Hello")
+
+        assert webhook.received == []
+        assert outcome.error_kind is ErrorKind.UNSENDABLE
+        assert not outcome.retryable
+        assert outcome.error == UNSENDABLE_KEY

@@ -9,7 +9,15 @@ import pytest
 
 from adapters.mysql import MySqlMessageRepository
 from contract.mysql_databases import ScratchDatabase
-from contract.repository_contract import ACCEPTED, LEASE, PHONE, START, new_message, outcome_of
+from contract.repository_contract import (
+    ACCEPTED,
+    LEASE,
+    MAX_ATTEMPTS,
+    PHONE,
+    START,
+    new_message,
+    outcome_of,
+)
 from insider_core import MessageStatus, PageRequest
 
 pytestmark = pytest.mark.mysql
@@ -48,7 +56,9 @@ async def test_a_page_past_the_end_walks_no_message_rows(
     one_connection: MySqlMessageRepository, request_: PageRequest
 ) -> None:
     await one_connection.add_many([new_message(START) for _ in range(MESSAGES)])
-    claimed = await one_connection.claim_due(MESSAGES // 2, START, START + LEASE, "token")
+    claimed = await one_connection.claim_due(
+        MESSAGES // 2, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS
+    )
     await one_connection.save_results([outcome_of(m, ACCEPTED, START) for m in claimed])
     walked_before = await index_rows_walked(one_connection)
 

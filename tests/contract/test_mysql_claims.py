@@ -22,6 +22,7 @@ from contract.mysql_databases import ScratchDatabase, scratch_database
 from contract.repository_contract import (
     ACCEPTED,
     LEASE,
+    MAX_ATTEMPTS,
     PHONE,
     REJECTED,
     START,
@@ -74,7 +75,9 @@ async def test_four_racing_claimers_take_every_due_message_exactly_once(
 
         async def drain(repository: MySqlMessageRepository) -> list[Message]:
             taken: list[Message] = []
-            while batch := await repository.claim_due(25, START, START + LEASE, uuid.uuid4().hex):
+            while batch := await repository.claim_due(
+                25, START, START + LEASE, uuid.uuid4().hex, max_attempts=MAX_ATTEMPTS
+            ):
                 taken.extend(batch)
             return taken
 
@@ -99,7 +102,9 @@ async def test_four_racing_workers_record_their_batches_without_waiting_on_each_
 
         async def work(repository: MySqlMessageRepository) -> int:
             recorded = 0
-            while batch := await repository.claim_due(50, START, START + LEASE, uuid.uuid4().hex):
+            while batch := await repository.claim_due(
+                50, START, START + LEASE, uuid.uuid4().hex, max_attempts=MAX_ATTEMPTS
+            ):
                 outcomes = (ACCEPTED, UNAVAILABLE)
                 results = [outcome_of(m, outcomes[m.id % 2], START) for m in batch]
                 recorded += await repository.save_results(results)
@@ -136,7 +141,9 @@ async def test_the_counts_stay_exact_while_creators_workers_and_replays_race(
             outcomes = (ACCEPTED, UNAVAILABLE, REJECTED)
             recorded = 0
             while not creating.done() or recorded < 100:
-                batch = await repository.claim_due(15, START, START + LEASE, uuid.uuid4().hex)
+                batch = await repository.claim_due(
+                    15, START, START + LEASE, uuid.uuid4().hex, max_attempts=MAX_ATTEMPTS
+                )
                 results = [outcome_of(m, outcomes[m.id % 3], START) for m in batch]
                 recorded += await repository.save_results(results)
                 await repository.replay_all(START)
@@ -174,7 +181,9 @@ async def test_the_repository_counts_its_changes_of_status_and_the_trigger_leave
     mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:
     await mysql_repository.add_many([new_message(START) for _ in range(6)])
-    batch = await mysql_repository.claim_due(4, START, START + LEASE, "token")
+    batch = await mysql_repository.claim_due(
+        4, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS
+    )
     outcomes = (ACCEPTED, UNAVAILABLE, REJECTED, ACCEPTED)
     results = [outcome_of(m, o, START) for m, o in zip(batch, outcomes, strict=True)]
     assert await mysql_repository.save_results(results) == 4
@@ -208,7 +217,7 @@ async def test_opened_without_migrating_a_schema_before_0011_it_leaves_every_cou
     older = await scratch.open_repository(migrate=False)
     try:
         await older.add_many([new_message(START) for _ in range(4)])
-        batch = await older.claim_due(3, START, START + LEASE, "token")
+        batch = await older.claim_due(3, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS)
         await older.save_results([outcome_of(m, ACCEPTED, START) for m in batch[:2]])
         stats = await older.stats()
         assert (stats.pending, stats.sending, stats.sent) == (1, 1, 2)
@@ -228,7 +237,9 @@ async def test_a_record_the_server_undoes_to_break_a_deadlock_is_run_again_and_s
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await mysql_repository.add_many([new_message(START) for _ in range(52)])
-    first, second = await mysql_repository.claim_due(2, START, START + LEASE, "token")
+    first, second = await mysql_repository.claim_due(
+        2, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS
+    )
     other = await scratch.connect()
     try:
         async with other.cursor() as cursor:
@@ -316,7 +327,7 @@ async def test_recording_reaches_the_batch_rows_by_primary_key_not_every_sending
     mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:
     await mysql_repository.add_many([new_message(START) for _ in range(50)])
-    await mysql_repository.claim_due(1, START, START + LEASE, "token")
+    await mysql_repository.claim_due(1, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS)
     await scratch.query("ANALYZE TABLE messages")
     sent = (1, "wh-1", "2026-01-01", None, "2026-01-01")
     recorded = (
@@ -357,7 +368,14 @@ async def test_the_claim_reads_the_due_rows_through_the_due_index_not_the_sent_r
     assert plan["key"] == "ix_messages_due", plan
     assert plan["type"] in ("range", "ref"), plan
     assert int(plan["rows"]) < 1000, plan
-    assert len(await mysql_repository.claim_due(100, START, START + LEASE, "t")) == 10
+    assert (
+        len(
+            await mysql_repository.claim_due(
+                100, START, START + LEASE, "t", max_attempts=MAX_ATTEMPTS
+            )
+        )
+        == 10
+    )
 
 
 async def _explain(

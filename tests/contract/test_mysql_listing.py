@@ -12,6 +12,7 @@ from contract.mysql_databases import ScratchDatabase
 from contract.repository_contract import (
     ACCEPTED,
     LEASE,
+    MAX_ATTEMPTS,
     REJECTED,
     START,
     UNAVAILABLE,
@@ -35,7 +36,9 @@ async def test_a_listing_by_revision_names_what_the_listing_names(
 ) -> None:
     for n in range(7):
         await mysql_repository.add(new_message(START, content=f"message {n}"))
-    claimed = await mysql_repository.claim_due(3, START, START + LEASE, "token")
+    claimed = await mysql_repository.claim_due(
+        3, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS
+    )
     await mysql_repository.save_results(
         [outcome_of(m, ACCEPTED, START + LEASE / 2) for m in claimed[:2]]
     )
@@ -66,20 +69,24 @@ async def test_every_change_gives_a_message_a_revision_it_never_had(
     message, _ = await mysql_repository.add(new_message(START))
     seen = [await revision_of(mysql_repository, message.id)]
 
-    await mysql_repository.claim_due(1, START, START + LEASE, "first")
+    await mysql_repository.claim_due(1, START, START + LEASE, "first", max_attempts=MAX_ATTEMPTS)
     seen.append(await revision_of(mysql_repository, message.id))
     [recovered] = await mysql_repository.claim_due(
-        1, START + LEASE * 2, START + LEASE * 3, "second"
+        1, START + LEASE * 2, START + LEASE * 3, "second", max_attempts=MAX_ATTEMPTS
     )
     seen.append(await revision_of(mysql_repository, message.id))
     await mysql_repository.save_results([outcome_of(recovered, REJECTED, START + LEASE * 2)])
     seen.append(await revision_of(mysql_repository, message.id))
     assert await mysql_repository.replay_one(message.id, START + LEASE * 3) is not None
     seen.append(await revision_of(mysql_repository, message.id))
-    [again] = await mysql_repository.claim_due(1, START + LEASE * 3, START + LEASE * 4, "third")
+    [again] = await mysql_repository.claim_due(
+        1, START + LEASE * 3, START + LEASE * 4, "third", max_attempts=MAX_ATTEMPTS
+    )
     await mysql_repository.save_results([outcome_of(again, UNAVAILABLE, START + LEASE * 3)])
     seen.append(await revision_of(mysql_repository, message.id))
-    await mysql_repository.claim_due(1, START + LEASE * 99, START + LEASE * 100, "fourth")
+    await mysql_repository.claim_due(
+        1, START + LEASE * 99, START + LEASE * 100, "fourth", max_attempts=MAX_ATTEMPTS
+    )
     await mysql_repository.replay_all(START + LEASE * 99)  # not failed: changes nothing
     seen.append(await revision_of(mysql_repository, message.id))
     await scratch.query("UPDATE messages SET content = 'by hand' WHERE id = %s", (message.id,))
@@ -92,7 +99,9 @@ async def test_a_write_that_changes_nothing_keeps_the_revision(
     mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:
     message, _ = await mysql_repository.add(new_message(START))
-    [claimed] = await mysql_repository.claim_due(1, START, START + LEASE, "token")
+    [claimed] = await mysql_repository.claim_due(
+        1, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS
+    )
     before = await revision_of(mysql_repository, message.id)
 
     stale = outcome_of(claimed, ACCEPTED, START, token="someone-else")
@@ -111,7 +120,9 @@ async def test_messages_are_fetched_only_at_the_revision_asked_for(
     await mysql_repository.add(new_message(START, content="changed"))
     page = await mysql_repository._list_revisions(PageRequest(page=1, page_size=10))
     assert page is not None
-    await mysql_repository.claim_due(1, START, START + LEASE, "token")  # the oldest: `kept`
+    await mysql_repository.claim_due(
+        1, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS
+    )  # the oldest: `kept`
     now = await mysql_repository._list_revisions(PageRequest(page=1, page_size=10))
     assert now is not None
 
@@ -135,7 +146,9 @@ async def test_a_listing_shows_every_change_however_it_was_made(
     again = await mysql_repository.list_page(request)
     assert [a is b for a, b in zip(first.items, again.items, strict=True)] == [True] * 3
 
-    [claimed] = await mysql_repository.claim_due(1, START, START + LEASE, "token")
+    [claimed] = await mysql_repository.claim_due(
+        1, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS
+    )
     await scratch.query("UPDATE messages SET content = 'by hand' WHERE content = 'message 1'")
     await scratch.query("DELETE FROM messages WHERE content = 'message 2'")
     after = await mysql_repository.list_page(request)

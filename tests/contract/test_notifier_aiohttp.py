@@ -102,3 +102,37 @@ async def test_an_alert_refused_by_the_webhook_raises_with_the_status(
 async def test_an_unreachable_alert_webhook_raises(session: aiohttp.ClientSession) -> None:
     with pytest.raises(AlertNotDelivered, match="unreachable"):
         await AiohttpAlertNotifier(session, closed_port_url()).notify(ALERT)
+
+
+@pytest.mark.parametrize("status", [302, 307, 308])
+async def test_a_redirect_is_refused_and_the_other_address_receives_nothing(
+    session: aiohttp.ClientSession, webhook: ScriptedWebhook, status: int
+) -> None:
+    other = ScriptedWebhook()
+    await other.server.start_server()
+    try:
+        stolen = other.url.replace("/webhook", "/stolen")
+        webhook.reply = answer(status, text="", headers={"Location": stolen})
+
+        with pytest.raises(AlertNotDelivered) as refused:
+            await AiohttpAlertNotifier(session, webhook.url).notify(ALERT)
+    finally:
+        await other.server.close()
+
+    assert other.received == []
+    assert str(refused.value) == (
+        f"alert webhook answered HTTP {status}: redirect to {stolen} refused; "
+        "set ALERT_WEBHOOK_URL to the final address"
+    )
+
+
+async def test_only_the_start_of_a_refusing_answer_is_kept(
+    session: aiohttp.ClientSession, webhook: ScriptedWebhook
+) -> None:
+    webhook.reply = answer(500, text="overloaded " + "x" * 1_000_000)
+
+    with pytest.raises(AlertNotDelivered) as refused:
+        await AiohttpAlertNotifier(session, webhook.url).notify(ALERT)
+
+    assert str(refused.value).startswith("alert webhook answered HTTP 500: overloaded x")
+    assert len(str(refused.value)) < 300

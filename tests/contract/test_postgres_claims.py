@@ -21,6 +21,7 @@ from contract.postgres_databases import PostgresScratch
 from contract.repository_contract import (
     ACCEPTED,
     LEASE,
+    MAX_ATTEMPTS,
     PHONE,
     REJECTED,
     START,
@@ -50,7 +51,9 @@ async def test_four_racing_claimers_take_every_due_message_exactly_once(
 
         async def drain(repository: PostgresMessageRepository) -> list[Message]:
             taken: list[Message] = []
-            while batch := await repository.claim_due(25, START, START + LEASE, uuid.uuid4().hex):
+            while batch := await repository.claim_due(
+                25, START, START + LEASE, uuid.uuid4().hex, max_attempts=MAX_ATTEMPTS
+            ):
                 taken.extend(batch)
             return taken
 
@@ -84,7 +87,9 @@ async def test_the_counts_stay_exact_while_creators_workers_and_replays_race(
             outcomes = (ACCEPTED, UNAVAILABLE, REJECTED)
             recorded = 0
             while not creating.done() or recorded < 100:
-                batch = await repository.claim_due(15, START, START + LEASE, uuid.uuid4().hex)
+                batch = await repository.claim_due(
+                    15, START, START + LEASE, uuid.uuid4().hex, max_attempts=MAX_ATTEMPTS
+                )
                 results = [outcome_of(m, outcomes[m.id % 3], START) for m in batch]
                 recorded += await repository.save_results(results)
                 await repository.replay_all(START)
@@ -149,7 +154,9 @@ async def test_recording_takes_as_many_statements_for_200_results_as_for_2(
     connection = await pg_scratch.connect()
 
     async def statements_to_record(count: int) -> int:
-        claimed = await postgres_repository.claim_due(count, START, START + LEASE, f"t-{count}")
+        claimed = await postgres_repository.claim_due(
+            count, START, START + LEASE, f"t-{count}", max_attempts=MAX_ATTEMPTS
+        )
         outcomes = (ACCEPTED, UNAVAILABLE)
         results = [outcome_of(m, outcomes[i % 2], START) for i, m in enumerate(claimed)]
         statements: list[str] = []
@@ -182,14 +189,23 @@ async def test_the_claim_reads_the_due_rows_through_the_partial_index_not_the_se
     assert all(node["Node Type"] != "Seq Scan" for node in scans), plan
     assert sum(node["Actual Rows"] for node in due) == 10, plan
     assert (await postgres_repository.stats()).sent == 50_000
-    assert len(await postgres_repository.claim_due(100, now, now + LEASE, "t")) == 10
+    assert (
+        len(
+            await postgres_repository.claim_due(
+                100, now, now + LEASE, "t", max_attempts=MAX_ATTEMPTS
+            )
+        )
+        == 10
+    )
 
 
 async def test_recording_reaches_the_batch_rows_by_primary_key_not_every_sending_row(
     postgres_repository: PostgresMessageRepository, pg_scratch: PostgresScratch
 ) -> None:
     await postgres_repository.add_many([new_message(START) for _ in range(5000)])
-    claimed = await postgres_repository.claim_due(4000, START, START + LEASE, "token")
+    claimed = await postgres_repository.claim_due(
+        4000, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS
+    )
     await pg_scratch.query("ANALYZE messages")
     results = [outcome_of(m, ACCEPTED, START) for m in claimed[:2]]
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from adapters.postgres import PostgresMessageRepository
-from contract.repository_contract import ACCEPTED, LEASE, START, new_message, outcome_of
+from contract.repository_contract import (
+    ACCEPTED,
+    LEASE,
+    MAX_ATTEMPTS,
+    START,
+    new_message,
+    outcome_of,
+)
 from insider_core import SendOutcome
 
 pytestmark = pytest.mark.postgres
@@ -15,7 +22,9 @@ async def test_an_answer_holding_nul_characters_is_recorded_with_them_replaced_a
     postgres_repository: PostgresMessageRepository,
 ) -> None:
     await postgres_repository.add_many([new_message(START) for _ in range(3)])
-    first, second, third = await postgres_repository.claim_due(3, START, START + LEASE, "token")
+    first, second, third = await postgres_repository.claim_due(
+        3, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS
+    )
     refused = SendOutcome.http(503, body="down\x00for maintenance", duration_seconds=0.1)
     odd_receipt = SendOutcome.http(202, receipt_id="wh\x00-2", duration_seconds=0.1)
     results = [

@@ -15,6 +15,7 @@ from contract.outbox_contract import OutboxContract, OutsideWriter
 from contract.repository_contract import (
     ACCEPTED,
     LEASE,
+    MAX_ATTEMPTS,
     START,
     UNAVAILABLE,
     MessageRepositoryContract,
@@ -130,7 +131,9 @@ async def test_recording_takes_as_many_statements_for_200_results_as_for_2(
         await repository.add_many([new_message(START) for _ in range(202)])
 
         async def statements_to_record(count: int) -> int:
-            claimed = await repository.claim_due(count, START, START + LEASE, f"token-{count}")
+            claimed = await repository.claim_due(
+                count, START, START + LEASE, f"token-{count}", max_attempts=MAX_ATTEMPTS
+            )
             outcomes = (ACCEPTED, UNAVAILABLE)
             results = [outcome_of(m, outcomes[i % 2], START) for i, m in enumerate(claimed)]
             before = await _statements_sent(repository)

@@ -13,7 +13,12 @@ from adapters.sqlite.migrations import load_migrations
 from adapters.sqlite.repository import REPLAY_CHUNK_ROWS
 from contract.operator_reads_contract import OperatorReadsContract
 from contract.outbox_contract import OutboxContract, OutsideWriter
-from contract.repository_contract import START, MessageRepositoryContract, new_message
+from contract.repository_contract import (
+    MAX_ATTEMPTS,
+    START,
+    MessageRepositoryContract,
+    new_message,
+)
 from contract.send_slots_contract import SendSlotLedgerContract
 from contract.shared_records_contract import SharedRecordsContract
 from insider_core import MessageRepository, StoreUnavailable
@@ -126,7 +131,9 @@ async def test_two_repositories_on_one_file_never_claim_the_same_message(
 
         async def drain(repository: SqliteMessageRepository) -> list[Message]:
             taken: list[Message] = []
-            while batch := await repository.claim_due(7, START, START, uuid.uuid4().hex):
+            while batch := await repository.claim_due(
+                7, START, START, uuid.uuid4().hex, max_attempts=MAX_ATTEMPTS
+            ):
                 taken.extend(batch)
                 await asyncio.sleep(0.001)
             return taken

@@ -34,6 +34,7 @@ from insider_core import (
     RetryPolicy,
     SendOutcome,
 )
+from insider_core.message import LEASE_EXPIRED
 
 OpenRepository = Callable[[], AbstractAsyncContextManager[MessageRepository]]
 
@@ -93,6 +94,8 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
             self.failed_before: set[int] = set()
             self.replayed_now: set[int] = set()
             self.send_times: dict[int, datetime] = {}
+            self.attempts_counted: Counter[int] = Counter()
+            """Per message since its last replay: its claims, less those released unsent."""
 
         def run(self, coroutine):  # type: ignore[no-untyped-def]
             return self.loop.run_until_complete(coroutine)
@@ -150,6 +153,9 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
             report = self.run(self.dispatcher.dispatch_batch(batch_size))
             assert report.claimed <= batch_size
             assert report.saved == report.claimed
+            for result in report.results:
+                if result.attempt is not None:
+                    self.attempts_counted[result.message.id] += 1
 
         @rule(batch_size=st.integers(1, 3), delivered=st.booleans())
         def a_worker_vanishes_mid_batch(self, batch_size: int, delivered: bool) -> None:
@@ -158,10 +164,15 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
             now = self.clock.now()
             claimed = self.run(
                 self.repository.claim_due(
-                    batch_size, now, now + self.dispatcher.config.lease_for(batch_size), token
+                    batch_size,
+                    now,
+                    now + self.dispatcher.config.lease_for(batch_size),
+                    token,
+                    max_attempts=MAX_ATTEMPTS,
                 )
             )
             for message in claimed:
+                self.attempts_counted[message.id] += 1
                 self.held_leases[message.id] = message
                 self.interrupted_keys.add(message.idempotency_key)
                 if delivered:
@@ -216,12 +227,15 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
             assert replayed.status is MessageStatus.PENDING
             assert replayed.attempts == 0
             self.replayed_now.add(message_id)
+            self.attempts_counted[message_id] = 0
 
         @rule()
         def replay_all(self) -> None:
             failed = {m.id for m in self.all_messages() if m.status is MessageStatus.FAILED}
             assert self.run(self.service.replay_all()) == len(failed)
             self.replayed_now |= failed
+            for message_id in failed:
+                self.attempts_counted[message_id] = 0
 
         @rule(data=st.data())
         def replay_failed_since(self, data: st.DataObject) -> None:
@@ -233,6 +247,8 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
             assert self.run(self.service.replay_all(since=since, dry_run=True)) == len(expected)
             assert self.run(self.service.replay_all(since=since)) == len(expected)
             self.replayed_now |= expected
+            for message_id in expected:
+                self.attempts_counted[message_id] = 0
 
         def all_messages(self) -> list[Message]:
             page = self.run(self.repository.list_page(PageRequest(page=1, page_size=1000)))
@@ -253,6 +269,11 @@ def delivery_machine(open_repository: OpenRepository) -> type[RuleBasedStateMach
             assert stats.total == len(messages)
             for message in messages:
                 assert 0 <= message.attempts <= MAX_ATTEMPTS
+                # Every claim counts an attempt, an expired lease's too; a release gives back
+                # its own; a message whose lease expired with none left is dead-lettered.
+                assert message.attempts == self.attempts_counted[message.id], message
+                if message.last_error == LEASE_EXPIRED and message.status is MessageStatus.FAILED:
+                    assert message.attempts == MAX_ATTEMPTS
                 if message.status is MessageStatus.SENT:
                     assert message.sent_at is not None
                     assert message.receipt_id is not None or message.last_error

@@ -35,8 +35,9 @@ class Harness:
         scheduler: SchedulerConfig | None = None,
         breaker: CircuitBreaker | None = None,
         rate_limit: float = 0,
+        clock: ManualClock | None = None,
     ) -> None:
-        self.clock = ManualClock()
+        self.clock = clock or ManualClock()
         self.repository = repository or InMemoryMessageRepository()
         self.sender = sender or ScriptedSender()
         self.cache = InMemorySentCache(self.clock)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def test_migrate_leaves_a_sqlite_store_ready_and_is_idempotent(tmp_path: Path) -
 
 
 def test_migrate_applies_the_missing_mysql_migrations_once(mysql_url: str) -> None:
-    database = "insider_cli_migrate_test"
+    database = f"insider_cli_migrate_{uuid.uuid4().hex[:12]}"  # runs side by side never meet
     env = {"DATABASE_URL": mysql_url.rstrip("/") + f"/{database}"}
     drop_mysql_database(env["DATABASE_URL"])
     try:

@@ -16,6 +16,7 @@ from insider_core import (
     MessageStatus,
     RetryPolicy,
     SendOutcome,
+    StoreUnavailable,
 )
 from insider_core.ports import SentCache
 from insider_core.values import DeliveryResult
@@ -171,28 +172,44 @@ async def one_after_another(harness: Harness, size: int) -> list[asyncio.Task[Ba
     return batches
 
 
-class BrokenOnce(GatedSender):
-    """Raises for one message (a sender must not, but a bug might)."""
+class FirstClaimFails(InMemoryMessageRepository):
+    """The store goes away during the first claim, and is back for the next."""
 
-    async def send(self, message: Message, content: str) -> SendOutcome:
-        if message.id == 1:
-            raise RuntimeError("sender bug")
-        return await super().send(message, content)
+    def __init__(self) -> None:
+        super().__init__()
+        self.claims = 0
+
+    async def claim_due(
+        self,
+        limit: int,
+        now: datetime,
+        lease_until: datetime,
+        claim_token: str,
+        *,
+        max_attempts: int,
+    ) -> list[Message]:
+        await asyncio.sleep(0)
+        self.claims += 1
+        if self.claims == 1:
+            raise StoreUnavailable("connection lost during the claim")
+        return await super().claim_due(
+            limit, now, lease_until, claim_token, max_attempts=max_attempts
+        )
 
 
 async def test_a_batch_that_failed_or_was_cancelled_no_longer_counts_ahead():
     config = DispatchConfig(concurrency=1, send_timeout_seconds=10)
-    sender = BrokenOnce({3, 5})
-    harness = Harness(sender, dispatch=config)
+    sender = GatedSender({1, 3})
+    harness = Harness(sender, dispatch=config, repository=FirstClaimFails())
     await harness.create(6)
     broken, held = await one_after_another(harness, 2)
-    assert isinstance(broken.exception(), RuntimeError)
+    assert isinstance(broken.exception(), StoreUnavailable)
     held.cancel()
     await settle()
     claimed_at = harness.clock.now()
     third = asyncio.create_task(harness.dispatcher.dispatch_batch(2))
     await settle()
-    lease = (await harness.repository.get(5)).lease_until
+    lease = (await harness.repository.get(3)).lease_until
     assert lease is not None
     assert (lease - claimed_at).total_seconds() == 2 * 10 + 30
     sender.release()
@@ -216,10 +233,18 @@ class SlowClaims(InMemoryMessageRepository):
     """Lets other tasks run while a claim is under way, as a real database does."""
 
     async def claim_due(
-        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+        self,
+        limit: int,
+        now: datetime,
+        lease_until: datetime,
+        claim_token: str,
+        *,
+        max_attempts: int,
     ) -> list[Message]:
         await asyncio.sleep(0)
-        return await super().claim_due(limit, now, lease_until, claim_token)
+        return await super().claim_due(
+            limit, now, lease_until, claim_token, max_attempts=max_attempts
+        )
 
 
 async def test_a_batch_claimed_while_another_claims_leases_that_one_too():
@@ -289,10 +314,18 @@ class SlowStore(InMemoryMessageRepository):
     clock: ManualClock
 
     async def claim_due(
-        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+        self,
+        limit: int,
+        now: datetime,
+        lease_until: datetime,
+        claim_token: str,
+        *,
+        max_attempts: int,
     ) -> list[Message]:
         self.clock.advance(2)
-        return await super().claim_due(limit, now, lease_until, claim_token)
+        return await super().claim_due(
+            limit, now, lease_until, claim_token, max_attempts=max_attempts
+        )
 
     async def save_results(self, results: Sequence[DeliveryResult]) -> int:
         self.clock.advance(1)

@@ -3,10 +3,12 @@ from __future__ import annotations
 from datetime import timedelta
 from random import Random
 
+import msgspec
 import pytest
 from factories import T0, pending_message
 
 from insider_core import InvalidTransition, MessageStatus, RetryPolicy, SendOutcome
+from insider_core.message import LEASE_EXPIRED, UNSENDABLE_KEY
 
 LEASE = T0 + timedelta(seconds=60)
 POLICY = RetryPolicy(max_attempts=3, base_seconds=30, max_seconds=3600)
@@ -37,11 +39,63 @@ def test_a_message_under_a_live_lease_cannot_be_claimed():
         message.claim(LEASE, LEASE + timedelta(seconds=60), "other")
 
 
-def test_an_expired_lease_is_recovered_without_counting_another_attempt():
+def test_an_expired_lease_counts_as_an_attempt_and_the_next_claim_as_another():
     later = LEASE + timedelta(microseconds=1)
-    recovered = claimed().claim(later, later + timedelta(seconds=60), "other")
-    assert recovered.claim_token == "other"
-    assert recovered.attempts == 1
+    recovered = claimed().recover(later, POLICY.max_attempts)
+    assert (recovered.status, recovered.attempts) == (MessageStatus.PENDING, 1)
+    assert recovered.last_error == LEASE_EXPIRED
+    assert (recovered.lease_until, recovered.claim_token) == (None, None)
+    assert recovered.next_attempt_at == T0  # due as before
+
+    again = recovered.claim(later, later + timedelta(seconds=60), "other")
+    assert (again.status, again.attempts, again.claim_token) == (MessageStatus.SENDING, 2, "other")
+
+
+def test_an_expired_lease_with_no_attempt_left_goes_to_the_dead_letter_queue():
+    later = LEASE + timedelta(microseconds=1)
+    last = claimed(attempts=POLICY.max_attempts - 1)
+
+    dead = last.recover(later, POLICY.max_attempts)
+
+    assert (dead.status, dead.attempts) == (MessageStatus.FAILED, POLICY.max_attempts)
+    assert dead.last_error == LEASE_EXPIRED
+    assert "expired" in LEASE_EXPIRED
+    assert "stopped" in LEASE_EXPIRED
+
+
+def test_a_lease_that_still_holds_or_a_pending_message_cannot_be_recovered():
+    with pytest.raises(InvalidTransition):
+        claimed().recover(LEASE, POLICY.max_attempts)
+    with pytest.raises(InvalidTransition):
+        pending_message().recover(LEASE, POLICY.max_attempts)
+
+
+def test_an_expired_lease_is_claimed_only_once_recovered():
+    with pytest.raises(InvalidTransition):
+        claimed().claim(LEASE + timedelta(seconds=1), LEASE + timedelta(seconds=60), "other")
+
+
+def test_releasing_a_recovered_message_gives_back_its_claim_and_keeps_the_expired_attempt():
+    later = LEASE + timedelta(microseconds=1)
+    recovered = claimed().recover(later, POLICY.max_attempts)
+    again = recovered.claim(later, later + timedelta(seconds=60), "other")
+
+    released = again.release(later)
+
+    assert (released.status, released.attempts) == (MessageStatus.PENDING, 1)
+
+
+@pytest.mark.parametrize("key", ["a\nb", "a\rb", "\x00", "key\x1b[0m", "del\x7f"])
+def test_a_key_holding_a_control_character_cannot_be_sent(key):
+    message = msgspec.structs.replace(pending_message(), idempotency_key=key)
+    assert message.unsendable_reason() == UNSENDABLE_KEY
+    assert "control character" in UNSENDABLE_KEY
+
+
+@pytest.mark.parametrize("key", ["5f0c7f9e-6c1d-4a39-9d2a-0e6c1b7f4a11", "tab\tallowed", "çé"])
+def test_a_key_any_header_can_carry_can_be_sent(key):
+    message = msgspec.structs.replace(pending_message(), idempotency_key=key)
+    assert message.unsendable_reason() is None
 
 
 def test_a_202_marks_the_message_sent_with_the_webhook_id():
@@ -123,3 +177,21 @@ def test_a_long_error_is_clipped_before_it_is_stored():
     failed = claimed(attempts=2).apply_outcome(outcome, POLICY, T0, Random(0))
     assert failed.last_error is not None
     assert len(failed.last_error) == 1000
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_a_failure_retrying_cannot_fix(status):
+    outcome = SendOutcome.redirect(status, "http://127.0.0.1:9/stolen")
+    failed = claimed().apply_outcome(outcome, POLICY, T0, Random(0))
+    assert not outcome.retryable
+    assert failed.status is MessageStatus.FAILED
+    assert failed.last_error == (
+        "redirect to http://127.0.0.1:9/stolen refused; set WEBHOOK_URL to the final address"
+    )
+
+
+def test_a_redirect_target_is_quoted_short_and_storable():
+    outcome = SendOutcome.redirect(302, "http://evil.example/\udcff" + "a" * 5000)
+    assert outcome.error is not None
+    assert len(outcome.error) < 300
+    assert outcome.error.encode("utf-8")

@@ -16,6 +16,7 @@ from insider_core import Message, MessageStatus, NewMessage, Page, PageRequest
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 3
 REQUESTS = [
     PageRequest(page=1, page_size=3),
     PageRequest(page=2, page_size=3),
@@ -73,7 +74,7 @@ class ChangingStore(RevisionedStore):
     """A message changes between the listing of revisions and the fetch of the messages."""
 
     async def get_revisions(self, wanted: Sequence[Revision]) -> dict[Revision, Message]:
-        await self.claim_due(1, T0, T0 + LEASE, "a-worker-in-between")
+        await self.claim_due(1, T0, T0 + LEASE, "a-worker-in-between", max_attempts=MAX_ATTEMPTS)
         return await super().get_revisions(wanted)
 
 
@@ -93,7 +94,7 @@ async def add(store: InMemoryMessageRepository, count: int) -> list[Message]:
 async def test_a_page_holds_what_the_store_lists() -> None:
     store = RevisionedStore()
     await add(store, 8)
-    await store.claim_due(2, T0, T0 + LEASE, "token")
+    await store.claim_due(2, T0, T0 + LEASE, "token", max_attempts=MAX_ATTEMPTS)
     pages = store.pages()
 
     for request in REQUESTS:
@@ -119,7 +120,7 @@ async def test_a_changed_message_is_shown_as_it_is_now() -> None:
     pages = store.pages()
     before = await pages.page(PageRequest(page=1, page_size=10))
 
-    await store.claim_due(1, T0, T0 + LEASE, "token")
+    await store.claim_due(1, T0, T0 + LEASE, "token", max_attempts=MAX_ATTEMPTS)
     after = await pages.page(PageRequest(page=1, page_size=10))
 
     assert before is not None

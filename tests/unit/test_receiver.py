@@ -122,6 +122,17 @@ async def test_a_close_connection_rate_of_one_drops_every_connection() -> None:
         assert (await stats(client))["dropped"] == 1
 
 
+async def test_redirect_to_answers_every_request_307_to_that_location() -> None:
+    async with receiver(redirect_to="http://127.0.0.1:9/stolen") as client:
+        response = await client.post(
+            "/webhook", json=MESSAGE, headers={"Idempotency-Key": "a"}, allow_redirects=False
+        )
+
+        assert response.status == 307
+        assert response.headers["Location"] == "http://127.0.0.1:9/stolen"
+        assert (await stats(client))["failed"] == 1
+
+
 async def test_messageless_answers_202_without_a_message_id() -> None:
     async with receiver(messageless=True) as client:
         response = await post(client, "a")

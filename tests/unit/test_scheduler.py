@@ -143,9 +143,11 @@ class OutlastsTheInterval(InMemoryMessageRepository):
         self.events: list[str] = []
         self.clock: ManualClock | None = None
 
-    async def claim_due(self, limit, now, lease_until, claim_token):  # type: ignore[no-untyped-def]
+    async def claim_due(self, limit, now, lease_until, claim_token, *, max_attempts):  # type: ignore[no-untyped-def]
         self.events.append("claim")
-        return await super().claim_due(limit, now, lease_until, claim_token)
+        return await super().claim_due(
+            limit, now, lease_until, claim_token, max_attempts=max_attempts
+        )
 
     async def save_results(self, results):  # type: ignore[no-untyped-def]
         saved = await super().save_results(results)

@@ -3,9 +3,12 @@ from __future__ import annotations
 import aiohttp
 import msgspec
 
+from adapters.http.redirects import redirect_target
+from adapters.http.sender import BODY_READ_LIMIT
 from insider_core.errors import AlertNotDelivered
+from insider_core.outcome import refused_redirect
 from insider_core.ports import AlertNotifier
-from insider_core.text import shorten, utc_timestamp
+from insider_core.text import storable, utc_timestamp
 from insider_core.values import Alert, ReceiverAlert
 
 SNIPPET_LENGTH = 200
@@ -57,13 +60,17 @@ class AiohttpAlertNotifier(AlertNotifier):
         self.url = url
 
     async def notify(self, alert: Alert | ReceiverAlert) -> None:
+        """POSTs the alert; raises AlertNotDelivered unless the webhook answers 2xx. A
+        redirect is refused, never followed."""
         payload = (
             AlertPayload.of(alert) if isinstance(alert, Alert) else ReceiverAlertPayload.of(alert)
         )
         body = msgspec.json.encode(payload)
         headers = {"Content-Type": "application/json"}
         try:
-            async with self.session.post(self.url, data=body, headers=headers) as response:
+            async with self.session.post(
+                self.url, data=body, headers=headers, allow_redirects=False
+            ) as response:
                 if not 200 <= response.status < 300:
                     raise await _refused(response)
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
@@ -72,5 +79,10 @@ class AiohttpAlertNotifier(AlertNotifier):
 
 
 async def _refused(response: aiohttp.ClientResponse) -> AlertNotDelivered:
-    text = shorten(await response.text(errors="replace"), SNIPPET_LENGTH)
+    location = redirect_target(response)
+    if location is not None:
+        refusal = refused_redirect(location, "ALERT_WEBHOOK_URL")
+        return AlertNotDelivered(f"alert webhook answered HTTP {response.status}: {refusal}")
+    raw = await response.content.read(BODY_READ_LIMIT)
+    text = storable(" ".join(raw.decode(errors="replace").split()), SNIPPET_LENGTH)
     return AlertNotDelivered(f"alert webhook answered HTTP {response.status}: {text}")

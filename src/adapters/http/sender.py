@@ -5,10 +5,11 @@ import time
 import aiohttp
 import msgspec
 
+from adapters.http.redirects import redirect_target
 from adapters.http.retry_after import parse_retry_after
 from adapters.http.signing import WebhookSigner
 from insider_core.clock import SystemClock
-from insider_core.message import Message
+from insider_core.message import UNSENDABLE_KEY, Message, fits_in_a_header
 from insider_core.outcome import ACCEPTED, ErrorKind, SendOutcome
 from insider_core.ports import Clock, MessageSender
 from insider_core.text import shorten
@@ -27,7 +28,9 @@ class WebhookReply(msgspec.Struct):
 
 
 class AiohttpWebhookSender(MessageSender):
-    """POSTs `{"to", "content"}` to the webhook; every failure becomes an outcome, never raised."""
+    """POSTs `{"to", "content"}` to the webhook; every failure becomes an outcome, never raised.
+    A redirect is refused, never followed. Of the answer, at most BODY_READ_LIMIT bytes are
+    read: the messageId of a 202, or the first SNIPPET_LENGTH characters of any other."""
 
     def __init__(
         self,
@@ -47,12 +50,15 @@ class AiohttpWebhookSender(MessageSender):
         self.clock = clock or SystemClock()
 
     async def send(self, message: Message, content: str) -> SendOutcome:
+        if not fits_in_a_header(message.idempotency_key):
+            return SendOutcome.failure(ErrorKind.UNSENDABLE, UNSENDABLE_KEY)
         body = msgspec.json.encode(WebhookRequest(to=message.phone_number, content=content))
         headers = self.headers_for(message, body)
         started = time.perf_counter()
         try:
+            # Never redirected: the auth key and the signature stay with the configured URL.
             async with self.session.post(
-                self.url, data=body, headers=headers, timeout=self.timeout
+                self.url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False
             ) as response:
                 raw = await _read_body(response)
                 elapsed = time.perf_counter() - started
@@ -83,6 +89,9 @@ class AiohttpWebhookSender(MessageSender):
     ) -> SendOutcome:
         if response.status == ACCEPTED:
             return SendOutcome.http(ACCEPTED, receipt_id=_receipt_id(raw), duration_seconds=elapsed)
+        location = redirect_target(response)
+        if location is not None:
+            return SendOutcome.redirect(response.status, location, duration_seconds=elapsed)
         return SendOutcome.http(
             response.status,
             body=_snippet(raw),

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from adapters.memory.shared_records import RecordTable
+from insider_core.claiming import claim_each
 from insider_core.errors import StoreUnavailable
 from insider_core.message import Message, NewMessage
 from insider_core.outcome import ACCEPTED
@@ -102,17 +103,23 @@ class InMemoryMessageRepository(MessageRepository, SendSlotLedger, SharedRecords
         return MessageStats(**{status.value: n for status, n in counts.items()})
 
     async def claim_due(
-        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+        self,
+        limit: int,
+        now: datetime,
+        lease_until: datetime,
+        claim_token: str,
+        *,
+        max_attempts: int,
     ) -> list[Message]:
         await self._reach()
         due = sorted(
             (m for m in self._messages.values() if m.is_claimable(now)),
             key=_due_order,
         )[:limit]
-        claimed = [m.claim(now, lease_until, claim_token) for m in due]
-        for message in claimed:
+        claim = claim_each(due, now, lease_until, claim_token, max_attempts)
+        for message in (*claim.taken, *claim.dead_lettered):
             self._store(message)
-        return claimed
+        return claim.taken
 
     async def save_results(self, results: Sequence[DeliveryResult]) -> int:
         await self._reach()

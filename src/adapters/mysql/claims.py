@@ -19,7 +19,8 @@ from adapters.mysql.rows import (
     sent_params,
     to_db_text,
 )
-from insider_core.message import Message
+from insider_core.claiming import claim_each
+from insider_core.message import LEASE_EXPIRED, Message
 from insider_core.status import MessageStatus
 from insider_core.values import DeliveryResult
 
@@ -38,22 +39,47 @@ async def claim_due(
     now: datetime,
     lease_until: datetime,
     claim_token: str,
+    max_attempts: int,
 ) -> list[Message]:
-    """Lock the oldest due rows others do not hold, take them with one UPDATE, and return
-    them as Message.claim makes them. The pending ones become sending; a sending one whose
-    lease ended stays so."""
+    """Lock the oldest due rows others do not hold, apply claiming.claim_each to them with
+    one UPDATE (and one more for expired leases with no attempt left), and return the
+    messages it took. The pending ones become sending; a sending one whose lease ended stays
+    so, or becomes failed."""
     moment = to_db_text(now)
     await cursor.execute(sql.CLAIM_DUE, (moment, moment, limit))
     rows = [message_columns(fetched) for fetched in await cursor.fetchall()]
     if not rows:
         return []
-    await cursor.execute(
-        sql.CLAIM_UPDATE.format(ids=sql.placeholders(len(rows))),
-        (to_db_text(lease_until), claim_token, moment, *(row[0] for row in rows)),
+    claim = claim_each(
+        (message_from_columns(row) for row in rows), now, lease_until, claim_token, max_attempts
     )
+    if claim.taken:
+        await cursor.execute(
+            sql.CLAIM_UPDATE.format(ids=sql.placeholders(len(claim.taken))),
+            (
+                LEASE_EXPIRED,
+                to_db_text(lease_until),
+                claim_token,
+                moment,
+                *(m.id for m in claim.taken),
+            ),
+        )
+    dead = len(claim.dead_lettered)
+    if dead:
+        await cursor.execute(
+            sql.DEAD_LETTER_EXPIRED.format(ids=sql.placeholders(dead)),
+            (LEASE_EXPIRED, moment, *(m.id for m in claim.dead_lettered)),
+        )
     pending = sum(row[STATUS_COLUMN] != MessageStatus.SENDING for row in rows)
-    await counts.moved(cursor, MessageStatus.PENDING, MessageStatus.SENDING, pending)
-    return [message_from_columns(row).claim(now, lease_until, claim_token) for row in rows]
+    await counts.change(
+        cursor,
+        {
+            MessageStatus.PENDING: -pending,
+            MessageStatus.SENDING: pending - dead,
+            MessageStatus.FAILED: dead,
+        },
+    )
+    return claim.taken
 
 
 def shared_claim_token(results: Sequence[DeliveryResult]) -> str | None:

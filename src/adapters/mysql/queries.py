@@ -49,6 +49,9 @@ CLAIM_DUE = (
     f"WHERE {transitions.claimable('%s')} ORDER BY due_at, id LIMIT %s FOR UPDATE SKIP LOCKED"
 )
 CLAIM_UPDATE = f"UPDATE messages SET {transitions.claim('%s')} WHERE id IN ({{ids}})"
+DEAD_LETTER_EXPIRED = (
+    f"UPDATE messages SET {transitions.dead_letter_expired('%s')} WHERE id IN ({{ids}})"
+)
 LOCK_CLAIMS = (
     "SELECT id, claim_token FROM messages WHERE status = 'sending' AND id IN ({ids}) FOR UPDATE"
 )

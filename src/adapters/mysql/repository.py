@@ -288,12 +288,20 @@ class MySqlMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
                 raise
 
     async def claim_due(
-        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+        self,
+        limit: int,
+        now: datetime,
+        lease_until: datetime,
+        claim_token: str,
+        *,
+        max_attempts: int,
     ) -> list[Message]:
         if limit <= 0:
             return []
         return await self._database.run_transaction(
-            lambda cursor: claim_due(cursor, self._counts, limit, now, lease_until, claim_token)
+            lambda cursor: claim_due(
+                cursor, self._counts, limit, now, lease_until, claim_token, max_attempts
+            )
         )
 
     async def save_results(self, results: Sequence[DeliveryResult]) -> int:

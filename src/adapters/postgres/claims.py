@@ -14,21 +14,31 @@ from adapters.postgres.rows import (
     message_from_row,
     outcome_arrays,
 )
+from insider_core.claiming import claim_each
 from insider_core.message import Message
 from insider_core.values import DeliveryResult
 
 
 async def claim_due(
-    session: Session, limit: int, now: datetime, lease_until: datetime, claim_token: str
+    session: Session,
+    limit: int,
+    now: datetime,
+    lease_until: datetime,
+    claim_token: str,
+    max_attempts: int,
 ) -> list[Message]:
-    """Inside the caller's transaction: lock the oldest due rows no one else holds, make of
-    them what Message.claim makes, and write that with one UPDATE. Returns them, oldest due
+    """Inside the caller's transaction: lock the oldest due rows no one else holds, apply
+    claiming.claim_each to them, and write what it made of each (taken, or an expired lease
+    with no attempt left dead-lettered) with one UPDATE. Returns those taken, oldest due
     first."""
     rows = await session.fetch(sql.LOCK_DUE, now, limit)
-    claimed = [message_from_row(row).claim(now, lease_until, claim_token) for row in rows]
-    if claimed:
-        await session.execute(sql.SAVE_CLAIMED, *claimed_arrays(claimed))
-    return claimed
+    claim = claim_each(
+        (message_from_row(row) for row in rows), now, lease_until, claim_token, max_attempts
+    )
+    changed = [*claim.taken, *claim.dead_lettered]
+    if changed:
+        await session.execute(sql.SAVE_CLAIMED, *claimed_arrays(changed))
+    return claim.taken
 
 
 async def save_results(session: Session, results: Sequence[DeliveryResult]) -> int:

@@ -151,12 +151,18 @@ class PostgresMessageRepository(MessageRepository, SendSlotLedger, SharedRecords
                 await session.execute(statement)
 
     async def claim_due(
-        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+        self,
+        limit: int,
+        now: datetime,
+        lease_until: datetime,
+        claim_token: str,
+        *,
+        max_attempts: int,
     ) -> list[Message]:
         if limit <= 0:
             return []
         return await self._database.run_transaction(
-            lambda session: claim_due(session, limit, now, lease_until, claim_token)
+            lambda session: claim_due(session, limit, now, lease_until, claim_token, max_attempts)
         )
 
     async def save_results(self, results: Sequence[DeliveryResult]) -> int:

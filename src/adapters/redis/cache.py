@@ -64,7 +64,9 @@ class StoredSend(msgspec.Struct, frozen=True, rename="camel"):
 class RedisSentCache(SentCache):
     """Keys `<prefix><id>` expire after `ttl_seconds`. Two sorted sets index them, by id (for
     reading pages in id order) and by expiry (so that each write drops the ids that expired
-    from both): `<prefix>index:id` and `<prefix>index:expiry`."""
+    from both), kept beside the keys rather than under their prefix, so that `<prefix>*`
+    names only cached sends: `sent_message_index:id` and `sent_message_index:expiry` for the
+    default prefix."""
 
     def __init__(
         self,
@@ -75,8 +77,9 @@ class RedisSentCache(SentCache):
         self.client = client
         self.ttl_seconds = ttl_seconds
         self.key_prefix = key_prefix
-        self.index_by_id = f"{key_prefix}index:id"
-        self.index_by_expiry = f"{key_prefix}index:expiry"
+        index = key_prefix.rstrip(":") + "_index"
+        self.index_by_id = f"{index}:id"
+        self.index_by_expiry = f"{index}:expiry"
         self._put_many = client.register_script(PUT_MANY_SCRIPT)
 
     @classmethod

@@ -1,8 +1,8 @@
 """The message's transitions that a SQL store applies to many rows in one statement, written
-once for both SQL repositories: `Message.is_claimable`, `Message.claim` and `Message.replay`
-in SQL. The entity stays the rule; this is its translation, and the delivery state machine run
-over both stores (tests/contract/test_delivery_machine_sql.py) holds each to the entity's own.
-`p` is the database's parameter marker."""
+once for both SQL repositories: `Message.is_claimable`, `claiming.claim_each` and
+`Message.replay` in SQL. The entity stays the rule; this is its translation, and the delivery
+state machine run over both stores (tests/contract/test_delivery_machine_sql.py) holds each to
+the entity's own. `p` is the database's parameter marker."""
 
 from __future__ import annotations
 
@@ -14,12 +14,24 @@ def claimable(p: str) -> str:
 
 
 def claim(p: str) -> str:
-    """Recovering an expired lease re-runs the lost attempt, so only a pending row counts one
-    more. `attempts` comes first: MySQL runs assignments left to right and SQLite reads the row
-    as it was, so either way it reads the status before it changes."""
+    """`claiming.claim_each` for the rows it takes: every claim counts one more attempt, and
+    a row recovered from an expired lease (still 'sending') notes why its last attempt ended
+    (the first parameter, message.LEASE_EXPIRED). `last_error` and `attempts` come first:
+    MySQL runs assignments left to right and SQLite reads the row as it was, so either way
+    they read the status before it changes."""
     return (
-        "attempts = attempts + (status = 'pending'), status = 'sending', "
+        f"last_error = CASE WHEN status = 'sending' THEN {p} ELSE last_error END, "
+        "attempts = attempts + 1, status = 'sending', "
         f"lease_until = {p}, claim_token = {p}, updated_at = {p}"
+    )
+
+
+def dead_letter_expired(p: str) -> str:
+    """`Message.recover` of an expired lease with no attempt left: failed, with why (the
+    first parameter, message.LEASE_EXPIRED)."""
+    return (
+        f"status = 'failed', last_error = {p}, lease_until = NULL, claim_token = NULL, "
+        f"updated_at = {p}"
     )
 
 

@@ -15,7 +15,8 @@ from adapters.sqlite.rows import (
     outcome_params,
     to_db_time,
 )
-from insider_core.message import Message
+from insider_core.claiming import claim_each
+from insider_core.message import LEASE_EXPIRED, Message
 from insider_core.values import DeliveryResult
 
 
@@ -25,17 +26,32 @@ async def claim_due(
     now: datetime,
     lease_until: datetime,
     claim_token: str,
+    max_attempts: int,
 ) -> list[Message]:
-    """Take the oldest due rows with one UPDATE and return them as Message.claim makes them."""
+    """Read the oldest due rows, apply claiming.claim_each to them with one UPDATE (and one
+    more for expired leases with no attempt left), and return the messages it took."""
     moment = to_db_time(now)
     rows = await connection.execute_fetchall(sql.CLAIM_DUE, (moment, moment, limit))
-    due = [message_from_row(row) for row in rows]
-    if due:
+    claim = claim_each(
+        (message_from_row(row) for row in rows), now, lease_until, claim_token, max_attempts
+    )
+    if claim.taken:
         await connection.execute(
-            sql.CLAIM_UPDATE.format(ids=sql.placeholders(len(due))),
-            (to_db_time(lease_until), claim_token, moment, *(m.id for m in due)),
+            sql.CLAIM_UPDATE.format(ids=sql.placeholders(len(claim.taken))),
+            (
+                LEASE_EXPIRED,
+                to_db_time(lease_until),
+                claim_token,
+                moment,
+                *(m.id for m in claim.taken),
+            ),
         )
-    return [message.claim(now, lease_until, claim_token) for message in due]
+    if claim.dead_lettered:
+        await connection.execute(
+            sql.DEAD_LETTER_EXPIRED.format(ids=sql.placeholders(len(claim.dead_lettered))),
+            (LEASE_EXPIRED, moment, *(m.id for m in claim.dead_lettered)),
+        )
+    return claim.taken
 
 
 async def save_results(connection: aiosqlite.Connection, results: Sequence[DeliveryResult]) -> int:

@@ -22,6 +22,9 @@ CLAIM_DUE = (
     f"WHERE {transitions.claimable('?')} ORDER BY due_at, id LIMIT ?"
 )
 CLAIM_UPDATE = f"UPDATE messages SET {transitions.claim('?')} WHERE id IN ({{ids}})"
+DEAD_LETTER_EXPIRED = (
+    f"UPDATE messages SET {transitions.dead_letter_expired('?')} WHERE id IN ({{ids}})"
+)
 SELECT_CLAIMS = "SELECT id, claim_token FROM messages WHERE status = 'sending' AND id IN ({ids})"
 SELECT_SEND_SLOTS = "SELECT next_free FROM send_slots WHERE id = 1"
 KEEP_SEND_SLOTS = "UPDATE send_slots SET next_free = ? WHERE id = 1"

@@ -127,12 +127,18 @@ class SqliteMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
         return MessageStats(**{MessageStatus(status).value: count for status, count in rows})
 
     async def claim_due(
-        self, limit: int, now: datetime, lease_until: datetime, claim_token: str
+        self,
+        limit: int,
+        now: datetime,
+        lease_until: datetime,
+        claim_token: str,
+        *,
+        max_attempts: int,
     ) -> list[Message]:
         if limit <= 0:
             return []
         async with self._session() as connection, transaction(connection):
-            return await claim_due(connection, limit, now, lease_until, claim_token)
+            return await claim_due(connection, limit, now, lease_until, claim_token, max_attempts)
 
     async def save_results(self, results: Sequence[DeliveryResult]) -> int:
         if not results:

@@ -88,6 +88,14 @@ async def test_the_openapi_document_describes_the_attempt_log(client: Client) ->
         "errorKind",
         "detail",
     }
-    assert schemas["ErrorKind"]["enum"] == ["http_status", "timeout", "connection", "injected"]
+    assert schemas["ErrorKind"]["enum"] == [
+        "http_status",
+        "timeout",
+        "connection",
+        "injected",
+        "redirect",
+        "unsendable",
+        "fault",
+    ]
     assert {"attempts", "lastError", "nextAttemptAt"} <= set(schemas["MessageBody"]["properties"])
     assert {"200", "401", "404"} <= set(operation["responses"])
