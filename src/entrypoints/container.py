@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import os
+import socket
+import uuid
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import aiohttp
@@ -21,6 +25,8 @@ from insider_core import (
     DispatchConfig,
     Dispatcher,
     ErrorKind,
+    InstanceAgent,
+    InstanceIdentity,
     Message,
     MessageSender,
     MessageService,
@@ -31,6 +37,8 @@ from insider_core import (
     SendOutcome,
     SendRate,
     SendSlotLedger,
+    ServiceBreaker,
+    ServiceControl,
     SystemClock,
     Unlimited,
 )
@@ -111,6 +119,29 @@ def breaker_config(settings: Settings) -> BreakerConfig:
     )
 
 
+def package_version() -> str:
+    try:
+        return version("insider-dispatch")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def instance_identity(clock: Clock) -> InstanceIdentity:
+    """Who this process is among the instances sharing the store (made in each worker)."""
+    return InstanceIdentity(
+        id=uuid.uuid4().hex[:12],
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        version=package_version(),
+        started_at=clock.now(),
+    )
+
+
+def probe_lease_seconds(settings: Settings) -> float:
+    """Long enough for the probe to be answered or time out; then another instance probes."""
+    return settings.webhook_timeout_seconds + 5.0
+
+
 def cluster_send_rate(settings: Settings, ledger: SendSlotLedger, clock: Clock) -> SendRate:
     """WEBHOOK_RATE_LIMIT holds for every process sharing the store: slots are booked there."""
     if settings.webhook_rate_limit <= 0:
@@ -133,10 +164,21 @@ class Container(containers.DeclarativeContainer):
     metrics = providers.Singleton(DispatchMetrics)
     observers = providers.List(metrics)
     receiver_alerts = providers.Singleton(ReceiverAlerts, notifier=notifier, clock=clock)
+    identity = providers.Singleton(instance_identity, clock=clock)
     breaker = providers.Singleton(
         CircuitBreaker,
         config=providers.Factory(breaker_config, settings),
-        listeners=providers.List(metrics.provided.receiver_changed, receiver_alerts),
+        listeners=providers.List(metrics.provided.receiver_changed),
+        first_send_alone=True,
+    )
+    shared_breaker = providers.Singleton(
+        ServiceBreaker,
+        breaker=breaker,
+        records=repository,
+        clock=clock,
+        instance_id=identity.provided.id,
+        probe_lease_seconds=providers.Callable(probe_lease_seconds, settings),
+        alerts=receiver_alerts,
     )
     send_rate = providers.Singleton(
         cluster_send_rate, settings=settings, ledger=repository, clock=clock
@@ -160,6 +202,7 @@ class Container(containers.DeclarativeContainer):
         observers=observers,
         breaker=breaker,
         send_rate=send_rate,
+        shared_breaker=shared_breaker,
     )
     scheduler = providers.Singleton(
         Scheduler,
@@ -169,6 +212,15 @@ class Container(containers.DeclarativeContainer):
         notifier=notifier,
         cannot_start=providers.Callable(scheduler_cannot_start, settings),
     )
+    service = providers.Singleton(
+        ServiceControl,
+        scheduler=scheduler,
+        records=repository,
+        clock=clock,
+        identity=identity,
+        shared_breaker=shared_breaker,
+    )
+    agent = providers.Singleton(InstanceAgent, control=service, shared_breaker=shared_breaker)
 
 
 async def resolve(provider: providers.Provider[Any]) -> Any:

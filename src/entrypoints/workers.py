@@ -8,8 +8,9 @@ services); the first process only supervises them.
   service fails as a whole, with that worker's exit code, for its supervisor to restart.
 - Metrics: prometheus-client's multiprocess mode, in a directory of this run only, so /metrics
   (answered by any worker) adds up every worker's counters.
-- The scheduler: a start or stop asked of one worker is relayed to all (scheduler_relay.py);
-  the supervisor passes the relay signal on to every worker."""
+- The scheduler: each worker is an instance of the service like any other, following the
+  operator's decision kept in the store (insider_core/service_control.py); nothing passes
+  between the workers but the store."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from entrypoints.scheduler_relay import ORDER_FILE_VARIABLE, RELAY_SIGNAL
 from entrypoints.serving import STOP_SIGNALS
 
 log = logging.getLogger(__name__)
@@ -41,13 +41,12 @@ def available_cores() -> int:
 def serve_in_workers(count: int, serve_one: Callable[[], int]) -> int:
     """Fork `count` workers running `serve_one` (which returns an exit code) and supervise them
     until all have exited; returns the service's exit code."""
-    with metrics_directory(), scheduler_order_file():
-        with blocked((*STOP_SIGNALS, RELAY_SIGNAL)):
+    with metrics_directory():
+        with blocked(STOP_SIGNALS):
             workers = [fork_worker(serve_one) for _ in range(count)]
             supervisor = Supervisor(workers)
             for stop_signal in STOP_SIGNALS:
                 signal.signal(stop_signal, supervisor.on_stop_signal)
-            signal.signal(RELAY_SIGNAL, supervisor.on_relay_signal)
         log.info("serving with %d workers", count, extra={"pids": workers})
         return supervisor.wait_for_all()
 
@@ -58,9 +57,7 @@ def fork_worker(serve_one: Callable[[], int]) -> int:
         return pid
     code = 1
     try:
-        # Until its app follows the scheduler orders, a worker lets their signal pass.
-        signal.signal(RELAY_SIGNAL, signal.SIG_IGN)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, (*STOP_SIGNALS, RELAY_SIGNAL))
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         code = serve_one()
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 1
@@ -81,12 +78,6 @@ class Supervisor:
     def on_stop_signal(self, number: int, _frame: object) -> None:
         log.info("stopping %d workers (%s)", len(self.running), signal.Signals(number).name)
         self.stop_all()
-
-    def on_relay_signal(self, _number: int, _frame: object) -> None:
-        """A worker wrote a scheduler order: every worker is to follow it."""
-        for pid in self.running:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, RELAY_SIGNAL)
 
     def stop_all(self) -> None:
         self.stopping = True
@@ -142,18 +133,6 @@ def metrics_directory() -> Iterator[Path]:
         yield directory
     finally:
         del os.environ[METRICS_DIRECTORY_VARIABLE]
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def scheduler_order_file() -> Iterator[Path]:
-    """Where a worker writes the scheduler order it relays (see scheduler_relay.py)."""
-    directory = Path(tempfile.mkdtemp(prefix="insider-scheduler-"))
-    os.environ[ORDER_FILE_VARIABLE] = str(directory / "order.json")
-    try:
-        yield directory
-    finally:
-        del os.environ[ORDER_FILE_VARIABLE]
         shutil.rmtree(directory, ignore_errors=True)
 
 

@@ -20,6 +20,7 @@ from insider_core.errors import (
     NotReplayable,
     StoreUnavailable,
 )
+from insider_core.instance_agent import InstanceAgent
 from insider_core.message import Message, NewMessage
 from insider_core.message_service import MessageService
 from insider_core.outcome import ErrorKind, SendOutcome
@@ -46,6 +47,16 @@ from insider_core.scheduler import (
     SchedulerStatus,
 )
 from insider_core.send_rate import ClusterRateLimit, SendRate, SlotGrant, Unlimited
+from insider_core.service_breaker import BREAKER_RECORD, BreakerRecord, ServiceBreaker
+from insider_core.service_control import InstanceIdentity, ServiceControl
+from insider_core.service_state import (
+    DECISION_RECORD,
+    INSTANCE_PREFIX,
+    InstanceBeat,
+    SchedulerDecision,
+    StartAnswer,
+    StartOverrides,
+)
 from insider_core.status import MessageStatus
 from insider_core.text import shorten, utc_timestamp
 from insider_core.validation import validate_new_message
@@ -63,6 +74,9 @@ from insider_core.values import (
 )
 
 __all__ = [
+    "BREAKER_RECORD",
+    "DECISION_RECORD",
+    "INSTANCE_PREFIX",
     "MAX_BATCH_SIZE",
     "MAX_PIPELINE",
     "Alert",
@@ -73,6 +87,7 @@ __all__ = [
     "BatchReport",
     "BatchSize",
     "BreakerConfig",
+    "BreakerRecord",
     "BreakerState",
     "CacheUnavailable",
     "CachedPage",
@@ -88,6 +103,9 @@ __all__ = [
     "Dispatcher",
     "DomainError",
     "ErrorKind",
+    "InstanceAgent",
+    "InstanceBeat",
+    "InstanceIdentity",
     "InvalidMessage",
     "InvalidTransition",
     "Message",
@@ -109,14 +127,19 @@ __all__ = [
     "RetryPolicy",
     "Scheduler",
     "SchedulerConfig",
+    "SchedulerDecision",
     "SchedulerStatus",
     "SendOutcome",
     "SendPermit",
     "SendRate",
     "SendSlotLedger",
     "SentCache",
+    "ServiceBreaker",
+    "ServiceControl",
     "SharedRecords",
     "SlotGrant",
+    "StartAnswer",
+    "StartOverrides",
     "StoreUnavailable",
     "SystemClock",
     "Unlimited",

@@ -12,6 +12,12 @@ half-open  exactly one message is sent (the probe). Its success closes the break
 Separately, a receiver that answers 429 or 503 with Retry-After pauses all sending until then
 (at most `max_pause_seconds`): the provider asked the whole process to slow down.
 
+Several instances sharing a store hold one breaker between them (see service_breaker.py): each
+reports its own observations as events and adopts the service's view of the receiver.
+
+A breaker that has never seen an answer sends its first message alone (a trial under a probe
+permit): an instance that starts during an outage learns of it from one request.
+
 Outcomes are tied to the permit they were sent under: a send that began before the breaker last
 changed state does not decide its next state (a slow answer from before an opening cannot close
 it again, nor be taken for the probe's answer).
@@ -29,6 +35,9 @@ import msgspec
 from insider_core.outcome import SendOutcome
 
 PAUSING_STATUSES = frozenset({429, 503})
+TRIAL_LOOK_AGAIN = timedelta(milliseconds=100)
+"""While the first send is out, the other lanes look again this often: most receivers answer
+it within that time, and then every lane sends."""
 
 
 class BreakerState(StrEnum):
@@ -71,6 +80,26 @@ class ReceiverStatus(msgspec.Struct, frozen=True, kw_only=True):
         return self.state is BreakerState.CLOSED
 
 
+class BreakerEvent(StrEnum):
+    """A change this breaker made from its own observations (not one it adopted)."""
+
+    OPENED = "opened"
+    PROBE_FAILED = "probe failed"
+    PROBE_SUCCEEDED = "probe succeeded"
+    PAUSED = "paused"
+
+
+class BreakerView(msgspec.Struct, frozen=True, kw_only=True):
+    """The receiver as one breaker sees it, as the service shares it."""
+
+    state: BreakerState
+    since: datetime | None = None
+    reason: str | None = None
+    next_probe_at: datetime | None = None
+    probe_delay_seconds: float = 1.0
+    paused_until: datetime | None = None
+
+
 class SendPermit(msgspec.Struct, frozen=True):
     """Given for one send; hands its outcome back to the breaker state it was given in."""
 
@@ -83,10 +112,14 @@ class CircuitBreaker:
         self,
         config: BreakerConfig | None = None,
         listeners: Sequence[Callable[[ReceiverStatus], None]] = (),
+        watchers: Sequence[Callable[[BreakerEvent], None]] = (),
+        first_send_alone: bool = False,
     ) -> None:
         config = config or BreakerConfig()
         self.config = config
         self.listeners = list(listeners)
+        self.watchers = list(watchers)
+        """Told of every change this breaker makes from its own observations."""
         self.state = BreakerState.CLOSED
         self.since: datetime | None = None
         self.reason: str | None = None
@@ -98,6 +131,18 @@ class CircuitBreaker:
         self._probe_taken = False
         self._probing = False
         self._closed_permit = SendPermit(0)
+        self._untried = first_send_alone
+        self._trial_taken = False
+
+    def view(self) -> BreakerView:
+        return BreakerView(
+            state=self.state,
+            since=self.since,
+            reason=self.reason,
+            next_probe_at=self._probe_at if self.state is BreakerState.OPEN else None,
+            probe_delay_seconds=self._probe_delay,
+            paused_until=self.paused_until,
+        )
 
     def status(self) -> ReceiverStatus:
         return ReceiverStatus(
@@ -118,6 +163,10 @@ class CircuitBreaker:
             return 0
         if self.state is BreakerState.OPEN and self._probe_at is not None and now >= self._probe_at:
             self._change(BreakerState.HALF_OPEN, now, self.reason)
+        if self.state is BreakerState.CLOSED and self._untried:
+            if self._trial_taken:
+                return 0
+            self._trial_taken = True
         if self.state is BreakerState.CLOSED:
             return wanted
         if self.state is BreakerState.HALF_OPEN and not self._probe_taken:
@@ -130,6 +179,8 @@ class CircuitBreaker:
         nothing, or its message was not sent to the receiver), the next claim may take it."""
         if self.state is BreakerState.HALF_OPEN and not self._probing:
             self._probe_taken = False
+        if self._untried and not self._probing:
+            self._trial_taken = False
 
     def ready_at(self, now: datetime) -> datetime | None:
         """When claiming may start again; None when it may now. While the probe is out, its
@@ -139,9 +190,38 @@ class CircuitBreaker:
             waits.append(self.paused_until)
         if self.state is BreakerState.OPEN and self._probe_at is not None and self._probe_at > now:
             waits.append(self._probe_at)
+        if self.state is BreakerState.CLOSED and self._untried and self._trial_taken:
+            waits.append(now + TRIAL_LOOK_AGAIN)
         if self.state is BreakerState.HALF_OPEN and self._probe_taken:
             waits.append(now + timedelta(seconds=self._probe_delay))
         return max((w for w in waits if w is not None), default=None)
+
+    def probe_due(self, now: datetime) -> bool:
+        """Open, and the time to probe has come (the probe is not taken yet)."""
+        return (
+            self.state is BreakerState.OPEN
+            and self._probe_at is not None
+            and now >= self._probe_at
+            and not self.paused(now)
+        )
+
+    def trial_permit(self) -> SendPermit | None:
+        """With `first_send_alone`, the permit of the breaker's first send, which goes alone
+        (the batch that claimed under the trial sends the rest after its answer): it is
+        answered as a probe is. None once an answer was seen."""
+        if not (self._untried and self._trial_taken) or self._probing:
+            return None
+        if self.state is not BreakerState.CLOSED:
+            return None
+        self._probing = True
+        return SendPermit(self._generation, probe=True)
+
+    def trial_over(self, permit: SendPermit) -> None:
+        """The trial's message was not sent after all (a failure injected on purpose, or an
+        error before sending): the next batch tries again."""
+        if self._untried and permit.generation == self._generation:
+            self._probing = False
+            self._trial_taken = False
 
     def permit(self, now: datetime) -> SendPermit | None:
         """Leave to send one claimed message, or None: it is to be released instead."""
@@ -157,18 +237,24 @@ class CircuitBreaker:
     def observe(self, permit: SendPermit, outcome: SendOutcome, now: datetime) -> None:
         """Account for the answer to a send made under `permit`."""
         self._pause_if_asked(outcome, now)
+        self._untried = False
         if permit.generation != self._generation:
             return
         failed = outcome.retryable
         if permit.probe:
             self._probing = False
-            if failed:
+            trial = self.state is BreakerState.CLOSED
+            if failed and trial:
+                self._open(now, f"the first send failed: {_describe(outcome)}")
+            elif failed:
                 self._probe_delay = min(self._probe_delay * 2, self.config.max_probe_delay_seconds)
-                self._open(now, _describe(outcome))
+                self._open(now, _describe(outcome), BreakerEvent.PROBE_FAILED)
+            elif trial:
+                self._tell(BreakerEvent.PROBE_SUCCEEDED)
             else:
                 self._recent.clear()
                 self._probe_delay = self.config.probe_delay_seconds
-                self._change(BreakerState.CLOSED, now, None)
+                self._change(BreakerState.CLOSED, now, None, BreakerEvent.PROBE_SUCCEEDED)
             return
         if self.state is not BreakerState.CLOSED:
             return
@@ -179,22 +265,52 @@ class CircuitBreaker:
         if failures >= self.config.failure_ratio * recent:
             self._open(now, f"{failures} of the last {recent} sends failed: {_describe(outcome)}")
 
+    def adopt(self, shared: BreakerView, now: datetime) -> None:
+        """Follow the service's view of the receiver: its pause, and its state unless this
+        breaker's own probe is out (its answer decides). Adopted changes are not events."""
+        if shared.paused_until is not None and (
+            self.paused_until is None or shared.paused_until > self.paused_until
+        ):
+            self.paused_until = shared.paused_until
+        if self._probing:
+            return
+        if shared.state is BreakerState.CLOSED:
+            if self.state is not BreakerState.CLOSED:
+                self._recent.clear()
+                self._probe_delay = self.config.probe_delay_seconds
+                self._change(BreakerState.CLOSED, now, None)
+                self.since = shared.since or now
+            return
+        self._probe_delay = shared.probe_delay_seconds
+        self._probe_at = shared.next_probe_at
+        if self.state is not BreakerState.OPEN:
+            self._change(BreakerState.OPEN, now, shared.reason)
+        self.reason = shared.reason
+        self.since = shared.since or self.since
+
     def withdraw(self, permit: SendPermit) -> None:
         """A send under `permit` ended with no answer that tells of the receiver (sending
         raised): it counts for nothing, and a probe's turn passes to the next claim."""
         if permit.probe and permit.generation == self._generation:
             self._probing = False
 
-    def _open(self, now: datetime, reason: str) -> None:
+    def _open(self, now: datetime, reason: str, event: BreakerEvent = BreakerEvent.OPENED) -> None:
         self._probe_at = now + timedelta(seconds=self._probe_delay)
-        self._change(BreakerState.OPEN, now, reason)
+        self._change(BreakerState.OPEN, now, reason, event)
 
-    def _change(self, state: BreakerState, now: datetime, reason: str | None) -> None:
+    def _change(
+        self,
+        state: BreakerState,
+        now: datetime,
+        reason: str | None,
+        event: BreakerEvent | None = None,
+    ) -> None:
         """Every change starts a new generation of permits. Opening (from closed) and closing
         are what the operator hears of; a failed probe or a probe's turn are not."""
         previous = self.state
         self._generation += 1
         self._probe_taken = False
+        self._trial_taken = False
         self._probing = False
         self.state = state
         self.reason = reason
@@ -206,6 +322,12 @@ class CircuitBreaker:
             status = self.status()
             for listener in self.listeners:
                 listener(status)
+        if event is not None:
+            self._tell(event)
+
+    def _tell(self, event: BreakerEvent) -> None:
+        for watcher in self.watchers:
+            watcher(event)
 
     def _pause_if_asked(self, outcome: SendOutcome, now: datetime) -> None:
         seconds = outcome.retry_after_seconds
@@ -214,6 +336,7 @@ class CircuitBreaker:
         until = now + timedelta(seconds=min(max(seconds, 0.0), self.config.max_pause_seconds))
         if self.paused_until is None or until > self.paused_until:
             self.paused_until = until
+            self._tell(BreakerEvent.PAUSED)
 
 
 def _describe(outcome: SendOutcome) -> str:

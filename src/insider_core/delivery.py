@@ -36,17 +36,23 @@ class MessageDelivery:
         self.rng = rng
         self.breaker = breaker
 
-    async def deliver(self, message: Message, token: str, failure_rate: float) -> DeliveryResult:
-        """Send one claimed message under the breaker's permit, or release it unsent. An
-        exception of any type (cancellation aside) is this message's failed attempt (see
-        _fault); the permit is settled either way."""
+    async def deliver(
+        self,
+        message: Message,
+        token: str,
+        failure_rate: float,
+        given: SendPermit | None = None,
+    ) -> DeliveryResult:
+        """Send one claimed message under the breaker's permit (`given`, or one asked for
+        now), or release it unsent. An exception of any type (cancellation aside) is this
+        message's failed attempt (see _fault); the permit is settled either way."""
         started_at = self.clock.now()
         permit: SendPermit | None = None
         answer: object = None
         try:
             outcome = self._injected_failure(failure_rate) or _refusal(message)
             if outcome is None:
-                permit = self.breaker.permit(started_at)
+                permit = given or self.breaker.permit(started_at)
                 if permit is None:
                     return DeliveryResult.released(message, token, started_at)
                 content = shorten(message.content, self.max_content_length)

@@ -20,6 +20,7 @@ from insider_core.ports import Clock, MessageRepository, MessageSender, SentCach
 from insider_core.result_writer import BatchReport, DispatchObserver, ResultWriter
 from insider_core.retry import RetryPolicy
 from insider_core.send_rate import SendRate, SlotGrant, Unlimited
+from insider_core.service_breaker import ServiceBreaker
 from insider_core.values import DeliveryResult
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class Dispatcher:
         observers: Sequence[DispatchObserver] = (),
         breaker: CircuitBreaker | None = None,
         send_rate: SendRate | None = None,
+        shared_breaker: ServiceBreaker | None = None,
     ) -> None:
         self.repository = repository
         self.sender = sender
@@ -73,6 +75,8 @@ class Dispatcher:
         self.config = config
         self.rng = rng or Random()
         self.breaker = breaker or CircuitBreaker()
+        self.shared_breaker = shared_breaker
+        """The service's breaker, when instances share a store: it decides who probes."""
         self.send_rate = send_rate or Unlimited(clock)
         self.observers = list(observers)
         self.result_writer = ResultWriter(repository, cache, self.observers, clock)
@@ -126,7 +130,7 @@ class Dispatcher:
             self.breaker.probe_settled()
 
     async def _dispatch(self, batch_size: int, failure_rate: float) -> BatchReport:
-        wanted = self.breaker.allowance(batch_size, self.clock.now())
+        wanted = await self._allowance(batch_size)
         if wanted == 0:
             return BatchReport()
         grant = await self.send_rate.book(wanted)
@@ -156,6 +160,11 @@ class Dispatcher:
             results, _seconds(now, claimed_at), _seconds(claimed_at, sending_ended)
         )
 
+    async def _allowance(self, batch_size: int) -> int:
+        if self.shared_breaker is not None:
+            return await self.shared_breaker.allowance(batch_size)
+        return self.breaker.allowance(batch_size, self.clock.now())
+
     async def _claim(
         self, grant: SlotGrant, now: datetime, lease_until: datetime, token: str
     ) -> list[Message]:
@@ -177,8 +186,14 @@ class Dispatcher:
         sent at its send slot (or released, if no worker was free in time for it); the
         results come back in the order of `claimed`."""
         results: dict[int, DeliveryResult] = {}
-        indexes = iter(range(len(claimed)))
         paced = bool(grant.spacing)
+        trial = None if paced else self.breaker.trial_permit()
+        if trial is not None:
+            try:
+                results[0] = await self.delivery.deliver(claimed[0], token, failure_rate, trial)
+            finally:
+                self.breaker.trial_over(trial)
+        indexes = iter(range(len(results), len(claimed)))
 
         async def worker() -> None:
             for index in indexes:

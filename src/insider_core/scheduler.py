@@ -16,6 +16,7 @@ from insider_core.dispatch import Dispatcher
 from insider_core.errors import StoreUnavailable
 from insider_core.ports import AlertNotifier, Clock
 from insider_core.result_writer import BatchReport
+from insider_core.service_state import InstanceBeat, StartOverrides
 from insider_core.values import Alert
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 MAX_BATCH_SIZE = 1000
 BatchSize = Annotated[int, msgspec.Meta(ge=1, le=MAX_BATCH_SIZE)]
 """How many messages one batch may claim; the settings and the API decode with it."""
+READY_CHECK_SECONDS = 1.0
+"""A lane waiting for the receiver looks again at least this often: the service's breaker,
+which another instance may change, is followed within a second."""
 MAX_PIPELINE = 64
 Pipeline = Annotated[int, msgspec.Meta(ge=1, le=MAX_PIPELINE)]
 """How many batches may be in flight at once; the settings decode with it."""
@@ -62,6 +66,8 @@ class SchedulerStatus(msgspec.Struct, frozen=True, kw_only=True):
     consecutive_all_fail_count: int
     last_alert_sent_at: datetime | None
     receiver: ReceiverStatus
+    instances: tuple[InstanceBeat, ...] = ()
+    """Of the whole service: one entry per live instance (see service_control.py)."""
 
 
 class Scheduler:
@@ -84,6 +90,8 @@ class Scheduler:
         self.clock = clock
         self.configured = config
         self.config = config
+        self.overrides = StartOverrides()
+        """The overrides of the run in progress, or of the last one."""
         self.notifier = notifier
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -116,6 +124,9 @@ class Scheduler:
         }
         self.config = msgspec.structs.replace(
             self.configured, **{k: v for k, v in changes.items() if v is not None}
+        )
+        self.overrides = StartOverrides(
+            interval_seconds=interval_seconds, batch_size=batch_size, failure_rate=failure_rate
         )
         self._stopping = asyncio.Event()
         self.next_run_at = None
@@ -183,7 +194,8 @@ class Scheduler:
             ready_at = self.dispatcher.ready_at()
             if ready_at is not None:
                 self.next_run_at = ready_at
-                await self._wait_until(ready_at)
+                soon = self.clock.now() + timedelta(seconds=READY_CHECK_SECONDS)
+                await self._wait_until(min(ready_at, soon))
                 continue
             now = self.clock.now()
             if self.next_run_at is not None and self.next_run_at > now:

@@ -68,7 +68,13 @@ def fail_one(service: Service, phone: str = "+905559990000") -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The service's SQLite file, which another instance may share."""
+    return f"sqlite:///{tmp_path_factory.mktemp('store') / 'messages.db'}"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory, store_url: str) -> Iterator[Service]:
     """Messages in every status: most sent, some failed (one of them the only message to
     FAILED_PHONE), a few pending; the scheduler stopped."""
     folder = tmp_path_factory.mktemp("browser")
@@ -77,7 +83,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         receiver = launcher.receiver()
         service = launcher.service(
             {
-                "DATABASE_URL": f"sqlite:///{folder / 'messages.db'}",
+                "DATABASE_URL": store_url,
                 "WEBHOOK_URL": receiver.webhook_url,
                 "MESSAGE_SEND_INTERVAL_SECONDS": "0.1",
                 "MESSAGE_BATCH_SIZE": "20",

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from browser.conftest import FAILED_PHONE, fail_one
+from e2e.launcher import Launcher
 from e2e.processes import MESSAGES_KEY, SCHEDULER_KEY, Service
 
 LAPTOP = {"width": 1366, "height": 900}
@@ -263,3 +264,24 @@ def test_every_control_has_an_accessible_name(page: Any, service: Service) -> No
 
     assert page.evaluate(UNNAMED_CONTROLS) == []
     assert page.locator("svg.chart[role=img] > title").count() == 1
+
+
+def test_the_scheduler_card_shows_the_whole_service_and_each_live_instance(
+    page: Any, service: Service, store_url: str, tmp_path: Path
+) -> None:
+    launcher = Launcher(tmp_path)
+    try:
+        other = launcher.service({"DATABASE_URL": store_url})
+        sign_in(page)
+        card = page.locator(".scheduler-card")
+        card.locator("[data-instances='2']").wait_for()
+
+        entries = card.locator("[data-instance]")
+        texts = [entries.nth(n).inner_text() for n in range(entries.count())]
+        assert len(texts) == 2
+        assert f"pid {service.popen.pid}" in texts[0]
+        assert f"pid {other.popen.pid}" in texts[1]
+        assert all("stopped" in text for text in texts)
+        assert card.get_by_role("heading", name=re.compile("the whole service")).count() == 1
+    finally:
+        launcher.stop_all()

@@ -66,16 +66,18 @@ def test_a_stop_or_start_asked_of_one_worker_reaches_every_worker(
     receiver = launch.receiver()
     service = two_sending_workers(launch, stores, receiver)
 
-    def workers_following(running: bool) -> set[int]:
+    def workers(running: bool) -> set[int]:
         return {
-            line["pid"]
-            for line in map(json.loads, re.findall(r"^{.*}$", service.output(), re.MULTILINE))
-            if line.get("event") == "scheduler order followed" and line["running"] is running
+            entry["pid"]
+            for entry in service.scheduler_status()["instances"]
+            if entry["running"] is running
         }
 
+    wait_until(lambda: len(workers(True)) == 2, 10, "both workers to beat")
     status, body = service.scheduler("POST", "/stop")
     assert status == 200, body
-    wait_until(lambda: len(workers_following(False)) == 2, 10, "both workers to stop")
+    # The stop is answered once every worker has stopped: none is left running.
+    assert len(workers(False)) == 2
     launch.seed(stores, 60)
     time.sleep(2)  # ten intervals: a worker still running would have sent some
 
@@ -86,7 +88,7 @@ def test_a_stop_or_start_asked_of_one_worker_reaches_every_worker(
     status, body = service.scheduler("POST", "/start", {"batchSize": 5, "intervalSeconds": 0.2})
     assert status == 200, body
     wait_until(lambda: service.stats()["sent"] == 60, 30, "every message to be sent")
-    assert len(workers_following(True)) == 2
+    wait_until(lambda: len(workers(True)) == 2, 5, "both workers to run")
     assert all(service.scheduler_status()["batchSize"] == 5 for _ in range(6))
     received = receiver.stats()
     assert (received["unique"], received["duplicates"]) == (60, 0)

@@ -183,7 +183,9 @@ def test_serve_answers_health_and_stops_cleanly_on_sigterm(tmp_path: Path) -> No
             process.kill()
             process.wait()
 
-    assert health["status"] == "ok"
+    # The webhook's port is closed: the breaker may already have opened (degraded).
+    assert health["status"] in ("ok", "degraded")
+    assert health["components"]["database"] == {"status": "up"}
     assert process.returncode == 0
     events = [json.loads(line)["event"] for line in logs.splitlines() if line.startswith("{")]
     assert "scheduler started" in events

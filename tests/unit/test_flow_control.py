@@ -249,3 +249,76 @@ async def test_a_message_whose_slot_passed_while_no_worker_was_free_is_released_
     assert sent_at == [LEAD, LEAD + timedelta(milliseconds=50)]
     assert (report.attempted, report.released) == (2, 3)  # slot 4 was still in time
     assert (await harness.service.stats()).pending == 3
+
+
+def first_send_alone(receiver: Receiver, **options) -> Harness:  # type: ignore[no-untyped-def]
+    breaker = CircuitBreaker(BreakerConfig(window=20, min_sends=5), first_send_alone=True)
+    return Harness(receiver, policy=FAST_RETRIES, breaker=breaker, **options)
+
+
+async def test_a_process_that_starts_during_an_outage_learns_of_it_from_one_request():
+    receiver = Receiver(down=True)
+    harness = first_send_alone(receiver, dispatch=DispatchConfig(concurrency=16))
+    await harness.create(50)
+
+    report = await harness.dispatcher.dispatch_batch(50)
+
+    assert len(receiver.sent) == 1
+    assert (report.attempted, report.released) == (1, 49)
+    assert harness.dispatcher.receiver_status().state is BreakerState.OPEN
+    assert harness.dispatcher.receiver_status().reason == "the first send failed: HTTP 503"
+
+
+async def test_after_its_first_send_is_answered_the_batch_sends_the_rest_concurrently():
+    receiver = Receiver()
+    receiver.latency_seconds = 0.001
+    harness = first_send_alone(receiver, dispatch=DispatchConfig(concurrency=8))
+    await harness.create(17)
+
+    report = await harness.dispatcher.dispatch_batch(17)
+
+    assert report.sent == 17
+    assert receiver.peak_in_flight == 8
+    assert harness.dispatcher.receiver_status().state is BreakerState.CLOSED
+    assert harness.dispatcher.breaker.trial_permit() is None  # once is enough
+
+
+async def test_while_the_first_send_is_out_no_other_batch_is_claimed():
+    receiver = Receiver()
+    receiver.latency_seconds = 0.01
+    harness = first_send_alone(receiver)
+    await harness.create(10)
+
+    first = asyncio.create_task(harness.dispatcher.dispatch_batch(5))
+    await settle()
+    second = await harness.dispatcher.dispatch_batch(5)
+
+    assert second.claimed == 0
+    assert (await first).sent == 5
+    assert (await harness.dispatcher.dispatch_batch(5)).sent == 5
+
+
+async def test_a_first_send_failed_on_purpose_leaves_the_trial_to_the_next_batch():
+    receiver = Receiver(down=True)
+    harness = first_send_alone(receiver)
+    await harness.create(2)
+
+    await harness.dispatcher.dispatch_batch(1, failure_rate=1.0)
+    await harness.dispatcher.dispatch_batch(1)
+
+    assert len(receiver.sent) == 1
+    assert harness.dispatcher.receiver_status().state is BreakerState.OPEN
+
+
+async def test_the_other_batches_look_again_soon_after_the_first_send_is_answered():
+    harness = first_send_alone(Receiver())
+    await harness.create(2)
+    breaker = harness.dispatcher.breaker
+    now = harness.clock.now()
+
+    assert breaker.allowance(5, now) == 5  # takes the first send
+    assert breaker.allowance(5, now) == 0
+    ready = breaker.ready_at(now)
+
+    assert ready is not None
+    assert (ready - now).total_seconds() <= 0.1

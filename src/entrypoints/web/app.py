@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from litestar import Litestar
 from litestar.datastructures import State
 
-from entrypoints.container import Container
+from entrypoints.container import Container, package_version
 from entrypoints.web.attempt_limit import LocalAttempts
 from entrypoints.web.dashboard import dashboard_router, dashboard_templates
 from entrypoints.web.dependencies import provide_services
@@ -20,13 +18,6 @@ from entrypoints.web.metrics import MetricsController, http_metrics
 from entrypoints.web.request_bodies import request_body_limit
 from entrypoints.web.scheduler import SchedulerController
 from entrypoints.web.security_headers import add_security_headers
-
-
-def package_version() -> str:
-    try:
-        return version("insider-dispatch")
-    except PackageNotFoundError:
-        return "0.0.0"
 
 
 def create_app(container: Container) -> Litestar:

@@ -17,10 +17,12 @@ from entrypoints.metrics import DispatchMetrics
 from entrypoints.settings import Settings
 from insider_core import (
     Clock,
+    InstanceAgent,
     MessageRepository,
     MessageService,
     Scheduler,
     SentCache,
+    ServiceControl,
     SharedRecords,
 )
 
@@ -28,6 +30,7 @@ from insider_core import (
 # cannot check with isinstance, so their values are not validated.
 Messages = NamedDependency[MessageService]
 SchedulerLoop = NamedDependency[Scheduler]
+Service = NamedDependency[ServiceControl]
 Repository = NamedDependency[SkipValidation[MessageRepository]]
 Cache = NamedDependency[SkipValidation[SentCache]]
 AnyClock = NamedDependency[SkipValidation[Clock]]
@@ -38,6 +41,8 @@ Metrics = NamedDependency[DispatchMetrics]
 class Services(NamedTuple):
     messages: MessageService
     scheduler: Scheduler
+    service: ServiceControl
+    agent: InstanceAgent
     repository: MessageRepository
     records: SharedRecords
     cache: SentCache
@@ -52,6 +57,8 @@ class Services(NamedTuple):
         return cls(
             messages=await resolve(container.message_service),
             scheduler=await resolve(container.scheduler),
+            service=await resolve(container.service),
+            agent=await resolve(container.agent),
             repository=repository,
             records=await resolve(container.repository),
             cache=await resolve(container.cache),

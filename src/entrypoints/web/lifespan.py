@@ -1,5 +1,6 @@
-"""Open the container's resources with the app, start the scheduler, and on shutdown let the
-batch in flight be recorded before anything is closed."""
+"""Open the container's resources with the app, join the service (its scheduler runs as the
+operator last decided, or on AUTO_START_SCHEDULER before any decision), and on shutdown let
+the batch in flight be recorded before anything is closed."""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from litestar import Litestar
 
 from entrypoints.container import Container, close_container, open_container
-from entrypoints.scheduler_relay import OrderFollower
 from entrypoints.seeding import seed_if_empty
 from entrypoints.settings import Settings
 from entrypoints.web.dependencies import Services
 from entrypoints.web.metrics import dispatch_metrics_shown
-from insider_core import Scheduler
+from insider_core import InstanceAgent, Scheduler, ServiceControl
 
 log = logging.getLogger(__name__)
 SEED_DATA_COUNT = 5
@@ -25,7 +25,7 @@ def lifespan_of(container: Container) -> Callable[[Litestar], AbstractAsyncConte
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         scheduler: Scheduler | None = None
-        follower: OrderFollower | None = None
+        agent: InstanceAgent | None = None
         try:
             await open_container(container)
             app.state.services = services = await Services.resolve(container)
@@ -33,14 +33,14 @@ def lifespan_of(container: Container) -> Callable[[Litestar], AbstractAsyncConte
             if services.settings.seed_data:
                 await seed_sample_messages(services)
             scheduler = services.scheduler
-            if services.settings.auto_start_scheduler:
-                start(scheduler)
-            follower = OrderFollower.install(scheduler)
+            await join(services.service, services.settings.auto_start_scheduler)
+            agent = services.agent
+            agent.start()
             with dispatch_metrics_shown(services.metrics):
                 yield
         finally:
-            if follower is not None:
-                follower.uninstall()
+            if agent is not None:
+                await agent.stop()
             if scheduler is not None and await scheduler.stop():
                 log.info("scheduler stopped; the batches in flight were recorded")
             await close_container(container)
@@ -64,11 +64,16 @@ async def seed_sample_messages(services: Services) -> None:
         log.info("seeded %d sample messages (SEED_DATA=true)", seeded)
 
 
-def start(scheduler: Scheduler) -> None:
-    if scheduler.cannot_start is not None:
-        log.warning("scheduler not started: %s", scheduler.cannot_start)
+async def join(service: ServiceControl, auto_start: bool) -> None:
+    scheduler = service.scheduler
+    decision = await service.join(auto_start)
+    if decision is not None and not decision.running and auto_start:
+        log.info("scheduler not started: an operator stopped the service")
+    if not scheduler.running:
+        wanted = auto_start if decision is None else decision.running
+        if wanted and scheduler.cannot_start is not None:
+            log.warning("scheduler not started: %s", scheduler.cannot_start)
         return
-    scheduler.start()
     log.info(
         "scheduler started",
         extra={

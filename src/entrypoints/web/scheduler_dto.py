@@ -8,7 +8,7 @@ import msgspec
 
 from entrypoints.web.dto import Camel, Timestamp, optional_timestamp
 from entrypoints.web.envelopes import Success
-from insider_core import BatchSize, ReceiverStatus, SchedulerStatus
+from insider_core import BatchSize, InstanceBeat, ReceiverStatus, SchedulerStatus, utc_timestamp
 
 # Litestar drops a bound of 0 from the OpenAPI document, so these say it again.
 ABOVE_ZERO = {"extra": {"exclusiveMinimum": 0}}
@@ -59,7 +59,44 @@ class ReceiverBody(Camel, frozen=True):
         )
 
 
+class InstanceBody(Camel, frozen=True):
+    """One live instance of the service, as its last heartbeat told."""
+
+    id: str
+    host: str
+    pid: int
+    version: str
+    started_at: Timestamp
+    last_beat_at: Timestamp
+    running: bool
+    last_run_at: Timestamp | None
+    runs_count: int
+    messages_sent: int
+    messages_failed: int
+    receiver: Literal["closed", "open", "half-open"]
+
+    @classmethod
+    def of(cls, beat: InstanceBeat) -> InstanceBody:
+        return cls(
+            id=beat.id,
+            host=beat.host,
+            pid=beat.pid,
+            version=beat.version,
+            started_at=utc_timestamp(beat.started_at),
+            last_beat_at=utc_timestamp(beat.beat_at),
+            running=beat.running,
+            last_run_at=optional_timestamp(beat.last_run_at),
+            runs_count=beat.runs_count,
+            messages_sent=beat.messages_sent,
+            messages_failed=beat.messages_failed,
+            receiver=beat.receiver.state.value,
+        )
+
+
 class SchedulerBody(Camel, frozen=True):
+    """The whole service's scheduler: the operator's decision, the settings in force, what
+    the live instances did since each started (added up), and each of them."""
+
     running: bool
     last_run_at: Timestamp | None
     next_run_at: Timestamp | None
@@ -72,6 +109,7 @@ class SchedulerBody(Camel, frozen=True):
     consecutive_all_fail_count: int
     last_alert_sent_at: Timestamp | None
     receiver: ReceiverBody
+    instances: list[InstanceBody]
 
     @classmethod
     def of(cls, status: SchedulerStatus) -> SchedulerBody:
@@ -88,6 +126,7 @@ class SchedulerBody(Camel, frozen=True):
             consecutive_all_fail_count=status.consecutive_all_fail_count,
             last_alert_sent_at=optional_timestamp(status.last_alert_sent_at),
             receiver=ReceiverBody.of(status.receiver),
+            instances=[InstanceBody.of(beat) for beat in status.instances],
         )
 
 

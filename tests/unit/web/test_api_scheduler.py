@@ -17,6 +17,7 @@ from insider_core import MessageStats, NewMessage, Scheduler, SendOutcome
 
 STATUS_KEYS = {
     "running",
+    "instances",
     "lastRunAt",
     "nextRunAt",
     "intervalSeconds",
@@ -260,8 +261,8 @@ async def test_messages_failed_counts_messages_moved_to_the_dead_letter_queue_no
     create_message: Callable[..., Any],
     run_batch: Callable[..., Any],
 ) -> None:
-    retried = await create_message("will be retried")
     await create_message("rejected for good")
+    retried = await create_message("will be retried")
     sender.script = lambda message: SendOutcome.http(503 if message.id == retried["id"] else 400)
 
     await run_batch()

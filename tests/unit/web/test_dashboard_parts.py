@@ -45,6 +45,24 @@ def test_bars_stay_inside_the_plot_and_grow_with_their_counts(
     assert chart.bars[tallest].failed_y - highest_top <= 2 * THINNEST
 
 
+@pytest.mark.parametrize(
+    ("largest", "labels"),
+    [(1, ["0", "1"]), (2, ["0", "1", "2"]), (4, ["0", "5"]), (20, ["0", "10", "20"])],
+)
+def test_the_count_axis_labels_whole_counts_each_once(largest: int, labels: list[str]) -> None:
+    chart = activity_chart(window((largest, 0), (0, 0)))
+
+    assert [tick.label for tick in chart.y_ticks] == labels
+
+
+@given(st.integers(0, 10**7))
+def test_the_count_axis_never_repeats_a_label(largest: int) -> None:
+    labels = [tick.label for tick in activity_chart(window((largest, 0))).y_ticks]
+
+    assert len(labels) == len(set(labels))
+    assert labels[0] == "0"
+
+
 def test_the_chart_sums_the_window_and_names_the_last_two_minutes() -> None:
     chart = activity_chart(window((3, 1), (0, 0), (5, 2), (1, 0)))
 

@@ -87,9 +87,11 @@ def activity_chart(minutes: Sequence[AttemptsInMinute]) -> Chart:
                 f"{minute.failed} failed",
             )
         )
+    # A count is whole: the middle of a scale ending at 1 or 5 gets no label of its own.
     y_ticks = [
-        Tick(round(plot_bottom - plot_height * share, 2), f"{round(top * share):,}")
+        Tick(round(plot_bottom - plot_height * share, 2), f"{int(top * share):,}")
         for share in (0, 0.5, 1)
+        if float(top * share).is_integer()
     ]
     x_ticks = [
         Tick(round(LEFT + (index + 0.5) * slot, 2), f"{minute.minute:%H:%M}")

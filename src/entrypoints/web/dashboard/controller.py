@@ -12,11 +12,10 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Template
 
-from entrypoints.scheduler_relay import start_schedulers, stop_schedulers
 from entrypoints.web.dashboard import views
 from entrypoints.web.dashboard.access import granted, require_session
 from entrypoints.web.dashboard.search import parse_search
-from entrypoints.web.dependencies import AnyClock, Messages, Repository, SchedulerLoop
+from entrypoints.web.dependencies import AnyClock, Messages, Repository, Service
 from insider_core import (
     Clock,
     DeliveryActivity,
@@ -24,7 +23,9 @@ from insider_core import (
     MessageService,
     MessageStatus,
     NotReplayable,
-    Scheduler,
+    ServiceControl,
+    StartAnswer,
+    StartOverrides,
 )
 
 MessageId = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
@@ -53,11 +54,11 @@ async def overview_part(
     request: Request[Any, Any, Any],
     clock: Clock,
     messages: MessageService,
-    scheduler: Scheduler,
+    service: ServiceControl,
     notice: str | None = None,
 ) -> Template:
     found = await granted(request, clock)
-    overview = await views.overview(found, messages, scheduler)
+    overview = await views.overview(found, messages, service)
     return Template(
         "overview.html.j2",
         context={"overview": overview, "grants": found, "now": clock.now(), "notice": notice},
@@ -75,9 +76,9 @@ class DashboardController(Controller):
         request: Request[Any, Any, Any],
         clock: AnyClock,
         messages: Messages,
-        scheduler: SchedulerLoop,
+        service: Service,
     ) -> Template:
-        return await overview_part(request, clock, messages, scheduler)
+        return await overview_part(request, clock, messages, service)
 
     @get("/activity")
     async def activity(
@@ -95,16 +96,16 @@ class DashboardController(Controller):
         request: Request[Any, Any, Any],
         clock: AnyClock,
         messages: Messages,
-        scheduler: SchedulerLoop,
+        service: Service,
     ) -> Template:
         await granted(request, clock, "scheduler")
-        if scheduler.cannot_start is not None:
-            notice = scheduler.cannot_start
-        elif start_schedulers(scheduler):
+        if service.scheduler.cannot_start is not None:
+            notice = service.scheduler.cannot_start
+        elif await service.start(StartOverrides()) is StartAnswer.STARTED:
             notice = "Scheduler started"
         else:
             notice = "Scheduler is already running"
-        return await overview_part(request, clock, messages, scheduler, notice)
+        return await overview_part(request, clock, messages, service, notice)
 
     @post("/scheduler/stop", status_code=200)
     async def stop(
@@ -112,12 +113,12 @@ class DashboardController(Controller):
         request: Request[Any, Any, Any],
         clock: AnyClock,
         messages: Messages,
-        scheduler: SchedulerLoop,
+        service: Service,
     ) -> Template:
         await granted(request, clock, "scheduler")
-        stopped = await stop_schedulers(scheduler)
+        stopped = await service.stop()
         notice = "Scheduler stopped" if stopped else "Scheduler is already stopped"
-        return await overview_part(request, clock, messages, scheduler, notice)
+        return await overview_part(request, clock, messages, service, notice)
 
     @get("/messages")
     async def messages(

@@ -20,7 +20,7 @@ from insider_core import (
     MessageStats,
     MessageStatus,
     Page,
-    Scheduler,
+    ServiceControl,
 )
 
 CHART_MINUTES = 15
@@ -53,9 +53,11 @@ def one_page(items: list[Message]) -> Page[Message]:
     return Page(items=items, page=1, page_size=PAGE_SIZE, total_count=len(items))
 
 
-def scheduler_part(scheduler: Scheduler) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The scheduler's status as the API shows it, and its receiver breaker."""
-    status: dict[str, Any] = msgspec.to_builtins(SchedulerBody.of(scheduler.status()))
+async def scheduler_part(
+    service: ServiceControl,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The service's scheduler status as the API shows it, and its receiver breaker."""
+    status: dict[str, Any] = msgspec.to_builtins(SchedulerBody.of(await service.status()))
     return status, receiver_of(status)
 
 
@@ -68,12 +70,12 @@ def receiver_of(status: dict[str, Any]) -> dict[str, Any] | None:
     return receiver
 
 
-async def overview(grants: Grants, messages: MessageService, scheduler: Scheduler) -> Overview:
+async def overview(grants: Grants, messages: MessageService, service: ServiceControl) -> Overview:
     stats = status = receiver = None
     if grants.messages:
         stats = await messages.stats()
     if grants.scheduler:
-        status, receiver = scheduler_part(scheduler)
+        status, receiver = await scheduler_part(service)
     return Overview(stats, status, receiver)
 
 
