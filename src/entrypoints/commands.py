@@ -25,12 +25,8 @@ async def open_store(settings: Settings) -> None:
 
 
 async def migrate_store(settings: Settings) -> list[str]:
-    async with opened_repository(settings, migrate=False) as repository:
-        migrate = getattr(repository, "migrate", None)
-        if migrate is None:
-            return []
-        applied: list[str] = await migrate()
-        return applied
+    async with opened_repository(settings, migrate=False) as store:
+        return await store.migrate()
 
 
 async def recount_store(settings: Settings) -> bool:

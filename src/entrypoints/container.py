@@ -25,6 +25,7 @@ from insider_core import (
     DispatchConfig,
     Dispatcher,
     ErrorKind,
+    FailureInjection,
     InstanceAgent,
     InstanceIdentity,
     Message,
@@ -157,9 +158,10 @@ class Container(containers.DeclarativeContainer):
     cache = providers.Resource(resources.cache_resource, settings=settings, clock=clock)
     http_session = providers.Resource(resources.http_session_resource, settings=settings)
 
-    sender = providers.Singleton(
+    webhook = providers.Singleton(
         webhook_sender, session=http_session, settings=settings, clock=clock
     )
+    sender = providers.Singleton(FailureInjection, sender=webhook)
     notifier = providers.Singleton(alert_notifier, session=http_session, settings=settings)
     metrics = providers.Singleton(DispatchMetrics)
     observers = providers.List(metrics)
@@ -211,6 +213,7 @@ class Container(containers.DeclarativeContainer):
         config=providers.Factory(scheduler_config, settings),
         notifier=notifier,
         cannot_start=providers.Callable(scheduler_cannot_start, settings),
+        failure_injection=sender,
     )
     service = providers.Singleton(
         ServiceControl,

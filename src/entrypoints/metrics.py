@@ -17,9 +17,9 @@ class DispatchMetrics(DispatchObserver):
     def __init__(self) -> None:
         self.registry = registry = CollectorRegistry()
         self.sent = Counter("messages_sent", "Messages the webhook accepted", registry=registry)
-        self.failed = Counter(
-            "messages_failed",
-            "Send attempts that failed (retried or dead-lettered)",
+        self.failed_attempts = Counter(
+            "send_attempts_failed",
+            "Send attempts that failed (the message retried or dead-lettered)",
             registry=registry,
         )
         self.retried = Counter(
@@ -66,7 +66,7 @@ class DispatchMetrics(DispatchObserver):
 
     def batch_finished(self, report: BatchReport) -> None:
         self.sent.inc(report.sent)
-        self.failed.inc(report.failed_attempts)
+        self.failed_attempts.inc(report.failed_attempts)
         self.retried.inc(report.retried)
         self.dead_lettered.inc(report.dead_lettered)
         self.released.inc(report.released)

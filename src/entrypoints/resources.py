@@ -9,15 +9,13 @@ import aiohttp
 
 from adapters.memory import InMemoryMessageRepository, InMemorySentCache
 from entrypoints.settings import MemoryTarget, MySqlTarget, PostgresTarget, Settings, SqliteTarget
-from insider_core import Clock, MessageRepository, SentCache
+from insider_core import Clock, SentCache, Store
 
 SENT_CACHE_TTL_SECONDS = 86_400
 
 
 @asynccontextmanager
-async def opened_repository(
-    settings: Settings, migrate: bool = True
-) -> AsyncIterator[MessageRepository]:
+async def opened_repository(settings: Settings, migrate: bool = True) -> AsyncIterator[Store]:
     """The store DATABASE_URL (or DB_*) names, schema migrated unless `migrate` is False
     (SQLite migrates whenever it opens; a second `migrate` then finds nothing to do)."""
     target = settings.database
@@ -72,7 +70,7 @@ async def opened_repository(
         await mysql.close()
 
 
-async def repository_resource(settings: Settings) -> AsyncIterator[MessageRepository]:
+async def repository_resource(settings: Settings) -> AsyncIterator[Store]:
     async with opened_repository(settings) as repository:
         yield repository
 

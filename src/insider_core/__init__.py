@@ -1,6 +1,7 @@
 """insider_core: the pure domain of insider-dispatch. No I/O library is imported here."""
 
 from insider_core.activity import DeliveryActivity
+from insider_core.batch_report import BatchPhases, BatchReport
 from insider_core.breaker import (
     BreakerConfig,
     BreakerState,
@@ -20,6 +21,7 @@ from insider_core.errors import (
     NotReplayable,
     StoreUnavailable,
 )
+from insider_core.failure_injection import FailureInjection
 from insider_core.instance_agent import InstanceAgent
 from insider_core.message import Message, NewMessage
 from insider_core.message_service import MessageService
@@ -27,26 +29,26 @@ from insider_core.outcome import ErrorKind, SendOutcome
 from insider_core.ports import (
     AlertNotifier,
     Clock,
+    DispatchObserver,
     MessageRepository,
     MessageSender,
     RecordChange,
+    SendRate,
     SendSlotLedger,
     SentCache,
     SharedRecords,
+    Store,
 )
 from insider_core.receiver_alerts import ReceiverAlerts
-from insider_core.result_writer import BatchPhases, BatchReport, DispatchObserver
 from insider_core.retry import RetryPolicy
 from insider_core.scheduler import (
     MAX_BATCH_SIZE,
     MAX_PIPELINE,
-    BatchSize,
-    Pipeline,
     Scheduler,
     SchedulerConfig,
     SchedulerStatus,
 )
-from insider_core.send_rate import ClusterRateLimit, SendRate, SlotGrant, Unlimited
+from insider_core.send_rate import ClusterRateLimit, Unlimited
 from insider_core.service_breaker import BREAKER_RECORD, BreakerRecord, ServiceBreaker
 from insider_core.service_control import InstanceIdentity, ServiceControl
 from insider_core.service_state import (
@@ -71,6 +73,7 @@ from insider_core.values import (
     Page,
     PageRequest,
     ReceiverAlert,
+    SlotGrant,
 )
 
 __all__ = [
@@ -85,7 +88,6 @@ __all__ = [
     "AttemptsInMinute",
     "BatchPhases",
     "BatchReport",
-    "BatchSize",
     "BreakerConfig",
     "BreakerRecord",
     "BreakerState",
@@ -103,6 +105,7 @@ __all__ = [
     "Dispatcher",
     "DomainError",
     "ErrorKind",
+    "FailureInjection",
     "InstanceAgent",
     "InstanceBeat",
     "InstanceIdentity",
@@ -119,7 +122,6 @@ __all__ = [
     "NotReplayable",
     "Page",
     "PageRequest",
-    "Pipeline",
     "ReceiverAlert",
     "ReceiverAlerts",
     "ReceiverStatus",
@@ -140,6 +142,7 @@ __all__ = [
     "SlotGrant",
     "StartAnswer",
     "StartOverrides",
+    "Store",
     "StoreUnavailable",
     "SystemClock",
     "Unlimited",

@@ -40,7 +40,6 @@ class MessageDelivery:
         self,
         message: Message,
         token: str,
-        failure_rate: float,
         given: SendPermit | None = None,
     ) -> DeliveryResult:
         """Send one claimed message under the breaker's permit (`given`, or one asked for
@@ -50,7 +49,7 @@ class MessageDelivery:
         permit: SendPermit | None = None
         answer: object = None
         try:
-            outcome = self._injected_failure(failure_rate) or _refusal(message)
+            outcome = _refusal(message)
             if outcome is None:
                 permit = given or self.breaker.permit(started_at)
                 if permit is None:
@@ -59,7 +58,10 @@ class MessageDelivery:
                 answer = await self.sender.send(message, content)
                 outcome = answer.recordable()
                 finished_at = self.clock.now()
-                self.breaker.observe(permit, outcome, finished_at)
+                if outcome.from_receiver:
+                    self.breaker.observe(permit, outcome, finished_at)
+                else:
+                    self.breaker.withdraw(permit)
                 permit = None
             else:
                 finished_at = self.clock.now()
@@ -135,13 +137,6 @@ class MessageDelivery:
                 detail=storable(fault, ATTEMPT_DETAIL_LIMIT),
             ),
         )
-
-    def _injected_failure(self, failure_rate: float) -> SendOutcome | None:
-        if failure_rate > 0 and self.rng.random() < failure_rate:
-            return SendOutcome.failure(
-                ErrorKind.INJECTED, f"failure injected on purpose (failureRate={failure_rate})"
-            )
-        return None
 
 
 def _refusal(message: Message) -> SendOutcome | None:

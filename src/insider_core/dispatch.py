@@ -12,16 +12,24 @@ from random import Random
 
 import msgspec
 
+from insider_core.batch_report import BatchReport
 from insider_core.breaker import CircuitBreaker, ReceiverStatus
 from insider_core.delivery import MessageDelivery
 from insider_core.errors import StoreUnavailable
 from insider_core.message import Message
-from insider_core.ports import Clock, MessageRepository, MessageSender, SentCache
-from insider_core.result_writer import BatchReport, DispatchObserver, ResultWriter
+from insider_core.ports import (
+    Clock,
+    DispatchObserver,
+    MessageRepository,
+    MessageSender,
+    SendRate,
+    SentCache,
+)
+from insider_core.result_writer import ResultWriter
 from insider_core.retry import RetryPolicy
-from insider_core.send_rate import SendRate, SlotGrant, Unlimited
+from insider_core.send_rate import Unlimited
 from insider_core.service_breaker import ServiceBreaker
-from insider_core.values import DeliveryResult
+from insider_core.values import DeliveryResult, SlotGrant
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +124,7 @@ class Dispatcher:
         latest = max((wait for wait in waits if wait is not None), default=None)
         return latest if latest is not None and latest > now else None
 
-    async def dispatch_batch(self, batch_size: int, failure_rate: float = 0.0) -> BatchReport:
+    async def dispatch_batch(self, batch_size: int) -> BatchReport:
         """Claim, send and record one batch. Results held from a store outage are written
         first, in a run of their own: nothing new is claimed until they are (while the store
         is still down, StoreUnavailable propagates). Claims only what may be sent soon: none
@@ -125,11 +133,11 @@ class Dispatcher:
         if self.result_writer.holding:
             return await self.result_writer.write_held()
         try:
-            return await self._dispatch(batch_size, failure_rate)
+            return await self._dispatch(batch_size)
         finally:
             self.breaker.probe_settled()
 
-    async def _dispatch(self, batch_size: int, failure_rate: float) -> BatchReport:
+    async def _dispatch(self, batch_size: int) -> BatchReport:
         wanted = await self._allowance(batch_size)
         if wanted == 0:
             return BatchReport()
@@ -152,7 +160,7 @@ class Dispatcher:
             queued = len(claimed)
             if not claimed:
                 return BatchReport()
-            results = await self._deliver_all(claimed, token, failure_rate, grant)
+            results = await self._deliver_all(claimed, token, grant)
         finally:
             self._queued -= queued
         sending_ended = self.clock.now()
@@ -180,7 +188,7 @@ class Dispatcher:
         return claimed
 
     async def _deliver_all(
-        self, claimed: Sequence[Message], token: str, failure_rate: float, grant: SlotGrant
+        self, claimed: Sequence[Message], token: str, grant: SlotGrant
     ) -> list[DeliveryResult]:
         """A fixed pool of `concurrency` workers taking the claimed messages in order, each
         sent at its send slot (or released, if no worker was free in time for it); the
@@ -190,7 +198,7 @@ class Dispatcher:
         trial = None if paced else self.breaker.trial_permit()
         if trial is not None:
             try:
-                results[0] = await self.delivery.deliver(claimed[0], token, failure_rate, trial)
+                results[0] = await self.delivery.deliver(claimed[0], token, trial)
             finally:
                 self.breaker.trial_over(trial)
         indexes = iter(range(len(results), len(claimed)))
@@ -204,7 +212,7 @@ class Dispatcher:
                             claimed[index], token, self.clock.now()
                         )
                         continue
-                results[index] = await self.delivery.deliver(claimed[index], token, failure_rate)
+                results[index] = await self.delivery.deliver(claimed[index], token)
 
         workers = max(1, min(self.config.concurrency, len(claimed)))
         await asyncio.gather(*(worker() for _ in range(workers)))

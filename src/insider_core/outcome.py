@@ -130,6 +130,12 @@ class SendOutcome(msgspec.Struct, frozen=True, kw_only=True):
         return self.http_status == ACCEPTED
 
     @property
+    def from_receiver(self) -> bool:
+        """Whether the receiver's state shows in this outcome: not when the message failed
+        before any request (injected on purpose, or no request could carry it)."""
+        return self.error_kind not in (ErrorKind.INJECTED, ErrorKind.UNSENDABLE)
+
+    @property
     def retryable(self) -> bool:
         """Timeouts, connection errors, 408, 429 and 5xx may succeed later; other 4xx never will."""
         if self.accepted:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from insider_core.batch_report import BatchReport
 from insider_core.message import Message, NewMessage
 from insider_core.outcome import SendOutcome
 from insider_core.values import (
@@ -19,6 +20,7 @@ from insider_core.values import (
     Page,
     PageRequest,
     ReceiverAlert,
+    SlotGrant,
 )
 
 R_co = TypeVar("R_co", covariant=True)
@@ -135,6 +137,27 @@ class SharedRecords(Protocol):
         absent or expired), apply `change`, keep what it gives. A store that runs the change
         again (after a deadlock) applies it again, so `apply` only computes."""
         ...
+
+
+class Store(MessageRepository, SendSlotLedger, SharedRecords, Protocol):
+    """One database holding everything the service keeps: its messages, the cluster's send
+    slots and the shared records."""
+
+    async def migrate(self) -> list[str]:
+        """Apply the schema changes the store lacks; the names of those applied."""
+        ...
+
+
+class SendRate(Protocol):
+    """The cluster-wide rate limit as the dispatcher books it (see send_rate.py)."""
+
+    async def book(self, wanted: int) -> SlotGrant: ...
+
+    async def give_back(self, grant: SlotGrant, used: int) -> None: ...
+
+
+class DispatchObserver(Protocol):
+    def batch_finished(self, report: BatchReport) -> None: ...
 
 
 class MessageSender(Protocol):

@@ -7,77 +7,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Protocol
 
-import msgspec
-
+from insider_core.batch_report import BatchPhases, BatchReport
 from insider_core.errors import CacheUnavailable, StoreUnavailable
-from insider_core.ports import Clock, MessageRepository, SentCache
+from insider_core.ports import Clock, DispatchObserver, MessageRepository, SentCache
 from insider_core.status import MessageStatus
 from insider_core.values import CachedSend, DeliveryResult
 
 log = logging.getLogger(__name__)
-
-
-class BatchPhases(msgspec.Struct, frozen=True, kw_only=True):
-    """Seconds, by the Clock, a batch spent claiming its messages, sending them, and
-    recording what became of them (the sent cache, then the store)."""
-
-    claim: float
-    send: float
-    record: float
-
-
-class BatchReport(msgspec.Struct, frozen=True, kw_only=True):
-    results: Sequence[DeliveryResult] = ()
-    saved: int = 0
-    """How many results the store took; one whose claim token no longer held is not."""
-    phases: BatchPhases | None = None
-    """None for results held through a store outage and written once it answered."""
-
-    @property
-    def claimed(self) -> int:
-        return len(self.results)
-
-    @property
-    def released(self) -> int:
-        """Claimed, then given back unsent: the receiver was unavailable."""
-        return sum(1 for result in self.results if result.attempt is None)
-
-    @property
-    def attempted(self) -> int:
-        return self.claimed - self.released
-
-    def count(self, status: MessageStatus) -> int:
-        return sum(
-            1
-            for result in self.results
-            if result.attempt is not None and result.message.status is status
-        )
-
-    @property
-    def sent(self) -> int:
-        return self.count(MessageStatus.SENT)
-
-    @property
-    def retried(self) -> int:
-        return self.count(MessageStatus.PENDING)
-
-    @property
-    def dead_lettered(self) -> int:
-        return self.count(MessageStatus.FAILED)
-
-    @property
-    def failed_attempts(self) -> int:
-        return self.attempted - self.sent
-
-    @property
-    def all_failed(self) -> bool:
-        return self.attempted > 0 and self.sent == 0
-
-
-class DispatchObserver(Protocol):
-    def batch_finished(self, report: BatchReport) -> None: ...
 
 
 class ResultWriter:

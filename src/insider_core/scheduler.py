@@ -7,29 +7,27 @@ import contextlib
 import logging
 from collections.abc import Awaitable
 from datetime import datetime, timedelta
-from typing import Annotated
 
 import msgspec
 
+from insider_core.batch_report import BatchReport
 from insider_core.breaker import ReceiverStatus
 from insider_core.dispatch import Dispatcher
 from insider_core.errors import StoreUnavailable
+from insider_core.failure_injection import FailureInjection
 from insider_core.ports import AlertNotifier, Clock
-from insider_core.result_writer import BatchReport
 from insider_core.service_state import InstanceBeat, StartOverrides
 from insider_core.values import Alert
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH_SIZE = 1000
-BatchSize = Annotated[int, msgspec.Meta(ge=1, le=MAX_BATCH_SIZE)]
-"""How many messages one batch may claim; the settings and the API decode with it."""
+"""How many messages one batch may claim at most."""
 READY_CHECK_SECONDS = 1.0
 """A lane waiting for the receiver looks again at least this often: the service's breaker,
 which another instance may change, is followed within a second."""
 MAX_PIPELINE = 64
-Pipeline = Annotated[int, msgspec.Meta(ge=1, le=MAX_PIPELINE)]
-"""How many batches may be in flight at once; the settings decode with it."""
+"""How many batches may be in flight at once at most."""
 
 
 class SchedulerConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -83,8 +81,12 @@ class Scheduler:
         config: SchedulerConfig,
         notifier: AlertNotifier | None = None,
         cannot_start: str | None = None,
+        failure_injection: FailureInjection | None = None,
     ) -> None:
         self.dispatcher = dispatcher
+        self.failure_injection = failure_injection
+        """The sender wrapper that fails messages on purpose at the run's failure rate; without
+        it, a failure rate above 0 cannot be honoured and a start asking for one is refused."""
         self.cannot_start = cannot_start
         """Why this scheduler must not be started (nothing it sends could arrive), if so."""
         self.clock = clock
@@ -122,9 +124,12 @@ class Scheduler:
             "batch_size": batch_size,
             "failure_rate": failure_rate,
         }
-        self.config = msgspec.structs.replace(
+        config = msgspec.structs.replace(
             self.configured, **{k: v for k, v in changes.items() if v is not None}
         )
+        if config.failure_rate and self.failure_injection is None:
+            raise ValueError("a failure rate needs the scheduler's FailureInjection sender")
+        self.config = config
         self.overrides = StartOverrides(
             interval_seconds=interval_seconds, batch_size=batch_size, failure_rate=failure_rate
         )
@@ -154,9 +159,9 @@ class Scheduler:
     async def run_once(self) -> BatchReport:
         """Dispatch one batch now and account for it."""
         started = self.clock.now()
-        report = await self.dispatcher.dispatch_batch(
-            self.config.batch_size, self.config.failure_rate
-        )
+        if self.failure_injection is not None:
+            self.failure_injection.rate = self.config.failure_rate
+        report = await self.dispatcher.dispatch_batch(self.config.batch_size)
         self.last_run_at = started
         self.runs_count += 1
         self.messages_sent += report.sent

@@ -14,41 +14,16 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import msgspec
 
-from insider_core.ports import Clock, SendSlotLedger
+from insider_core.ports import Clock, SendRate, SendSlotLedger
+from insider_core.values import SlotGrant
 
 BOOKING_HORIZON = timedelta(seconds=1)
 BOOKING_LEAD = timedelta(milliseconds=250)
-LATENESS_ALLOWED = timedelta(milliseconds=5)
-"""A send may start this much after its slot (or one slot's spacing, if longer); later, it
-would crowd the slots after it, so its message is released for a later slot instead."""
 """The first slot of a booking is never sooner than this: the time to claim the messages.
 A slot whose message is not ready in time is sent late, into the next slots' second."""
-
-
-class SlotGrant(msgspec.Struct, frozen=True, kw_only=True):
-    """`count` slots `spacing` apart from `start`. With no slots, `start` is when the next
-    booking can succeed."""
-
-    start: datetime
-    count: int
-    spacing: timedelta
-
-    def slot(self, index: int) -> datetime:
-        return self.start + self.spacing * index
-
-    @property
-    def end(self) -> datetime:
-        return self.slot(self.count)
-
-    def missed(self, index: int, now: datetime) -> bool:
-        """Too late to send in slot `index`: sending now would crowd the slots after it."""
-        if not self.spacing:
-            return False
-        return now - self.slot(index) > max(self.spacing, LATENESS_ALLOWED)
 
 
 class SlotBooking(msgspec.Struct, frozen=True, kw_only=True):
@@ -80,12 +55,6 @@ class SlotReturn(msgspec.Struct, frozen=True, kw_only=True):
         if self.unused <= 0 or next_free != self.grant.end:
             return None, next_free
         return None, self.grant.slot(self.grant.count - self.unused)
-
-
-class SendRate(Protocol):
-    async def book(self, wanted: int) -> SlotGrant: ...
-
-    async def give_back(self, grant: SlotGrant, used: int) -> None: ...
 
 
 class Unlimited(SendRate):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 import msgspec
@@ -14,6 +14,9 @@ from insider_core.status import MessageStatus
 
 T = TypeVar("T")
 ATTEMPT_DETAIL_LIMIT = 500
+LATENESS_ALLOWED = timedelta(milliseconds=5)
+"""A send may start this much after its slot (or one slot's spacing, if longer); later, it
+would crowd the slots after it, so its message is released for a later slot instead."""
 
 
 class DeliveryAttempt(msgspec.Struct, frozen=True, kw_only=True):
@@ -127,3 +130,25 @@ class ReceiverAlert(msgspec.Struct, frozen=True, kw_only=True):
     reason: str | None
     timestamp: datetime
     message: str
+
+
+class SlotGrant(msgspec.Struct, frozen=True, kw_only=True):
+    """`count` slots `spacing` apart from `start`. With no slots, `start` is when the next
+    booking can succeed."""
+
+    start: datetime
+    count: int
+    spacing: timedelta
+
+    def slot(self, index: int) -> datetime:
+        return self.start + self.spacing * index
+
+    @property
+    def end(self) -> datetime:
+        return self.slot(self.count)
+
+    def missed(self, index: int, now: datetime) -> bool:
+        """Too late to send in slot `index`: sending now would crowd the slots after it."""
+        if not self.spacing:
+            return False
+        return now - self.slot(index) > max(self.spacing, LATENESS_ALLOWED)

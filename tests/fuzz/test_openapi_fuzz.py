@@ -50,7 +50,7 @@ def fuzz_app() -> Litestar:
     container = Container(settings=settings)
     container.clock.override(providers.Object(ManualClock(FUZZ_NOW)))
     container.http_session.override(providers.Object(None))
-    container.sender.override(providers.Object(ScriptedSender()))
+    container.webhook.override(providers.Object(ScriptedSender()))
     app = create_app(container)
     # schemathesis sends wrong keys on purpose, more than the attempt limit allows while the
     # clock stands still; the limit has tests of its own (test_api_key_attempts.py).

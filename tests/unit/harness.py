@@ -17,6 +17,7 @@ from insider_core import (
     ClusterRateLimit,
     DispatchConfig,
     Dispatcher,
+    FailureInjection,
     MessageService,
     RetryPolicy,
     Scheduler,
@@ -40,12 +41,13 @@ class Harness:
         self.clock = clock or ManualClock()
         self.repository = repository or InMemoryMessageRepository()
         self.sender = sender or ScriptedSender()
+        self.injection = FailureInjection(self.sender, Random(11))
         self.cache = InMemorySentCache(self.clock)
         self.notifier = RecordingAlertNotifier()
         self.service = MessageService(self.repository, self.cache, self.clock)
         self.dispatcher = Dispatcher(
             self.repository,
-            self.sender,
+            self.injection,
             self.cache,
             self.clock,
             policy or RetryPolicy(),
@@ -61,6 +63,7 @@ class Harness:
             self.clock,
             scheduler or SchedulerConfig(interval_seconds=120, batch_size=2),
             self.notifier,
+            failure_injection=self.injection,
         )
 
     async def create(self, count: int) -> None:

@@ -36,7 +36,7 @@ async def test_without_webhook_url_the_sender_says_so_and_without_alert_url_no_n
     container = Container(settings=load_settings(MEMORY))
     await open_container(container)
     try:
-        assert isinstance(await resolve(container.sender), WebhookNotConfigured)
+        assert isinstance(await resolve(container.webhook), WebhookNotConfigured)
         assert await resolve(container.notifier) is None
         scheduler = await resolve(container.scheduler)
         assert scheduler.cannot_start is not None
@@ -57,7 +57,7 @@ async def test_webhook_and_alert_urls_give_the_aiohttp_sender_and_notifier() -> 
     container = Container(settings=settings)
     await open_container(container)
     try:
-        sender = await resolve(container.sender)
+        sender = await resolve(container.webhook)
         assert isinstance(sender, AiohttpWebhookSender)
         assert (sender.url, sender.auth_key) == ("http://hooks.test/in", "secret")
         assert isinstance(await resolve(container.notifier), AiohttpAlertNotifier)

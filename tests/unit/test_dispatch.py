@@ -115,7 +115,8 @@ async def test_failure_rate_one_fails_every_message_without_calling_the_webhook(
     sender = ScriptedSender()
     harness = Harness(sender)
     await harness.create(4)
-    report = await harness.dispatcher.dispatch_batch(4, failure_rate=1.0)
+    harness.injection.rate = 1.0
+    report = await harness.dispatcher.dispatch_batch(4)
     assert report.dead_lettered == 4
     assert sender.sent == []
 
@@ -123,7 +124,8 @@ async def test_failure_rate_one_fails_every_message_without_calling_the_webhook(
 async def test_failure_rate_zero_injects_nothing():
     harness = Harness()
     await harness.create(4)
-    report = await harness.dispatcher.dispatch_batch(4, failure_rate=0.0)
+    harness.injection.rate = 0.0
+    report = await harness.dispatcher.dispatch_batch(4)
     assert report.sent == 4
 
 

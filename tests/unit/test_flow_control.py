@@ -303,7 +303,9 @@ async def test_a_first_send_failed_on_purpose_leaves_the_trial_to_the_next_batch
     harness = first_send_alone(receiver)
     await harness.create(2)
 
-    await harness.dispatcher.dispatch_batch(1, failure_rate=1.0)
+    harness.injection.rate = 1.0
+    await harness.dispatcher.dispatch_batch(1)
+    harness.injection.rate = 0.0
     await harness.dispatcher.dispatch_batch(1)
 
     assert len(receiver.sent) == 1

@@ -12,11 +12,9 @@ from insider_core.errors import StoreUnavailable
 from insider_core.message import Message, NewMessage
 from insider_core.outcome import ACCEPTED
 from insider_core.ports import (
-    MessageRepository,
     RecordChange,
-    SendSlotLedger,
-    SharedRecords,
     SlotChange,
+    Store,
 )
 from insider_core.status import MessageStatus
 from insider_core.values import (
@@ -33,7 +31,7 @@ T = TypeVar("T")
 REPLAY_CHUNK_ROWS = 500
 
 
-class InMemoryMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
+class InMemoryMessageRepository(Store):
     """A repository held in a dict, with the same claim, fencing and replay rules as SQL. Like
     a real store it answers after a turn of the event loop, and while `available` is False
     every operation raises StoreUnavailable and `ping` answers False."""
@@ -221,6 +219,11 @@ class InMemoryMessageRepository(MessageRepository, SendSlotLedger, SharedRecords
     async def change_record(self, name: str, change: RecordChange[T], now: datetime) -> T:
         await self._reach()
         return self._records.change(name, change, now)
+
+    async def migrate(self) -> list[str]:
+        """Nothing to change: the store is made anew with every process."""
+        await self._reach()
+        return []
 
     async def ping(self) -> bool:
         return self.available

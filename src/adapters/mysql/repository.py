@@ -34,11 +34,9 @@ from adapters.mysql.rows import (
 )
 from insider_core.message import Message, NewMessage
 from insider_core.ports import (
-    MessageRepository,
     RecordChange,
-    SendSlotLedger,
-    SharedRecords,
     SlotChange,
+    Store,
 )
 from insider_core.status import MessageStatus
 from insider_core.values import (
@@ -60,7 +58,7 @@ REVISIONS = msgspec.json.Decoder(tuple[int, int, list[Revision]])
 T = TypeVar("T")
 
 
-class MySqlMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
+class MySqlMessageRepository(Store):
     """Messages in MySQL/MariaDB (InnoDB) through an aiomysql pool. Claims are safe across
     processes: SELECT ... FOR UPDATE SKIP LOCKED over the due index, in one transaction.
     Messages created at the same time share one INSERT (group commit)."""

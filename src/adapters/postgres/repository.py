@@ -16,13 +16,7 @@ from adapters.postgres.rows import (
     new_message_params,
 )
 from insider_core.message import Message, NewMessage
-from insider_core.ports import (
-    MessageRepository,
-    RecordChange,
-    SendSlotLedger,
-    SharedRecords,
-    SlotChange,
-)
+from insider_core.ports import RecordChange, SlotChange, Store
 from insider_core.status import MessageStatus
 from insider_core.values import (
     AttemptsInMinute,
@@ -36,7 +30,7 @@ from insider_core.values import (
 T = TypeVar("T")
 
 
-class PostgresMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
+class PostgresMessageRepository(Store):
     """Messages in PostgreSQL through an asyncpg pool. Claims are safe across processes:
     SELECT ... FOR UPDATE SKIP LOCKED over the partial due index, in one statement."""
 

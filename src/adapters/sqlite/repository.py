@@ -23,11 +23,9 @@ from adapters.sqlite.rows import (
 from insider_core.errors import StoreUnavailable
 from insider_core.message import Message, NewMessage
 from insider_core.ports import (
-    MessageRepository,
     RecordChange,
-    SendSlotLedger,
-    SharedRecords,
     SlotChange,
+    Store,
 )
 from insider_core.status import MessageStatus
 from insider_core.values import (
@@ -44,7 +42,7 @@ T = TypeVar("T")
 REPLAY_CHUNK_ROWS = 500
 
 
-class SqliteMessageRepository(MessageRepository, SendSlotLedger, SharedRecords):
+class SqliteMessageRepository(Store):
     """The embedded store: one connection in WAL mode. Operations of one instance run one at a
     time; writes take the file's write lock (BEGIN IMMEDIATE), so other processes and
     instances on the same file wait their turn instead of claiming the same rows."""

@@ -1,7 +1,7 @@
 """The service's configuration, read from environment variables (SPEC section 7)."""
 
 from entrypoints.settings.loading import SettingsError, load_settings
-from entrypoints.settings.model import KNOWN_VARIABLES, Settings
+from entrypoints.settings.model import KNOWN_VARIABLES, BatchSize, Settings
 from entrypoints.settings.targets import (
     DatabaseTarget,
     MemoryTarget,
@@ -12,6 +12,7 @@ from entrypoints.settings.targets import (
 
 __all__ = [
     "KNOWN_VARIABLES",
+    "BatchSize",
     "DatabaseTarget",
     "MemoryTarget",
     "MySqlTarget",

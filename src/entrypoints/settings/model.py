@@ -13,11 +13,14 @@ from entrypoints.settings.targets import (
     parse_database_url,
     redis_url_from_parts,
 )
-from insider_core import BatchSize, Pipeline
+from insider_core import MAX_BATCH_SIZE, MAX_PIPELINE
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 Positive = Annotated[float, msgspec.Meta(gt=0, le=86_400)]
 NonNegative = Annotated[float, msgspec.Meta(ge=0, le=31_536_000)]
+BatchSize = Annotated[int, msgspec.Meta(ge=1, le=MAX_BATCH_SIZE)]
+"""How many messages one batch may claim; the settings and the API decode with it."""
+Pipeline = Annotated[int, msgspec.Meta(ge=1, le=MAX_PIPELINE)]
 DEFAULT_SQLITE_PATH = "./insider.db"
 
 

@@ -6,9 +6,10 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from entrypoints.settings import BatchSize
 from entrypoints.web.dto import Camel, Timestamp, optional_timestamp
 from entrypoints.web.envelopes import Success
-from insider_core import BatchSize, InstanceBeat, ReceiverStatus, SchedulerStatus, utc_timestamp
+from insider_core import InstanceBeat, ReceiverStatus, SchedulerStatus, utc_timestamp
 
 # Litestar drops a bound of 0 from the OpenAPI document, so these say it again.
 ABOVE_ZERO = {"extra": {"exclusiveMinimum": 0}}

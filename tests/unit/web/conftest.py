@@ -75,7 +75,7 @@ def make_container(
         container.cache.override(providers.Object(cache))
         container.http_session.override(providers.Object(None))
         if not real_sender:
-            container.sender.override(providers.Object(sender))
+            container.webhook.override(providers.Object(sender))
         return container
 
     return make

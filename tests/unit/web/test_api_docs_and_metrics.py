@@ -297,7 +297,7 @@ async def test_metrics_are_prometheus_text_with_dispatch_counters_and_latency(
     text = response.text
     for name in (
         "messages_sent_total",
-        "messages_failed_total",
+        "send_attempts_failed_total",
         "messages_retried_total",
         "messages_dead_lettered_total",
         "webhook_latency_seconds_bucket",
