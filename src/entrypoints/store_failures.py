@@ -1,5 +1,5 @@
 """A store that cannot be opened or migrated stops a command with one line naming the store
-(password hidden) and the cause, and exit code 3: never a traceback (SPEC §7)."""
+(password hidden) and the cause, and exit code 3: never a traceback."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The service's configuration, read from environment variables (SPEC section 7)."""
+"""The service's configuration, read from environment variables."""
 
 from entrypoints.settings.loading import SettingsError, load_settings
 from entrypoints.settings.model import KNOWN_VARIABLES, BatchSize, Settings
