@@ -208,4 +208,5 @@ def test_a_receipt_id_holding_nul_is_not_kept_and_the_message_stays_sent() -> No
 
     assert outcome.accepted
     assert outcome.receipt_id is None
-    assert outcome.error is not None and "cannot be kept" in outcome.error
+    assert outcome.error is not None
+    assert "cannot be kept" in outcome.error
