@@ -1,6 +1,7 @@
 """The fast local webhook receiver: nginx (Debian's nginx-light) answering every POST with a
 static 202 `{"message":"Accepted","messageId":"<request id>"}`, one worker, no access log.
-Without nginx, the product's own receiver (`entrypoints.receiver.run_receiver`) stands in."""
+Without nginx, the product's own fake receiver
+(`entrypoints.fake_receiver.run_fake_receiver`) stands in."""
 
 from __future__ import annotations
 
@@ -40,8 +41,8 @@ http {{
 """
 PYTHON_RECEIVER = (
     "import asyncio, sys\n"
-    "from entrypoints.receiver import run_receiver\n"
-    "asyncio.run(run_receiver('127.0.0.1', int(sys.argv[1])))\n"
+    "from entrypoints.fake_receiver import run_fake_receiver\n"
+    "asyncio.run(run_fake_receiver('127.0.0.1', int(sys.argv[1])))\n"
 )
 
 

@@ -1,7 +1,7 @@
 """Where the real services are, and what to do when one is missing.
 
-Under CI (CI=true) a missing MySQL or Redis fails the run; locally the tests that need it skip
-with a message that says how to start it.
+Under CI (CI=true) a missing MySQL, PostgreSQL or Redis fails the run; locally the tests that
+need it skip with a message that says how to start it.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from urllib.parse import urlsplit
 import pytest
 
 MYSQL_URL = os.environ.get("TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/")
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 HOW_TO_START = (
-    "start it with `docker compose up -d mysql redis`, or point TEST_MYSQL_URL / "
-    "TEST_REDIS_URL at a running server"
+    "start it with `docker compose --profile postgres up -d mysql postgres redis`, or point "
+    "TEST_MYSQL_URL / TEST_POSTGRES_URL / TEST_REDIS_URL at a running server"
 )
 
 
@@ -43,6 +44,11 @@ def require_service(name: str, url: str, default_port: int) -> str:
 @pytest.fixture(scope="session")
 def mysql_url() -> str:
     return require_service("MySQL", MYSQL_URL, 3306)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    return require_service("PostgreSQL", POSTGRES_URL, 5432)
 
 
 @pytest.fixture(scope="session")

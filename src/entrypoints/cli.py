@@ -185,11 +185,12 @@ def receiver(
     redirect_to: str | None,
     random_seed: int | None,
 ) -> None:
-    """A local webhook receiver: 202 with a fresh messageId; prints a summary on exit."""
-    from entrypoints.commands import serve_receiver
-    from entrypoints.receiver import ReceiverOptions
+    """A fake webhook receiver for trials and tests: 202 with a fresh messageId; prints a
+    summary on exit."""
+    from entrypoints.commands import serve_fake_receiver
+    from entrypoints.fake_receiver import FakeReceiverOptions
 
-    options = ReceiverOptions(
+    options = FakeReceiverOptions(
         failure_rate=failure_rate,
         fail_status=fail_status,
         latency_seconds=latency,
@@ -201,7 +202,7 @@ def receiver(
         redirect_to=redirect_to,
         seed=random_seed,
     )
-    asyncio.run(serve_receiver(host, port, options))
+    asyncio.run(serve_fake_receiver(host, port, options))
 
 
 @main.command()

@@ -11,7 +11,7 @@ from datetime import timedelta
 import click
 
 from adapters.memory import InMemorySentCache
-from entrypoints.receiver import ReceiverOptions, ReceiverStats, run_receiver
+from entrypoints.fake_receiver import FakeReceiverOptions, FakeReceiverStats, run_fake_receiver
 from entrypoints.resources import opened_repository
 from entrypoints.seeding import seed
 from entrypoints.settings import Settings
@@ -47,10 +47,14 @@ async def seed_store(settings: Settings, count: int, on_progress: Callable[[int]
         return await seed(repository, service, count, on_progress)
 
 
-async def serve_receiver(host: str, port: int, options: ReceiverOptions) -> ReceiverStats:
+async def serve_fake_receiver(
+    host: str, port: int, options: FakeReceiverOptions
+) -> FakeReceiverStats:
     """Run the receiver until SIGINT or SIGTERM, then print what it received."""
     task = asyncio.create_task(
-        run_receiver(host, port, options, on_ready=lambda url: click.echo(f"Receiving at {url}"))
+        run_fake_receiver(
+            host, port, options, on_ready=lambda url: click.echo(f"Receiving at {url}")
+        )
     )
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGINT, signal.SIGTERM):

@@ -16,8 +16,13 @@ from dependency_injector import providers
 
 from entrypoints.commands import seed_store
 from entrypoints.container import Container
+from entrypoints.fake_receiver import (
+    FAKE_RECEIVER_STATS,
+    FakeReceiverOptions,
+    FakeReceiverStats,
+    build_fake_receiver_app,
+)
 from entrypoints.logging import configure_logging
-from entrypoints.receiver import RECEIVER_STATS, ReceiverOptions, ReceiverStats, build_receiver_app
 from entrypoints.serving import build_server, request_stop, serve
 from entrypoints.settings import Settings, load_settings
 from entrypoints.web.app import create_app
@@ -39,7 +44,7 @@ class DemoOptions(msgspec.Struct, frozen=True, kw_only=True):
 class BatchPrinter:
     """Prints one line per recorded batch."""
 
-    def __init__(self, total: int, receiver: ReceiverStats) -> None:
+    def __init__(self, total: int, receiver: FakeReceiverStats) -> None:
         self.total = total
         self.receiver = receiver
         self.batches = 0
@@ -81,7 +86,7 @@ def demo_settings(database: Path, webhook_url: str, options: DemoOptions) -> Set
 
 async def run_demo(options: DemoOptions) -> bool:
     configure_logging("console", "WARNING")
-    receiver_app = build_receiver_app(ReceiverOptions())
+    receiver_app = build_fake_receiver_app(FakeReceiverOptions())
     receiver = web.AppRunner(receiver_app, access_log=None)
     await receiver.setup()
     with tempfile.TemporaryDirectory(prefix="insider-demo-") as workdir:
@@ -92,13 +97,15 @@ async def run_demo(options: DemoOptions) -> bool:
             webhook_url = f"http://{HOST}:{receiver_port}/webhook"
             settings = demo_settings(Path(workdir) / "insider.db", webhook_url, options)
             await seed_store(settings, options.count, lambda _: None)
-            return await serve_demo(settings, options, receiver_app[RECEIVER_STATS], webhook_url)
+            return await serve_demo(
+                settings, options, receiver_app[FAKE_RECEIVER_STATS], webhook_url
+            )
         finally:
             await receiver.cleanup()
 
 
 async def serve_demo(
-    settings: Settings, options: DemoOptions, stats: ReceiverStats, webhook_url: str
+    settings: Settings, options: DemoOptions, stats: FakeReceiverStats, webhook_url: str
 ) -> bool:
     container = Container(settings=settings)
     printer = BatchPrinter(options.count, stats)

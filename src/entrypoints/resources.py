@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 
 from adapters.memory import InMemoryMessageRepository, InMemorySentCache
-from entrypoints.settings import MemoryTarget, MySqlTarget, Settings, SqliteTarget
+from entrypoints.settings import MemoryTarget, MySqlTarget, PostgresTarget, Settings, SqliteTarget
 from insider_core import Clock, SentCache, Store
 
 SENT_CACHE_TTL_SECONDS = 86_400
@@ -30,6 +30,25 @@ async def opened_repository(settings: Settings, migrate: bool = True) -> AsyncIt
             yield sqlite
         finally:
             await sqlite.close()
+        return
+    if isinstance(target, PostgresTarget):
+        from adapters.postgres import PostgresMessageRepository
+
+        postgres = await PostgresMessageRepository.open(
+            host=target.host,
+            port=target.port,
+            user=target.user,
+            password=target.password,
+            database=target.database,
+            pool_maxsize=settings.db_pool_size,
+            connect_timeout=settings.db_connect_timeout_seconds,
+            pool_recycle=settings.db_pool_recycle_seconds,
+            migrate=migrate,
+        )
+        try:
+            yield postgres
+        finally:
+            await postgres.close()
         return
     assert isinstance(target, MySqlTarget)
     from adapters.mysql import MySqlMessageRepository

@@ -1,5 +1,5 @@
 """A store that cannot be opened or migrated stops a command with one line naming the store
-(password hidden) and the cause, and exit code 3: never a traceback (SPEC §7)."""
+(password hidden) and the cause, and exit code 3: never a traceback."""
 
 from __future__ import annotations
 
@@ -37,8 +37,10 @@ def root_cause(error: BaseException) -> str:
     innermost = chain[-1]
     if reason is None:
         return " ".join(str(innermost).split()) or type(innermost).__name__
-    if isinstance(innermost, OSError) and innermost.errno and innermost is not error:
-        reason = f"{reason} ({os.strerror(innermost.errno)})"
+    # A name that does not resolve has a negative errno: a resolver's code, not the system's.
+    errno = innermost.errno if isinstance(innermost, OSError) else None
+    if errno is not None and errno > 0 and innermost is not error:
+        reason = f"{reason} ({os.strerror(errno)})"
     return reason
 
 

@@ -27,9 +27,12 @@ def storable(text: str, limit: int | None = None) -> str: ...
 def storable(text: None, limit: int | None = None) -> None: ...
 def storable(text: str | None, limit: int | None = None) -> str | None:
     """Text any store can keep: lone surrogates (what undecodable bytes become, as in a
-    header aiohttp read) replaced by '?', then shortened to `limit` when one is given."""
+    header aiohttp read) replaced by '?', NUL (which PostgreSQL's text refuses) by U+FFFD,
+    then shortened to `limit` when one is given."""
     if text is None:
         return None
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
     if not text.isascii():
         text = text.encode("utf-8", "replace").decode("utf-8")
     return text if limit is None else shorten(text, limit)

@@ -44,6 +44,12 @@ class ScratchDatabase(msgspec.Struct, frozen=True, kw_only=True):
         credentials = quote(server.user, safe="") + ":" + quote(server.password, safe="")
         return f"mysql://{credentials}@{server.host}:{server.port}/{self.name}"
 
+    def url_at(self, host: str, port: int) -> str:
+        """DATABASE_URL through another address (a proxy in front of the server)."""
+        server = self.server
+        credentials = server.user + (f":{server.password}" if server.password else "")
+        return f"mysql://{credentials}@{host}:{port}/{self.name}"
+
     async def open_repository(self, **overrides: Any) -> MySqlMessageRepository:
         options: dict[str, Any] = {
             "host": self.server.host,

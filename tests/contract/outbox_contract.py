@@ -1,5 +1,5 @@
 """What holds for rows other systems write into the messages table with SQL (the transactional
-outbox, SPEC §8). Subclass `OutboxContract` once per SQL store and provide the fixtures
+outbox). Subclass `OutboxContract` once per SQL store and provide the fixtures
 `repository` (an empty store) and `outside` (another connection to it, which for MySQL runs in
 a session whose time zone is not UTC)."""
 

@@ -12,6 +12,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from adapters.sqlite import SqliteMessageRepository
 from contract.mysql_databases import ScratchDatabase
+from contract.postgres_databases import PostgresScratch
 from insider_core import MessageRepository
 from support.delivery_machine import delivery_machine
 
@@ -49,3 +50,17 @@ def test_the_delivery_lifecycle_holds_over_mysql(scratch: ScratchDatabase) -> No
             await repository.close()
 
     run_state_machine_as_test(delivery_machine(fresh_mysql), settings=SQL_SETTINGS)
+
+
+@pytest.mark.postgres
+def test_the_delivery_lifecycle_holds_over_postgresql(pg_scratch: PostgresScratch) -> None:
+    @asynccontextmanager
+    async def fresh_postgres() -> AsyncIterator[MessageRepository]:
+        repository = await pg_scratch.open_repository(pool_maxsize=2)
+        await pg_scratch.empty()
+        try:
+            yield repository
+        finally:
+            await repository.close()
+
+    run_state_machine_as_test(delivery_machine(fresh_postgres), settings=SQL_SETTINGS)

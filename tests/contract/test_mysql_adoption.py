@@ -1,5 +1,5 @@
-"""Adopting the database of the seed's service (SPEC §8): its `messages` table, created
-exactly as the seed's schema creates it, upgraded in place by `insider migrate` or start-up."""
+"""Adopting the database of the Go service: its `messages` table, created exactly as the Go
+service's schema creates it, upgraded in place by `insider migrate` or start-up."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from insider_core import (
 
 pytestmark = pytest.mark.mysql
 
-# The seed's CREATE TABLE, column by column as SPEC §8 gives it.
+# The Go service's CREATE TABLE, column by column.
 SEED_MESSAGES = """
 CREATE TABLE IF NOT EXISTS messages (
     id BIGINT AUTO_INCREMENT PRIMARY KEY,
@@ -56,13 +56,13 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture
-def seed_database(mysql_url: str) -> Iterator[ScratchDatabase]:
+def go_service_database(mysql_url: str) -> Iterator[ScratchDatabase]:
     with scratch_database(mysql_url) as database:
         database.create()
         yield database
 
 
-async def make_seed_tables(database: ScratchDatabase) -> None:
+async def make_go_service_tables(database: ScratchDatabase) -> None:
     await database.query(SEED_MESSAGES)
     await database.query(SEED_ROWS)
 
@@ -79,17 +79,17 @@ def dispatcher_for(repository: object, sender: ScriptedSender) -> Dispatcher:
     )
 
 
-async def test_migrate_upgrades_the_seed_table_in_place_keeping_every_row(
-    seed_database: ScratchDatabase,
+async def test_migrate_upgrades_the_go_service_table_in_place_keeping_every_row(
+    go_service_database: ScratchDatabase,
 ) -> None:
-    await make_seed_tables(seed_database)
+    await make_go_service_tables(go_service_database)
 
-    env = {"DATABASE_URL": seed_database.url}
+    env = {"DATABASE_URL": go_service_database.url}
     result = await asyncio.to_thread(CliRunner().invoke, main, ["migrate"], env=env)
 
     assert result.exit_code == 0, result.output
     assert "0001_messages (adopted the existing messages table)" in result.output
-    repository = await seed_database.open_repository()
+    repository = await go_service_database.open_repository()
     try:
         stats = await repository.stats()
         messages = {m.content: m for m in (await repository.list_page(PageRequest())).items}
@@ -109,10 +109,10 @@ async def test_migrate_upgrades_the_seed_table_in_place_keeping_every_row(
 
 
 async def test_after_adoption_pending_rows_are_sent_sent_rows_never_again_failed_replayable(
-    seed_database: ScratchDatabase,
+    go_service_database: ScratchDatabase,
 ) -> None:
-    await make_seed_tables(seed_database)
-    repository = await seed_database.open_repository()  # start-up migrates
+    await make_go_service_tables(go_service_database)
+    repository = await go_service_database.open_repository()  # start-up migrates
     sender = ScriptedSender()
     dispatcher = dispatcher_for(repository, sender)
     try:
@@ -132,13 +132,13 @@ async def test_after_adoption_pending_rows_are_sent_sent_rows_never_again_failed
     assert (stats.pending, stats.sent, stats.failed, stats.total) == (0, 4, 0, 4)
 
 
-async def test_the_adopted_table_takes_outbox_inserts_and_new_ids_follow_the_seeds(
-    seed_database: ScratchDatabase,
+async def test_the_adopted_table_takes_outbox_inserts_and_new_ids_follow_the_go_services(
+    go_service_database: ScratchDatabase,
 ) -> None:
-    await make_seed_tables(seed_database)
-    repository = await seed_database.open_repository()
+    await make_go_service_tables(go_service_database)
+    repository = await go_service_database.open_repository()
     try:
-        await seed_database.query(outbox_insert(1))
+        await go_service_database.query(outbox_insert(1))
         page = await repository.list_page(PageRequest(status=MessageStatus.PENDING))
     finally:
         await repository.close()
@@ -148,12 +148,12 @@ async def test_the_adopted_table_takes_outbox_inserts_and_new_ids_follow_the_see
     assert page.items[0].content == "outbox 0"
 
 
-async def test_migrating_twice_adopts_once(seed_database: ScratchDatabase) -> None:
-    await make_seed_tables(seed_database)
-    first = await seed_database.open_repository()
+async def test_migrating_twice_adopts_once(go_service_database: ScratchDatabase) -> None:
+    await make_go_service_tables(go_service_database)
+    first = await go_service_database.open_repository()
     await first.close()
 
-    again = await seed_database.open_repository(migrate=False)
+    again = await go_service_database.open_repository(migrate=False)
     try:
         assert await again.migrate() == []
         assert (await again.stats()).total == 4
@@ -161,34 +161,34 @@ async def test_migrating_twice_adopts_once(seed_database: ScratchDatabase) -> No
         await again.close()
 
 
-async def test_a_seed_row_in_a_status_this_service_does_not_know_stops_migrate_with_one_line(
-    seed_database: ScratchDatabase,
+async def test_a_go_service_row_in_a_status_this_service_does_not_know_stops_migrate_with_one_line(
+    go_service_database: ScratchDatabase,
 ) -> None:
-    await make_seed_tables(seed_database)
-    await seed_database.query("UPDATE messages SET status = 'queued' WHERE id = 1")
+    await make_go_service_tables(go_service_database)
+    await go_service_database.query("UPDATE messages SET status = 'queued' WHERE id = 1")
 
-    env = {"DATABASE_URL": seed_database.url}
+    env = {"DATABASE_URL": go_service_database.url}
     result = await asyncio.to_thread(CliRunner().invoke, main, ["migrate"], env=env)
 
     assert result.exit_code == 3
     assert result.output.strip().splitlines() == [
-        f"cannot migrate mysql://root@{seed_database.server.host}:{seed_database.server.port}/"
-        f"{seed_database.name}: the seed service's table `messages` in "
-        f"'{seed_database.name}' has rows in statuses this service does not know: "
+        f"cannot migrate mysql://root@{go_service_database.server.host}:{go_service_database.server.port}/"
+        f"{go_service_database.name}: the Go service's table `messages` in "
+        f"'{go_service_database.name}' has rows in statuses this service does not know: "
         "'queued' (1 rows); known: pending, sending, sent, failed"
     ]
-    [(status,)] = await seed_database.query("SELECT status FROM messages WHERE id = 1")
+    [(status,)] = await go_service_database.query("SELECT status FROM messages WHERE id = 1")
     assert status == "queued"  # nothing changed
 
 
 async def test_a_messages_table_of_another_shape_stops_migrate_with_one_line(
-    seed_database: ScratchDatabase,
+    go_service_database: ScratchDatabase,
 ) -> None:
-    await seed_database.query("CREATE TABLE messages (id INT PRIMARY KEY, body TEXT)")
+    await go_service_database.query("CREATE TABLE messages (id INT PRIMARY KEY, body TEXT)")
 
-    env = {"DATABASE_URL": seed_database.url}
+    env = {"DATABASE_URL": go_service_database.url}
     result = await asyncio.to_thread(CliRunner().invoke, main, ["migrate"], env=env)
 
     assert result.exit_code == 3
-    assert "neither this service's nor the seed service's (its columns: body, id)" in result.output
+    assert "neither this service's nor the Go service's (its columns: body, id)" in result.output
     assert len(result.output.strip().splitlines()) == 1

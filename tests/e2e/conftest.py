@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from contract.mysql_databases import ScratchDatabase, scratch_database
+from contract.postgres_databases import PostgresScratch, postgres_scratch
 from e2e.launcher import Launcher
 from e2e.tcp_proxy import TcpProxy
 
@@ -22,16 +23,41 @@ def mysql_database(mysql_url: str) -> Iterator[ScratchDatabase]:
         yield database
 
 
-def database_url(database: ScratchDatabase, port: int | None = None) -> str:
+@pytest.fixture
+def postgres_database(postgres_url: str) -> Iterator[PostgresScratch]:
+    with postgres_scratch(postgres_url) as database:
+        yield database
+
+
+SqlDatabase = ScratchDatabase | PostgresScratch
+
+
+@pytest.fixture(params=["mariadb", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def sql_database(request: pytest.FixtureRequest) -> SqlDatabase:
+    """A scratch database of each server the service runs on in production."""
+    fixture = "mysql_database" if request.param == "mariadb" else "postgres_database"
+    database: SqlDatabase = request.getfixturevalue(fixture)
+    return database
+
+
+@pytest.fixture
+def sql_proxy(sql_database: SqlDatabase) -> Iterator[TcpProxy]:
+    proxy = TcpProxy(sql_database.server.host, sql_database.server.port).start()
+    try:
+        yield proxy
+    finally:
+        proxy.close()
+
+
+def database_url(database: SqlDatabase, port: int | None = None) -> str:
     """The service's DATABASE_URL; `port` points it at a proxy on this host instead."""
-    server = database.server
-    credentials = server.user + (f":{server.password}" if server.password else "")
-    address = f"{server.host}:{server.port}" if port is None else f"127.0.0.1:{port}"
-    return f"mysql://{credentials}@{address}/{database.name}"
+    if port is None:
+        return database.url_at(database.server.host, database.server.port)
+    return database.url_at("127.0.0.1", port)
 
 
-def count_by_status(database: ScratchDatabase) -> dict[str, int]:
-    """Read straight from MariaDB, for when no service is running to ask."""
+def count_by_status(database: SqlDatabase) -> dict[str, int]:
+    """Read straight from the database, for when no service is running to ask."""
     rows = asyncio.run(database.query("SELECT status, COUNT(*) FROM messages GROUP BY status"))
     return dict(rows)
 
@@ -70,15 +96,6 @@ def launch(tmp_path: Path) -> Iterator[Launcher]:
         yield launcher
     finally:
         launcher.stop_all()
-
-
-@pytest.fixture
-def mysql_proxy(mysql_database: ScratchDatabase) -> Iterator[TcpProxy]:
-    proxy = TcpProxy(mysql_database.server.host, mysql_database.server.port).start()
-    try:
-        yield proxy
-    finally:
-        proxy.close()
 
 
 @pytest.fixture

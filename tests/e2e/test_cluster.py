@@ -1,7 +1,9 @@
-"""Three service processes on one MariaDB database share the work and never send twice."""
+"""Three service processes on one database (MariaDB, PostgreSQL) share the work and never
+send twice."""
 
 from __future__ import annotations
 
+from e2e.conftest import SqlDatabase, database_url
 from e2e.launcher import Launcher
 from e2e.processes import wait_until
 
@@ -9,8 +11,9 @@ COUNT = 3000
 
 
 def test_three_processes_on_one_database_send_each_of_3000_messages_exactly_once(
-    launch: Launcher, stores: dict[str, str]
+    launch: Launcher, sql_database: SqlDatabase, redis_e2e_url: str
 ) -> None:
+    stores = {"DATABASE_URL": database_url(sql_database), "REDIS_URL": redis_e2e_url}
     receiver = launch.receiver()
     services = launch.services(
         {

@@ -6,7 +6,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from contract.mysql_databases import ScratchDatabase
+from contract.postgres_databases import PostgresScratch
 from e2e.conftest import database_url
 from e2e.launcher import Launcher
 from e2e.processes import Service
@@ -52,4 +55,12 @@ def test_on_mysql_a_session_opens_every_instance_and_signing_out_of_one_ends_it_
     tmp_path: Path, mysql_database: ScratchDatabase
 ) -> None:
     store = database_url(mysql_database)
+    signing_out_of_one_instance_ends_the_session_on_all(Launcher(tmp_path), store)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_session_opens_every_instance_and_signing_out_of_one_ends_it_on_all(
+    tmp_path: Path, postgres_database: PostgresScratch
+) -> None:
+    store = database_url(postgres_database)
     signing_out_of_one_instance_ends_the_session_on_all(Launcher(tmp_path), store)

@@ -1,7 +1,7 @@
 """Several `insider serve` processes on one store are one service: a start or stop asked of
 one holds for all, a new instance joins the operator's decision, the status from any of them
 lists every live instance, and a receiver outage is held and probed for all of them together.
-On MariaDB and on one SQLite file."""
+On MariaDB, on PostgreSQL and on one SQLite file."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from e2e.conftest import database_url
 from e2e.launcher import Launcher
 from e2e.processes import Service, call, wait_until
 
@@ -18,12 +19,16 @@ OUTAGE_SECONDS = 20
 SENDING = {"MESSAGE_SEND_INTERVAL_SECONDS": "0.2", "MESSAGE_BATCH_SIZE": "5"}
 
 
-@pytest.fixture(params=["mariadb", "sqlite"])
+@pytest.fixture(
+    params=["mariadb", pytest.param("postgresql", marks=pytest.mark.postgres), "sqlite"]
+)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
     """The DATABASE_URL every process of the test shares (no Redis: the store alone)."""
     if request.param == "mariadb":
         stores: dict[str, str] = request.getfixturevalue("stores")
         return {"DATABASE_URL": stores["DATABASE_URL"]}
+    if request.param == "postgresql":
+        return {"DATABASE_URL": database_url(request.getfixturevalue("postgres_database"))}
     return {"DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}"}
 
 

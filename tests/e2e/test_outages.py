@@ -1,11 +1,11 @@
-"""MariaDB or Redis cut away from a running service by a TCP proxy the test controls."""
+"""The database (MariaDB, PostgreSQL) or Redis cut away from a running service by a TCP proxy
+the test controls."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from contract.mysql_databases import ScratchDatabase
-from e2e.conftest import database_url
+from e2e.conftest import SqlDatabase, database_url
 from e2e.launcher import Launcher
 from e2e.processes import Service, wait_until
 from e2e.tcp_proxy import TcpProxy
@@ -32,24 +32,25 @@ def ticks(service: Service, count: int) -> None:
 
 def test_a_database_outage_answers_503_keeps_the_scheduler_alive_and_loses_nothing(
     launch: Launcher,
-    stores: dict[str, str],
-    mysql_database: ScratchDatabase,
-    mysql_proxy: TcpProxy,
+    sql_database: SqlDatabase,
+    sql_proxy: TcpProxy,
+    redis_e2e_url: str,
 ) -> None:
+    stores = {"DATABASE_URL": database_url(sql_database), "REDIS_URL": redis_e2e_url}
     launch.seed(stores, 20)
     receiver = launch.receiver("--latency", "1")
     service = launch.service(
         {
             **stores,
             **STEADY,
-            "DATABASE_URL": database_url(mysql_database, port=mysql_proxy.port),
+            "DATABASE_URL": database_url(sql_database, port=sql_proxy.port),
             "WEBHOOK_URL": receiver.webhook_url,
         }
     )
     # Cut while both batches of the pipeline are at the receiver: claimed, about to be
     # accepted, not recorded.
     wait_until(lambda: receiver.stats()["requests"] == 10, 10, "both batches in flight")
-    mysql_proxy.cut()
+    sql_proxy.cut()
 
     status, health = service.health()
     assert (status, health["status"]) == (503, "down")
@@ -69,7 +70,7 @@ def test_a_database_outage_answers_503_keeps_the_scheduler_alive_and_loses_nothi
     assert (status, scheduler["data"]["running"]) == (200, True)
     assert service.alive
 
-    mysql_proxy.restore()
+    sql_proxy.restore()
     wait_until(lambda: service.health()[0] == 200, 10, "the database to be up again")
     wait_until(lambda: service.stats()["sent"] == 20, 20, f"every message sent ({service.log})")
 

@@ -1,5 +1,5 @@
-"""Each answer of a real receiver lands the message where SPEC §3 says, through real processes:
-the service on MariaDB and Redis, and `insider receiver` told how to answer."""
+"""Each answer of a real receiver lands the message where its lifecycle says, through real
+processes: the service on MariaDB and Redis, and `insider receiver` told how to answer."""
 
 from __future__ import annotations
 

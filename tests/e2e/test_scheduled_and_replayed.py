@@ -1,5 +1,5 @@
 """Scheduled sends and the replay after an outage, through real processes: the service on
-MariaDB (with the in-memory cache) and `insider receiver`."""
+MariaDB and on PostgreSQL (with the in-memory cache) and `insider receiver`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from contract.mysql_databases import ScratchDatabase
-from e2e.conftest import database_url
+from e2e.conftest import SqlDatabase, database_url
 from e2e.launcher import Launcher
 from e2e.processes import Receiver, Service, wait_until
 
@@ -23,8 +22,8 @@ ISTANBUL = timezone(timedelta(hours=3))
 
 
 @pytest.fixture
-def store(mysql_database: ScratchDatabase) -> dict[str, str]:
-    return {"DATABASE_URL": database_url(mysql_database)}
+def store(sql_database: SqlDatabase) -> dict[str, str]:
+    return {"DATABASE_URL": database_url(sql_database)}
 
 
 def start(launch: Launcher, store: dict[str, str], *options: str) -> tuple[Service, Receiver]:

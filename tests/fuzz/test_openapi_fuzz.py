@@ -36,7 +36,7 @@ LATEST_SEND_AT = FUZZ_NOW + timedelta(days=365)
 
 
 def fuzz_app() -> Litestar:
-    """Both keys configured, so the one 500 the SPEC allows (an unset key) cannot occur. The
+    """Both keys configured, so the one 500 the API allows (an unset key) cannot occur. The
     manual clock never moves: a started scheduler runs one batch, then waits."""
     settings = load_settings(
         {

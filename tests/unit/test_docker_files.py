@@ -37,10 +37,11 @@ def instructions(dockerfile: str) -> list[tuple[str, str]]:
     return pairs
 
 
+@pytest.mark.parametrize("app", ["app", "app-postgres"])
 def test_every_variable_the_compose_file_sets_for_the_app_is_a_known_setting(
-    compose: dict[str, Any],
+    compose: dict[str, Any], app: str
 ) -> None:
-    environment = compose["services"]["app"]["environment"]
+    environment = compose["services"][app]["environment"]
     names = (
         set(environment)
         if isinstance(environment, dict)
@@ -98,17 +99,18 @@ def published(service: dict[str, Any]) -> list[str]:
     return addresses
 
 
-@pytest.mark.parametrize("name", ["mysql", "redis", "receiver"])
+@pytest.mark.parametrize("name", ["mysql", "postgres", "redis", "receiver"])
 def test_the_database_the_cache_and_the_receiver_are_published_on_loopback_at_most(
     compose: dict[str, Any], name: str
 ) -> None:
     assert all(address == "127.0.0.1" for address in published(compose["services"][name]))
 
 
+@pytest.mark.parametrize("app", ["app", "app-postgres"])
 def test_the_app_is_published_on_loopback_unless_the_operator_says_otherwise(
-    compose: dict[str, Any],
+    compose: dict[str, Any], app: str
 ) -> None:
-    assert published(compose["services"]["app"]) == ["127.0.0.1"]
+    assert published(compose["services"][app]) == ["127.0.0.1"]
 
 
 def test_no_password_or_key_has_a_default_the_operator_did_not_choose(
@@ -129,6 +131,38 @@ def test_no_password_or_key_has_a_default_the_operator_did_not_choose(
         assert default_of(value) is None, f"{name} has a default: {value}"
     assert default_of(services["mysql"]["environment"]["MYSQL_USER"]) != "root"
     assert "root" not in str(services["mysql"]["healthcheck"]["test"])
+
+
+def test_the_postgres_profile_runs_the_app_on_a_healthy_postgresql_of_its_own(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    postgres, app = services["postgres"], services["app-postgres"]
+
+    assert postgres["profiles"] == app["profiles"] == ["postgres"]
+    assert int(postgres["image"].split(":")[1].split("-")[0]) >= 14
+    assert "pg_isready" in str(postgres["healthcheck"]["test"])
+    assert app["depends_on"]["postgres"]["condition"] == "service_healthy"
+    url = app["environment"]["DATABASE_URL"]
+    assert url.startswith("postgresql://")
+    assert url.endswith("@postgres:5432/insider_messages")
+    assert app["environment"]["REDIS_DB"] != compose["services"]["app"]["environment"]["REDIS_DB"]
+
+
+def test_postgresql_asks_for_the_password_the_operator_chose_and_is_never_its_superuser_default(
+    compose: dict[str, Any],
+) -> None:
+    postgres = compose["services"]["postgres"]["environment"]
+    app = compose["services"]["app-postgres"]["environment"]
+
+    assert default_of(postgres["POSTGRES_PASSWORD"]) is None
+    assert "POSTGRES_HOST_AUTH_METHOD" not in postgres
+    assert default_of(postgres["POSTGRES_USER"]) not in ("postgres", "root")
+    assert "${DB_PASSWORD:?" in app["DATABASE_URL"]
+    assert default_of(app["REDIS_PASSWORD"]) is None
+    for name in ("MESSAGES_API_KEY", "SCHEDULER_API_KEY", "WEBHOOK_URL"):
+        assert default_of(app[name]) is None, name
+    assert default_of(app["SEED_DATA"]) == "false"
 
 
 def test_redis_asks_for_its_password(compose: dict[str, Any]) -> None:

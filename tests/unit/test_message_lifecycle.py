@@ -9,6 +9,7 @@ from factories import T0, pending_message
 
 from insider_core import InvalidTransition, MessageStatus, RetryPolicy, SendOutcome
 from insider_core.message import LEASE_EXPIRED, UNSENDABLE_KEY
+from insider_core.text import storable
 
 LEASE = T0 + timedelta(seconds=60)
 POLICY = RetryPolicy(max_attempts=3, base_seconds=30, max_seconds=3600)
@@ -195,3 +196,17 @@ def test_a_redirect_target_is_quoted_short_and_storable():
     assert outcome.error is not None
     assert len(outcome.error) < 300
     assert outcome.error.encode("utf-8")
+
+
+def test_text_from_a_receiver_is_made_storable_in_every_store() -> None:
+    assert storable("ok\x00then\udcff", 100) == "ok\ufffdthen?"
+    assert storable(None) is None
+
+
+def test_a_receipt_id_holding_nul_is_not_kept_and_the_message_stays_sent() -> None:
+    outcome = SendOutcome.http(202, receipt_id="abc\x00def").recordable()
+
+    assert outcome.accepted
+    assert outcome.receipt_id is None
+    assert outcome.error is not None
+    assert "cannot be kept" in outcome.error

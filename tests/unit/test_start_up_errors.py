@@ -47,6 +47,21 @@ def test_an_unreachable_mysql_server_stops_migrate_with_one_line_and_its_passwor
     assert "s3cret" not in result.output
 
 
+def test_an_unreachable_postgresql_server_stops_migrate_with_one_line_and_its_password_hidden() -> (
+    None
+):
+    port = refused_port()
+    url = f"postgres://insider:s3cret@127.0.0.1:{port}/insider_messages"
+
+    result = CliRunner().invoke(main, ["migrate"], env={"DATABASE_URL": url})
+
+    assert result.exit_code == 3
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"database unreachable at postgresql://insider:***@127.0.0.1:{port}/")
+    assert "Connection refused" in line or "Connect call failed" in line
+    assert "s3cret" not in result.output
+
+
 def test_the_port_is_shown_when_the_settings_leave_it_to_its_default() -> None:
     result = CliRunner().invoke(
         main, ["migrate"], env={"DB_HOST": "127.0.0.1", "DB_PORT": str(refused_port())}

@@ -8,12 +8,12 @@ import aiomysql
 from adapters.sql.migrations import SchemaConflict, load_migrations
 
 FIRST_MIGRATION = "0001_messages"
-SEED_COLUMNS = frozenset(
+GO_SERVICE_COLUMNS = frozenset(
     {"id", "content", "phone_number", "status", "message_id", "sent_at", "created_at", "updated_at"}
 )
 KNOWN_STATUSES = ("pending", "sending", "sent", "failed")
-# The seed's table after adoption (or our own 0001 table whose bookkeeping was lost).
-OWN_COLUMNS = SEED_COLUMNS | {
+# The Go service's table after adoption (or our own 0001 table whose bookkeeping was lost).
+OWN_COLUMNS = GO_SERVICE_COLUMNS | {
     "attempts",
     "next_attempt_at",
     "lease_until",
@@ -37,7 +37,7 @@ class CannotAdopt(SchemaConflict):
 
 async def adopt_existing_messages(cursor: aiomysql.Cursor, database: str) -> bool:
     """Before the first migration: True when `messages` already exists and now has the shape
-    0001_messages gives it (the seed's table, upgraded here), so 0001 is to be taken as
+    0001_messages gives it (the Go service's table, upgraded here), so 0001 is to be taken as
     applied; False when there is no such table. Raises CannotAdopt for any other table."""
     await cursor.execute(COLUMNS)
     columns = {name.lower() for (name,) in await cursor.fetchall()}
@@ -45,20 +45,20 @@ async def adopt_existing_messages(cursor: aiomysql.Cursor, database: str) -> boo
         return False
     if columns >= OWN_COLUMNS:
         return True  # adopted by a run that stopped before it recorded so
-    if columns != SEED_COLUMNS:
+    if columns != GO_SERVICE_COLUMNS:
         raise CannotAdopt(
             f"database {database!r} has a table `messages` that is neither this service's nor "
-            f"the seed service's (its columns: {', '.join(sorted(columns))}); "
+            f"the Go service's (its columns: {', '.join(sorted(columns))}); "
             "rename or move it, then migrate again"
         )
     await cursor.execute(UNKNOWN_STATUSES)
     if unknown := await cursor.fetchall():
         found = ", ".join(f"{status!r} ({count} rows)" for status, count in unknown)
         raise CannotAdopt(
-            f"the seed service's table `messages` in {database!r} has rows in statuses this "
+            f"the Go service's table `messages` in {database!r} has rows in statuses this "
             f"service does not know: {found}; known: {', '.join(KNOWN_STATUSES)}"
         )
-    [adoption] = load_migrations("adapters.mysql", folder="seed_schema")
+    [adoption] = load_migrations("adapters.mysql", folder="go_service_schema")
     for statement in adoption.statements:
         await cursor.execute(statement)
     return True

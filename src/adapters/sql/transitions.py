@@ -40,7 +40,7 @@ REPLAYABLE = "status = 'failed'"
 
 def replay(p: str) -> str:
     """Pending again with a fresh count of attempts, its receipt and error cleared. (The column
-    message_id holds the receiver's receipt: the seed's name for it.)"""
+    message_id holds the receiver's receipt: the Go service's name for it.)"""
     return (
         "status = 'pending', attempts = 0, message_id = NULL, sent_at = NULL, "
         f"last_error = NULL, next_attempt_at = {p}, updated_at = {p}"

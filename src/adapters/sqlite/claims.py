@@ -13,7 +13,7 @@ from adapters.sqlite.rows import (
     holding_claim,
     message_from_row,
     outcome_params,
-    to_db_time,
+    to_db_text,
 )
 from insider_core.claiming import claim_each
 from insider_core.message import LEASE_EXPIRED, Message
@@ -30,7 +30,7 @@ async def claim_due(
 ) -> list[Message]:
     """Read the oldest due rows, apply claiming.claim_each to them with one UPDATE (and one
     more for expired leases with no attempt left), and return the messages it took."""
-    moment = to_db_time(now)
+    moment = to_db_text(now)
     rows = await connection.execute_fetchall(sql.CLAIM_DUE, (moment, moment, limit))
     claim = claim_each(
         (message_from_row(row) for row in rows), now, lease_until, claim_token, max_attempts
@@ -40,7 +40,7 @@ async def claim_due(
             sql.CLAIM_UPDATE.format(ids=sql.placeholders(len(claim.taken))),
             (
                 LEASE_EXPIRED,
-                to_db_time(lease_until),
+                to_db_text(lease_until),
                 claim_token,
                 moment,
                 *(m.id for m in claim.taken),

@@ -9,7 +9,7 @@ import aiosqlite
 from adapters.sql.migrations import Migration
 from adapters.sql.migrations import load_migrations as load_scripts
 from adapters.sqlite.connection import transaction
-from adapters.sqlite.rows import to_db_time
+from adapters.sqlite.rows import to_db_text
 
 CREATE_SCHEMA_MIGRATIONS = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -34,7 +34,7 @@ async def apply_migrations(connection: aiosqlite.Connection) -> list[str]:
                 await connection.execute(statement)
             await connection.execute(
                 "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
-                (migration.name, to_db_time(datetime.now(UTC))),
+                (migration.name, to_db_text(datetime.now(UTC))),
             )
             applied_now.append(migration.name)
     return applied_now

@@ -18,7 +18,7 @@ from adapters.sqlite.rows import (
     from_db_time,
     message_from_row,
     new_message_params,
-    to_db_time,
+    to_db_text,
 )
 from insider_core.errors import StoreUnavailable
 from insider_core.message import Message, NewMessage
@@ -145,7 +145,7 @@ class SqliteMessageRepository(Store):
             return await save_results(connection, results)
 
     async def replay_one(self, message_id: int, now: datetime) -> Message | None:
-        moment = to_db_time(now)
+        moment = to_db_text(now)
         async with self._session() as connection, transaction(connection):
             cursor = await connection.execute(sql.REPLAY_ONE, (moment, moment, message_id))
             if cursor.rowcount == 0:
@@ -156,9 +156,9 @@ class SqliteMessageRepository(Store):
     async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
         """By id, in transactions of REPLAY_CHUNK_ROWS messages at most: the file's write lock
         is held for one chunk at a time, and other work runs between the chunks."""
-        moment = to_db_time(now)
+        moment = to_db_text(now)
         select = sql.failed_ids(since=since is not None)
-        since_params = () if since is None else (to_db_time(since),)
+        since_params = () if since is None else (to_db_text(since),)
         replayed, after = 0, 0
         while True:
             async with self._session() as connection, transaction(connection):
@@ -179,7 +179,7 @@ class SqliteMessageRepository(Store):
         params: tuple[str, ...]
         statement, params = sql.COUNT_FAILED, ()
         if since is not None:
-            statement, params = sql.COUNT_FAILED_SINCE, (to_db_time(since),)
+            statement, params = sql.COUNT_FAILED_SINCE, (to_db_text(since),)
         async with self._session() as connection:
             rows = await connection.execute_fetchall(statement, params)
         return int(next(iter(rows))[0])
@@ -191,12 +191,12 @@ class SqliteMessageRepository(Store):
 
     async def prune_attempts(self, older_than: datetime) -> int:
         async with self._session() as connection:
-            cursor = await connection.execute(sql.PRUNE_ATTEMPTS, (to_db_time(older_than),))
+            cursor = await connection.execute(sql.PRUNE_ATTEMPTS, (to_db_text(older_than),))
             return cursor.rowcount
 
     async def attempts_per_minute(self, since: datetime) -> list[AttemptsInMinute]:
         async with self._session() as connection:
-            rows = await connection.execute_fetchall(sql.ATTEMPTS_PER_MINUTE, (to_db_time(since),))
+            rows = await connection.execute_fetchall(sql.ATTEMPTS_PER_MINUTE, (to_db_text(since),))
         return [
             AttemptsInMinute(minute=from_db_time(minute), accepted=accepted, failed=failed)
             for minute, accepted, failed in rows
@@ -208,7 +208,7 @@ class SqliteMessageRepository(Store):
             stored = next(iter(rows))[0]
             result, next_free = change.apply(None if stored is None else from_db_time(stored))
             await connection.execute(
-                sql.KEEP_SEND_SLOTS, (None if next_free is None else to_db_time(next_free),)
+                sql.KEEP_SEND_SLOTS, (None if next_free is None else to_db_text(next_free),)
             )
         return result
 

@@ -17,11 +17,11 @@ __all__ = [
     "message_from_row",
     "new_message_params",
     "outcome_params",
-    "to_db_time",
+    "to_db_text",
 ]
 
 
-def to_db_time(moment: datetime) -> str:
+def to_db_text(moment: datetime) -> str:
     """Naive UTC text with microseconds: fixed width (a four-digit year even before 1000,
     unlike strftime's), so text order is time order."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -32,7 +32,7 @@ def from_db_time(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-MAPPER = RowMapper(to_db_time, from_db_time)
+MAPPER = RowMapper(to_db_text, from_db_time)
 message_from_row = MAPPER.message_from_row
 attempt_from_row = MAPPER.attempt_from_row
 new_message_params = MAPPER.new_message_params

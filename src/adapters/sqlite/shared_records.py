@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import aiosqlite
 
-from adapters.sqlite.rows import to_db_time
+from adapters.sqlite.rows import to_db_text
 from insider_core.ports import RecordChange
 
 T = TypeVar("T")
@@ -26,14 +26,14 @@ KEEP = (
 
 
 async def read_record(connection: aiosqlite.Connection, name: str, now: datetime) -> str | None:
-    rows = list(await connection.execute_fetchall(SELECT_ONE, (name, to_db_time(now))))
+    rows = list(await connection.execute_fetchall(SELECT_ONE, (name, to_db_text(now))))
     return str(rows[0][0]) if rows else None
 
 
 async def read_records(
     connection: aiosqlite.Connection, prefix: str, now: datetime
 ) -> dict[str, str]:
-    rows = await connection.execute_fetchall(SELECT_PREFIX, (prefix, prefix, to_db_time(now)))
+    rows = await connection.execute_fetchall(SELECT_PREFIX, (prefix, prefix, to_db_text(now)))
     return {name: str(value) for name, value in rows}
 
 
@@ -44,9 +44,9 @@ async def write_record(
     expires_at: datetime | None,
     now: datetime,
 ) -> None:
-    moment = to_db_time(now)
+    moment = to_db_text(now)
     await connection.execute(DELETE_EXPIRED, (moment,))
-    until = None if expires_at is None else to_db_time(expires_at)
+    until = None if expires_at is None else to_db_text(expires_at)
     if until is None or until > moment:
         await connection.execute(KEEP, (name, value, until))
     else:

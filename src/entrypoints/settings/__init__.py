@@ -1,8 +1,14 @@
-"""The service's configuration, read from environment variables (SPEC section 7)."""
+"""The service's configuration, read from environment variables."""
 
 from entrypoints.settings.loading import SettingsError, load_settings
 from entrypoints.settings.model import KNOWN_VARIABLES, BatchSize, Settings
-from entrypoints.settings.targets import DatabaseTarget, MemoryTarget, MySqlTarget, SqliteTarget
+from entrypoints.settings.targets import (
+    DatabaseTarget,
+    MemoryTarget,
+    MySqlTarget,
+    PostgresTarget,
+    SqliteTarget,
+)
 
 __all__ = [
     "KNOWN_VARIABLES",
@@ -10,6 +16,7 @@ __all__ = [
     "DatabaseTarget",
     "MemoryTarget",
     "MySqlTarget",
+    "PostgresTarget",
     "Settings",
     "SettingsError",
     "SqliteTarget",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import msgspec
 
 MYSQL_SCHEMES = ("mysql", "mariadb", "mysql+aiomysql")
+POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 HTTP_SCHEMES = ("http", "https")
 
@@ -28,6 +30,23 @@ class MySqlTarget(msgspec.Struct, frozen=True, kw_only=True):
         return f"mysql://{credentials}@{self.host}:{self.port}/{self.database}"
 
 
+class PostgresTarget(msgspec.Struct, frozen=True, kw_only=True):
+    host: str
+    port: int = 5432
+    user: str
+    password: str = ""
+    database: str
+
+    def __repr__(self) -> str:
+        return f"PostgresTarget({self.user}@{self.host}:{self.port}/{self.database})"
+
+    @property
+    def shown_url(self) -> str:
+        """The URL with the password hidden and the port always shown."""
+        credentials = quote(self.user, safe="") + (":***" if self.password else "")
+        return f"postgresql://{credentials}@{self.host}:{self.port}/{self.database}"
+
+
 class SqliteTarget(msgspec.Struct, frozen=True, kw_only=True):
     path: str
 
@@ -42,14 +61,18 @@ class MemoryTarget(msgspec.Struct, frozen=True, kw_only=True):
         return "memory://"
 
 
-DatabaseTarget = MySqlTarget | SqliteTarget | MemoryTarget
+DatabaseTarget = MySqlTarget | PostgresTarget | SqliteTarget | MemoryTarget
 
 
 def parse_database_url(url: str) -> DatabaseTarget:
-    """`mysql://user:pass@host:port/db`, `sqlite:///relative.db`, `sqlite:////abs.db`,
-    `memory://`. Raises ValueError saying what is wrong."""
+    """`mysql://user:pass@host:port/db`, `postgresql://user:pass@host:port/db`,
+    `sqlite:///relative.db`, `sqlite:////abs.db`, `memory://`. Raises ValueError saying what
+    is wrong."""
     if "://" not in url:
-        raise ValueError("expected a URL such as mysql://user:pass@host:3306/db or sqlite:///x.db")
+        raise ValueError(
+            "expected a URL such as mysql://user:pass@host:3306/db, "
+            "postgresql://user:pass@host:5432/db or sqlite:///x.db"
+        )
     scheme, _, rest = url.partition("://")
     scheme = scheme.lower()
     if scheme == "memory":
@@ -57,8 +80,10 @@ def parse_database_url(url: str) -> DatabaseTarget:
     if scheme == "sqlite":
         return _sqlite(rest)
     if scheme in MYSQL_SCHEMES:
-        return _mysql(url)
-    raise ValueError(f"unsupported scheme '{scheme}' (use mysql, sqlite or memory)")
+        return MySqlTarget(**_server(url, "MySQL", "mysql", 3306))
+    if scheme in POSTGRES_SCHEMES:
+        return PostgresTarget(**_server(url, "PostgreSQL", "postgresql", 5432))
+    raise ValueError(f"unsupported scheme '{scheme}' (use mysql, postgresql, sqlite or memory)")
 
 
 def _sqlite(rest: str) -> SqliteTarget:
@@ -67,26 +92,28 @@ def _sqlite(rest: str) -> SqliteTarget:
     return SqliteTarget(path=unquote(rest[1:]))
 
 
-def _mysql(url: str) -> MySqlTarget:
+def _server(url: str, name: str, scheme: str, default_port: int) -> dict[str, Any]:
+    """Host, port, user, password and database of a database server's URL."""
+    example = f"{scheme}://user:pass@host:{default_port}/db"
     parts = urlsplit(url)
     try:
-        port = parts.port or 3306
+        port = parts.port or default_port
     except ValueError as error:
         raise ValueError("the port must be a number between 0 and 65535") from error
     database = unquote(parts.path.lstrip("/"))
     if not parts.hostname:
-        raise ValueError("a MySQL URL needs a host: mysql://user:pass@host:3306/db")
+        raise ValueError(f"a {name} URL needs a host: {example}")
     if not database or "/" in database:
-        raise ValueError("a MySQL URL needs a database name: mysql://user:pass@host:3306/db")
+        raise ValueError(f"a {name} URL needs a database name: {example}")
     if not parts.username:
-        raise ValueError("a MySQL URL needs a user: mysql://user:pass@host:3306/db")
-    return MySqlTarget(
-        host=parts.hostname,
-        port=port,
-        user=unquote(parts.username),
-        password=unquote(parts.password or ""),
-        database=database,
-    )
+        raise ValueError(f"a {name} URL needs a user: {example}")
+    return {
+        "host": parts.hostname,
+        "port": port,
+        "user": unquote(parts.username),
+        "password": unquote(parts.password or ""),
+        "database": database,
+    }
 
 
 def check_redis_url(url: str) -> None:

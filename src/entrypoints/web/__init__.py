@@ -1,1 +1,1 @@
-"""The REST API of SPEC section 6: `entrypoints.web.app.create_app(container)`."""
+"""The REST API: `entrypoints.web.app.create_app(container)`."""

@@ -49,7 +49,7 @@ def lifespan_of(container: Container) -> Callable[[Litestar], AbstractAsyncConte
 
 
 def warn_of_unset_api_keys(settings: Settings) -> None:
-    """An endpoint group without its key answers every call with 500 (SPEC §6): say so once,
+    """An endpoint group without its key answers every call with 500: say so once,
     at start-up, rather than leave the operator to find out from the clients."""
     for variable, key, group in (
         ("MESSAGES_API_KEY", settings.messages_api_key, "/api/v1/messages"),

@@ -41,7 +41,7 @@ class StartScheduler(Camel, frozen=True, forbid_unknown_fields=True):
 
 
 class ReceiverBody(Camel, frozen=True):
-    """The circuit breaker in front of the webhook receiver (SPEC §4 flow control)."""
+    """The circuit breaker in front of the webhook receiver (flow control)."""
 
     state: Literal["closed", "open", "half-open"]
     since: Timestamp | None

@@ -1,4 +1,4 @@
-"""SPEC section 6, Auth: one key per endpoint group, compared in constant time."""
+"""Auth: one key per endpoint group, compared in constant time."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import MESSAGES_AUTH, Client
 
-SPEC_ROUTES = {
+DOCUMENTED_ROUTES = {
     ("post", "/api/v1/scheduler/start"),
     ("post", "/api/v1/scheduler/stop"),
     ("get", "/api/v1/scheduler/status"),
@@ -51,7 +51,7 @@ async def test_the_openapi_document_is_version_3_1_and_lists_every_route(
     openapi: dict[str, Any],
 ) -> None:
     assert openapi["openapi"].startswith("3.1")
-    assert set(operations(openapi)) == SPEC_ROUTES
+    assert set(operations(openapi)) == DOCUMENTED_ROUTES
 
 
 async def test_every_guarded_route_documents_the_api_key_and_its_error_responses(

@@ -1,4 +1,4 @@
-"""SPEC section 6, GET /health: 200 ok or degraded, 503 down."""
+"""GET /health: 200 ok or degraded, 503 down."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""No request, however malformed, produces a 500 (SPEC section 6); every error is an envelope."""
+"""No request, however malformed, produces a 500; every error is an envelope."""
 
 from __future__ import annotations
 

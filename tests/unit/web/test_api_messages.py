@@ -1,4 +1,4 @@
-"""SPEC section 6, message routes: create, list, sent, one, stats."""
+"""Message routes: create, list, sent, one, stats."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC section 6: the sent cache, the dead-letter replay routes and delivery attempts."""
+"""The sent cache, the dead-letter replay routes and delivery attempts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC section 6, scheduler routes, and the scheduler's life with the app."""
+"""Scheduler routes, and the scheduler's life with the app."""
 
 from __future__ import annotations
 

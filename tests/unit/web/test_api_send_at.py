@@ -1,4 +1,4 @@
-"""SPEC section 6: a message created with `sendAt` waits until then."""
+"""A message created with `sendAt` waits until then."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 -- The `messages` table of the Go service, brought in place to the shape of
 -- 0001_messages: every row, status, message_id, sent_at and created_at kept. One ALTER, so
--- it either happens whole or not at all. The seed's DATETIME values are taken as UTC.
+-- it either happens whole or not at all. The Go service's DATETIME values are taken as UTC.
 ALTER TABLE messages
     MODIFY id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
     MODIFY content MEDIUMTEXT NOT NULL,
@@ -30,8 +30,8 @@ ALTER TABLE messages
     ADD KEY ix_messages_status_sent_order (status, sent_order_at, id),
     ADD KEY ix_messages_phone_number (phone_number);
 
--- Pending rows are due in the order they were created; rows the seed sent or gave up on were
--- attempted; a row the seed was sending when it stopped is recovered like a lease that ended.
+-- Pending rows are due in the order they were created; rows the Go service sent or gave up on were
+-- attempted; a row the Go service was sending when it stopped is recovered like a lease that ended.
 UPDATE messages SET next_attempt_at = created_at WHERE status = 'pending';
 
 UPDATE messages SET attempts = 1 WHERE status IN ('sending', 'sent', 'failed');

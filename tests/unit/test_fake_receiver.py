@@ -11,7 +11,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from entrypoints.receiver import RECEIVER_STATS, ReceiverOptions, build_receiver_app, run_receiver
+from entrypoints.fake_receiver import (
+    FAKE_RECEIVER_STATS,
+    FakeReceiverOptions,
+    build_fake_receiver_app,
+    run_fake_receiver,
+)
 
 Client = TestClient[web.Request, web.Application]
 MESSAGE = {"to": "+905551111111", "content": "Hello"}
@@ -19,7 +24,7 @@ MESSAGE = {"to": "+905551111111", "content": "Hello"}
 
 @asynccontextmanager
 async def receiver(**options: Any) -> AsyncIterator[Client]:
-    app = build_receiver_app(ReceiverOptions(**options))
+    app = build_fake_receiver_app(FakeReceiverOptions(**options))
     async with TestClient(TestServer(app)) as client:
         yield client
 
@@ -160,20 +165,20 @@ async def test_non_json_answers_202_with_a_text_body() -> None:
 )
 def test_invalid_options_are_refused(options: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"must|out of range"):
-        ReceiverOptions(**options)
+        FakeReceiverOptions(**options)
 
 
 async def test_the_app_exposes_its_stats() -> None:
-    app = build_receiver_app(ReceiverOptions())
+    app = build_fake_receiver_app(FakeReceiverOptions())
     async with TestClient(TestServer(app)) as client:
         await post(client, "a")
 
-    assert app[RECEIVER_STATS].requests == 1
+    assert app[FAKE_RECEIVER_STATS].requests == 1
 
 
 async def test_run_receiver_serves_until_cancelled_and_returns_the_stats() -> None:
     ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    task = asyncio.create_task(run_receiver("127.0.0.1", 0, on_ready=ready.set_result))
+    task = asyncio.create_task(run_fake_receiver("127.0.0.1", 0, on_ready=ready.set_result))
     base_url = await asyncio.wait_for(ready, 5)
     async with aiohttp.ClientSession() as session:
         for key in ["a", "a"]:

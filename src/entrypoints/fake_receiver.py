@@ -1,5 +1,7 @@
-"""A local webhook receiver: accepts every message with a fresh messageId, counts duplicates by
-Idempotency-Key, and injects failures, latency and dropped connections on request."""
+"""The fake webhook receiver of `insider receiver` and `insider demo`, for trying and testing
+the service (never the real receiver): accepts every message with a fresh messageId, counts
+duplicates by Idempotency-Key, and injects failures, latency and dropped connections on
+request."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ DUPLICATE_KEYS_SHOWN = 100
 ARRIVALS_KEPT = 1_000_000
 
 
-class ReceiverOptions(msgspec.Struct, frozen=True, kw_only=True):
+class FakeReceiverOptions(msgspec.Struct, frozen=True, kw_only=True):
     failure_rate: float = 0.0
     """Share of requests answered `fail_status` instead of 202, 0..1."""
     fail_status: int = 500
@@ -49,7 +51,7 @@ class ReceiverOptions(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("latency_seconds must not be negative")
 
 
-class ReceiverStats:
+class FakeReceiverStats:
     def __init__(self) -> None:
         self.requests = 0
         self.accepted = 0
@@ -91,24 +93,24 @@ class ReceiverStats:
         }
 
 
-RECEIVER_STATS = web.AppKey("receiver_stats", ReceiverStats)
+FAKE_RECEIVER_STATS = web.AppKey("receiver_stats", FakeReceiverStats)
 
 
-class ReceiverControl(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class FakeReceiverControl(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """What `POST /control` may change while the receiver runs (an outage on demand)."""
 
     always_status: Annotated[int, msgspec.Meta(ge=100, le=599)] | None = None
 
 
-class WebhookReceiver:
-    def __init__(self, options: ReceiverOptions, stats: ReceiverStats) -> None:
+class FakeReceiver:
+    def __init__(self, options: FakeReceiverOptions, stats: FakeReceiverStats) -> None:
         self.options = options
         self.stats = stats
         self.rng = Random(options.seed)
 
     async def control(self, request: web.Request) -> web.Response:
         try:
-            change = msgspec.json.decode(await request.read(), type=ReceiverControl)
+            change = msgspec.json.decode(await request.read(), type=FakeReceiverControl)
             self.options = msgspec.structs.replace(self.options, always_status=change.always_status)
         except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as error:
             return web.json_response({"error": str(error)}, status=422)
@@ -169,13 +171,13 @@ class WebhookReceiver:
         )
 
 
-def build_receiver_app(options: ReceiverOptions | None = None) -> web.Application:
+def build_fake_receiver_app(options: FakeReceiverOptions | None = None) -> web.Application:
     """POST on any path receives a message; GET /stats reports what was received, GET
     /arrivals when each request arrived; POST /control `{"alwaysStatus": 503}` answers every
     request with that status until `{"alwaysStatus": null}`."""
     app = web.Application()
-    app[RECEIVER_STATS] = stats = ReceiverStats()
-    receiver = WebhookReceiver(options or ReceiverOptions(), stats)
+    app[FAKE_RECEIVER_STATS] = stats = FakeReceiverStats()
+    receiver = FakeReceiver(options or FakeReceiverOptions(), stats)
     app.router.add_get("/stats", receiver.report)
     app.router.add_get("/arrivals", receiver.arrivals)
     app.router.add_post("/control", receiver.control)
@@ -183,16 +185,16 @@ def build_receiver_app(options: ReceiverOptions | None = None) -> web.Applicatio
     return app
 
 
-async def run_receiver(
+async def run_fake_receiver(
     host: str,
     port: int,
-    options: ReceiverOptions | None = None,
+    options: FakeReceiverOptions | None = None,
     *,
     on_ready: Callable[[str], None] | None = None,
-) -> ReceiverStats:
+) -> FakeReceiverStats:
     """Serve until cancelled, then return what was received. `on_ready` gets the base URL
     once the port is bound (useful with port 0)."""
-    app = build_receiver_app(options)
+    app = build_fake_receiver_app(options)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
@@ -206,4 +208,4 @@ async def run_receiver(
         pass
     finally:
         await runner.cleanup()
-    return app[RECEIVER_STATS]
+    return app[FAKE_RECEIVER_STATS]
