@@ -22,7 +22,9 @@ async def test_after_too_many_wrong_keys_even_the_right_one_waits_until_the_wind
 
     assert refused.status_code == 429
     assert refused.json()["success"] is False
-    assert 1 <= int(refused.headers["retry-after"]) <= WINDOW.total_seconds()
+    retry_after = int(refused.headers["retry-after"])
+    assert retry_after >= 1
+    assert retry_after <= WINDOW.total_seconds()
     assert (await client.post("/api/v1/scheduler/stop", headers=WRONG)).status_code == 429
     clock.advance(WINDOW.total_seconds())
     assert (await client.get("/api/v1/messages/stats", headers=MESSAGES_AUTH)).status_code == 200
