@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from adapters.mysql.shared_reads import SharedReads
+from adapters.sql.shared_reads import SharedReads
 
 
 class Store:

@@ -27,8 +27,8 @@ from adapters.mysql.rows import (
     new_message_params,
     to_db_text,
 )
-from adapters.mysql.shared_reads import SharedReads
 from adapters.sql.rows import Row
+from adapters.sql.shared_reads import SharedReads
 from insider_core.message import Message, NewMessage
 from insider_core.ports import (
     RecordChange,

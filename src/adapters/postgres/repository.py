@@ -15,6 +15,7 @@ from adapters.postgres.rows import (
     message_from_row,
     new_message_params,
 )
+from adapters.sql.shared_reads import SharedReads
 from insider_core.message import Message, NewMessage
 from insider_core.ports import RecordChange, SlotChange, Store
 from insider_core.status import MessageStatus
@@ -36,6 +37,7 @@ class PostgresMessageRepository(Store):
 
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._pages: SharedReads[PageRequest, Page[Message]] = SharedReads(self._read_page)
 
     @classmethod
     async def open(
@@ -108,6 +110,9 @@ class PostgresMessageRepository(Store):
         return None if row is None else message_from_row(row)
 
     async def list_page(self, request: PageRequest) -> Page[Message]:
+        return await self._pages.read(request)
+
+    async def _read_page(self, request: PageRequest) -> Page[Message]:
         """The total first: a page past the end reads no rows."""
         count_sql, page_sql = sql.page_query(
             filtered=request.status is not None,

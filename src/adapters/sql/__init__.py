@@ -1,2 +1,2 @@
-"""What the SQL repositories share: row mapping, the transitions applied in SQL, and the
-migration scripts' loader."""
+"""What the SQL repositories share: row mapping, the transitions applied in SQL, the
+migration scripts' loader, and concurrent reads of one page sharing one read."""
