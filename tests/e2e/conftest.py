@@ -41,6 +41,13 @@ def sql_database(request: pytest.FixtureRequest) -> SqlDatabase:
 
 
 @pytest.fixture
+def sql_stores(sql_database: SqlDatabase, redis_e2e_url: str) -> dict[str, str]:
+    """DATABASE_URL and REDIS_URL of a scratch database of each server and the e2e Redis
+    database."""
+    return {"DATABASE_URL": database_url(sql_database), "REDIS_URL": redis_e2e_url}
+
+
+@pytest.fixture
 def sql_proxy(sql_database: SqlDatabase) -> Iterator[TcpProxy]:
     proxy = TcpProxy(sql_database.server.host, sql_database.server.port).start()
     try:

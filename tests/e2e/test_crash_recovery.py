@@ -1,5 +1,6 @@
 """A service process killed with SIGKILL in the middle of a batch: its claims expire and
-another process sends those messages, each with the Idempotency-Key it had the first time."""
+another process sends those messages, each with the Idempotency-Key it had the first time. On
+MariaDB and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 import signal
 from datetime import UTC, datetime
 
-from contract.mysql_databases import ScratchDatabase
+from e2e.conftest import SqlDatabase
 from e2e.launcher import Launcher
 from e2e.processes import wait_until
 
@@ -21,30 +22,33 @@ SETTINGS = {
 }
 
 
-def claims(database: ScratchDatabase, status: str) -> dict[int, tuple[str, datetime | None]]:
-    """id -> (idempotency key, lease end) of the messages in `status`, read from MariaDB."""
+def claims(database: SqlDatabase, status: str) -> dict[int, tuple[str, datetime | None]]:
+    """id -> (idempotency key, lease end) of the messages in `status`, read from the database
+    (MariaDB gives the lease end without its zone, PostgreSQL in UTC)."""
     rows = asyncio.run(
-        database.query(
-            "SELECT id, idempotency_key, lease_until FROM messages WHERE status = %s", (status,)
-        )
+        database.query("SELECT id, idempotency_key, lease_until, status FROM messages")
     )
-    return {id_: (key, lease and lease.replace(tzinfo=UTC)) for id_, key, lease in rows}
+    return {
+        id_: (key, lease and lease.replace(tzinfo=UTC))
+        for id_, key, lease, row_status in rows
+        if row_status == status
+    }
 
 
 def test_messages_leased_by_a_killed_process_are_sent_by_another_after_the_lease_with_the_same_key(
-    launch: Launcher, stores: dict[str, str], mysql_database: ScratchDatabase
+    launch: Launcher, sql_stores: dict[str, str], sql_database: SqlDatabase
 ) -> None:
-    launch.seed(stores, 10)
+    launch.seed(sql_stores, 10)
     receiver = launch.receiver("--latency", "1")
-    crashing = launch.service({**stores, **SETTINGS, "WEBHOOK_URL": receiver.webhook_url})
+    crashing = launch.service({**sql_stores, **SETTINGS, "WEBHOOK_URL": receiver.webhook_url})
     wait_until(lambda: receiver.stats()["requests"] == 10, 15, "both batches of the pipeline")
 
     assert crashing.kill() == -signal.SIGKILL
-    sent_before = claims(mysql_database, "sent")
-    in_flight = claims(mysql_database, "sending")
+    sent_before = claims(sql_database, "sent")
+    in_flight = claims(sql_database, "sending")
     assert (len(sent_before), len(in_flight)) == (0, 10)
 
-    survivor = launch.service({**stores, **SETTINGS, "WEBHOOK_URL": receiver.webhook_url})
+    survivor = launch.service({**sql_stores, **SETTINGS, "WEBHOOK_URL": receiver.webhook_url})
     wait_until(lambda: survivor.stats()["sent"] == 10, 15, f"recovery ({survivor.log})")
 
     assert survivor.stats() == {"pending": 0, "sending": 0, "sent": 10, "failed": 0, "total": 10}

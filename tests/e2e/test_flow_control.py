@@ -1,5 +1,5 @@
 """Flow control with real processes: a receiver that goes down for 20 seconds, and a rate
-limit that three processes share."""
+limit that three processes share; each on MariaDB and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from e2e.conftest import SqlDatabase, database_url
 from e2e.launcher import Launcher
 from e2e.processes import Service, call, wait_until
 
@@ -24,15 +25,15 @@ def busiest_second(arrivals: list[float]) -> int:
 
 
 def test_a_20_second_receiver_outage_dead_letters_nothing_and_everything_is_sent_after_it(
-    launch: Launcher, stores: dict[str, str]
+    launch: Launcher, sql_stores: dict[str, str]
 ) -> None:
     receiver = launch.receiver()
     receiver.ready()
     assert call(receiver.url, "POST", "/control", {"alwaysStatus": 503})[0] == 200
-    launch.seed(stores, 1000)
+    launch.seed(sql_stores, 1000)
     service = launch.service(
         {
-            **stores,
+            **sql_stores,
             "AUTO_START_SCHEDULER": "true",
             "MESSAGE_SEND_INTERVAL_SECONDS": "0.1",
             "MESSAGE_BATCH_SIZE": "100",
@@ -102,9 +103,10 @@ def send_rate_limited(
 
 
 def test_three_processes_share_a_rate_limit_of_100_a_second_measured_at_the_receiver(
-    launch: Launcher, stores: dict[str, str]
+    launch: Launcher, sql_database: SqlDatabase
 ) -> None:
-    database_only = {"DATABASE_URL": stores["DATABASE_URL"]}  # no Redis: the limit lives in SQL
+    # No Redis: the limit lives in SQL.
+    database_only = {"DATABASE_URL": database_url(sql_database)}
     run = send_rate_limited(launch, database_only, messages=1500, processes=3, limit=100)
 
     assert (run.received["accepted"], run.received["duplicates"]) == (1500, 0)

@@ -1,6 +1,6 @@
 """A row no request can carry, and a receiver that redirects, through real processes: the
-service on MariaDB and Redis, `insider receiver`, and rows written with SQL as another system
-would write them."""
+service on Redis and MariaDB (and PostgreSQL for the row), `insider receiver`, and rows written
+with SQL as another system would write them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 import time
 
 from contract.mysql_databases import ScratchDatabase
+from e2e.conftest import SqlDatabase
 from e2e.launcher import Launcher
 from e2e.processes import Service, wait_until
 from insider_core.message import UNSENDABLE_KEY
@@ -22,13 +23,20 @@ SETTINGS = {
 GOOD_ROWS = 6
 
 
-def insert_outbox_rows(database: ScratchDatabase) -> int:
+def line_break(database: SqlDatabase) -> str:
+    """A line feed in SQL: CHAR(10) on MariaDB; PostgreSQL spells it chr(10) (its CHAR(10) is
+    a type)."""
+    return "CHAR(10)" if isinstance(database, ScratchDatabase) else "chr(10)"
+
+
+def insert_outbox_rows(database: SqlDatabase) -> int:
     """Six good rows and, among them, one whose idempotency key holds a line break, written
     with SQL; returns the bad row's id."""
+    bad_key = f"CONCAT('a', {line_break(database)}, 'b')"
     good = "INSERT INTO messages (content, phone_number) VALUES ('fine', '+905551112233')"
     bad = (
         "INSERT INTO messages (content, phone_number, idempotency_key) "
-        "VALUES ('x', '+905551112233', CONCAT('a', CHAR(10), 'b'))"
+        f"VALUES ('x', '+905551112233', {bad_key})"
     )
 
     async def insert() -> int:
@@ -38,7 +46,7 @@ def insert_outbox_rows(database: ScratchDatabase) -> int:
         for _ in range(GOOD_ROWS - GOOD_ROWS // 2):
             await database.query(good)
         [(bad_id,)] = await database.query(
-            "SELECT id FROM messages WHERE idempotency_key = CONCAT('a', CHAR(10), 'b')"
+            f"SELECT id FROM messages WHERE idempotency_key = {bad_key}"
         )
         return int(bad_id)
 
@@ -54,11 +62,11 @@ def runs_past_the_lease(service: Service) -> None:
 
 
 def test_a_row_whose_key_no_header_can_carry_is_dead_lettered_and_its_batch_sent_once(
-    launch: Launcher, stores: dict[str, str], mysql_database: ScratchDatabase
+    launch: Launcher, sql_stores: dict[str, str], sql_database: SqlDatabase
 ) -> None:
     receiver = launch.receiver()
-    service = launch.service({**stores, **SETTINGS, "WEBHOOK_URL": receiver.webhook_url})
-    bad_id = insert_outbox_rows(mysql_database)
+    service = launch.service({**sql_stores, **SETTINGS, "WEBHOOK_URL": receiver.webhook_url})
+    bad_id = insert_outbox_rows(sql_database)
 
     status, _ = service.scheduler("POST", "/start")
     assert status == 200

@@ -111,20 +111,9 @@ def test_a_new_instance_joins_an_operator_stop_and_a_killed_one_drops_off(
     print(f"a killed instance dropped off the list after {gone:.1f}s")
 
 
-@pytest.fixture(params=["mariadb", "sqlite"])
-def outage_store(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
-    """MariaDB and one SQLite file; PostgreSQL shares the breaker through the same shared
-    records, pinned by their contract suite, and is left out to keep the suite short."""
-    if request.param == "mariadb":
-        stores: dict[str, str] = request.getfixturevalue("stores")
-        return {"DATABASE_URL": stores["DATABASE_URL"]}
-    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}"}
-
-
 def test_three_instances_hold_a_20_second_receiver_outage_together(
-    launch: Launcher, outage_store: dict[str, str]
+    launch: Launcher, store: dict[str, str]
 ) -> None:
-    store = outage_store
     receiver = launch.receiver()
     receiver.ready()
     assert call(receiver.url, "POST", "/control", {"alwaysStatus": 503})[0] == 200

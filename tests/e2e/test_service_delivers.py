@@ -1,23 +1,24 @@
-"""The service as real processes: `insider serve` on MariaDB and Redis, `insider receiver`."""
+"""The service as real processes: `insider serve` on Redis and MariaDB or PostgreSQL,
+`insider receiver`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from e2e.conftest import database_url
+from e2e.conftest import SqlDatabase, database_url
 from e2e.processes import Receiver, Service, wait_until
 
 COUNT = 40
 
 
 def test_every_message_created_through_the_api_arrives_once_and_is_recorded_sent(
-    tmp_path: Path, mysql_database, redis_e2e_url: str
+    tmp_path: Path, sql_database: SqlDatabase, redis_e2e_url: str
 ) -> None:
     receiver = Receiver(tmp_path)
     service = Service(
         tmp_path,
         {
-            "DATABASE_URL": database_url(mysql_database),
+            "DATABASE_URL": database_url(sql_database),
             "REDIS_URL": redis_e2e_url,
             "WEBHOOK_URL": receiver.webhook_url,
         },
