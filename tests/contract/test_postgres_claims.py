@@ -188,19 +188,22 @@ async def test_recording_reaches_the_batch_rows_by_primary_key_not_every_sending
     postgres_repository: PostgresMessageRepository, pg_scratch: PostgresScratch
 ) -> None:
     await postgres_repository.add_many([new_message(START) for _ in range(5000)])
+    # Statistics from before the claim, as between two runs of autovacuum's analyze: they say
+    # no row is sending, which made the planner read every 'sending' entry of the status index
+    # (every message sent since the last vacuum) for each batch recorded.
+    await pg_scratch.query("ANALYZE messages")
     claimed = await postgres_repository.claim_due(
         4000, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS
     )
-    await pg_scratch.query("ANALYZE messages")
     results = [outcome_of(m, ACCEPTED, START) for m in claimed[:2]]
 
     plan = await explain_analyze(pg_scratch, SAVE_OUTCOMES, tuple(outcome_arrays(results)))
 
     scans = [node for node in plan_nodes(plan) if node["Node Type"].endswith("Scan")]
     [messages] = [node for node in scans if node.get("Relation Name") == "messages"]
-    # One index lookup by id per result (by the primary key, or by (status, id)).
+    # One lookup by primary key per result, whatever the statistics say of the statuses.
     assert messages["Node Type"] == "Index Scan", plan
-    assert "id = r.id" in messages["Index Cond"], plan
+    assert messages["Index Name"] == "messages_pkey", plan
     assert messages["Actual Loops"] == 2, plan
 
 
