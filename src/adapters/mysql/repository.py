@@ -59,6 +59,7 @@ class MySqlMessageRepository(Store):
     def __init__(self, database: Database) -> None:
         self._database = database
         self._pages: SharedReads[PageRequest, Page[Message]] = SharedReads(self._read_page)
+        self._stats: SharedReads[None, MessageStats] = SharedReads(self._read_stats)
 
     @classmethod
     async def open(
@@ -161,6 +162,9 @@ class MySqlMessageRepository(Store):
         )
 
     async def stats(self) -> MessageStats:
+        return await self._stats.read(None)
+
+    async def _read_stats(self, _: None) -> MessageStats:
         async with self._database.cursor() as cursor:
             await cursor.execute(sql.COUNTS_BY_STATUS)
             rows = await cursor.fetchall()

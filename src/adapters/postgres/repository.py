@@ -38,6 +38,7 @@ class PostgresMessageRepository(Store):
     def __init__(self, database: Database) -> None:
         self._database = database
         self._pages: SharedReads[PageRequest, Page[Message]] = SharedReads(self._read_page)
+        self._stats: SharedReads[None, MessageStats] = SharedReads(self._read_stats)
 
     @classmethod
     async def open(
@@ -136,6 +137,9 @@ class PostgresMessageRepository(Store):
         )
 
     async def stats(self) -> MessageStats:
+        return await self._stats.read(None)
+
+    async def _read_stats(self, _: None) -> MessageStats:
         """From the counts the database keeps (migration 0004), a few rows whatever the
         number of messages."""
         async with self._database.connection() as session:
