@@ -36,7 +36,7 @@ class SchedulerConfig(msgspec.Struct, frozen=True, kw_only=True):
     failure_rate: float = 0.0
     alert_iteration_count: int = 0
     shutdown_timeout_seconds: float = 60.0
-    pipeline: int = 2
+    pipeline: int = 3
     """At most this many batches in flight: the next is claimed while earlier ones send or
     are recorded. 1: batches never overlap."""
 

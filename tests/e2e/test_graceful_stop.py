@@ -24,6 +24,7 @@ def test_sigterm_mid_batch_records_every_batch_in_flight_and_exits_0_with_nothin
             "AUTO_START_SCHEDULER": "true",
             "MESSAGE_SEND_INTERVAL_SECONDS": "0.1",
             "MESSAGE_BATCH_SIZE": "5",
+            "DISPATCH_PIPELINE": "2",
             "WEBHOOK_TIMEOUT_SECONDS": "5",
             "WEBHOOK_URL": receiver.webhook_url,
         }

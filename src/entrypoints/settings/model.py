@@ -56,7 +56,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     breaker_failure_ratio: Annotated[float, msgspec.Meta(gt=0, le=1)] = 0.5
     breaker_probe_delay_seconds: Positive = 1
     breaker_max_probe_delay_seconds: Positive = 30
-    dispatch_pipeline: Pipeline = 2
+    dispatch_pipeline: Pipeline = 3
 
     message_batch_size: BatchSize = 2
     message_send_interval_minutes: Annotated[float, msgspec.Meta(gt=0, le=1440)] = 2
