@@ -56,6 +56,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     seconds: float = 10.0
     """Per route, after a second of warm-up."""
     dispatch_seconds: float = 20.0
+    service: dict[str, str] = {}
+    """Variables given to both services over the benchmark's own (`--set NAME=VALUE`): a
+    setting measured against its default."""
 
     @property
     def pending(self) -> int:
@@ -75,6 +78,8 @@ class Dispatch(msgspec.Struct, frozen=True, kw_only=True):
     delivered: int
     seconds: float
     database_cpu_seconds: float
+    service_cpu_seconds: float = 0.0
+    """The dispatching process's own CPU over the window."""
 
     @property
     def rate(self) -> float:
@@ -83,6 +88,10 @@ class Dispatch(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def database_us_per_message(self) -> float:
         return self.database_cpu_seconds / max(self.delivered, 1) * 1e6
+
+    @property
+    def service_us_per_message(self) -> float:
+        return self.service_cpu_seconds / max(self.delivered, 1) * 1e6
 
 
 class Measured(msgspec.Struct, kw_only=True):
@@ -110,21 +119,30 @@ async def measure(store: Store, settings: Settings, workdir: Path) -> Measured:
     server = await store.recreate()
     await store.load(settings)
     print(f"  loaded in {time.monotonic() - started:.0f} s ({server})", flush=True)
-    notes = [_load_average("before")]
+    notes = [_load_average("before"), *await store.notes()]
+    if settings.service:
+        notes.append("set: " + ", ".join(f"{k}={v}" for k, v in settings.service.items()))
     async with running_receiver(workdir) as receiver:
         if receiver.kind != "nginx":
             notes.append(f"receiver: {receiver.kind}")
         raw = [await _raw_limit(receiver, workdir)]
         cache = await _sent_cache(notes)
-        dispatcher_settings = _dispatcher(store, receiver, cache)
+        dispatcher_settings = _dispatcher(store, receiver, cache) | settings.service
         async with running_service(dispatcher_settings, workdir / "dispatcher.log") as (
             dispatcher,
             base,
         ):
             await asyncio.sleep(3)  # past the first claims, the pool's connections opened
             rss = [procfs.rss_mib(dispatcher.pid)]
-            dispatch = await _dispatch_window(store, base, settings.dispatch_seconds)
-            print(f"  dispatch: {dispatch.rate:,.0f} msg/s", flush=True)
+            dispatch = await _dispatch_window(
+                store, dispatcher.pid, base, settings.dispatch_seconds
+            )
+            print(
+                f"  dispatch: {dispatch.rate:,.0f} msg/s; CPU per message: the service's "
+                f"{dispatch.service_us_per_message:.0f} µs, the database's "
+                f"{dispatch.database_us_per_message:.0f} µs",
+                flush=True,
+            )
             sent_before = await _sent(base)
             routes = await _serve_routes(store, settings, workdir)
             sent_while_serving = await _sent(base) - sent_before
@@ -196,18 +214,21 @@ def _database_cpu(store: Store) -> float:
     return sum(procfs.cpu_seconds(pid) for pid in procfs.pids_named(store.server_process))
 
 
-async def _dispatch_window(store: Store, base_url: str, seconds: float) -> Dispatch:
-    sent, cpu, began = await _sent(base_url), _database_cpu(store), time.monotonic()
+async def _dispatch_window(store: Store, pid: int, base_url: str, seconds: float) -> Dispatch:
+    sent, began = await _sent(base_url), time.monotonic()
+    database_cpu, service_cpu = _database_cpu(store), procfs.cpu_seconds(pid)
     await asyncio.sleep(seconds)
     return Dispatch(
         delivered=await _sent(base_url) - sent,
         seconds=time.monotonic() - began,
-        database_cpu_seconds=_database_cpu(store) - cpu,
+        database_cpu_seconds=_database_cpu(store) - database_cpu,
+        service_cpu_seconds=procfs.cpu_seconds(pid) - service_cpu,
     )
 
 
 async def _serve_routes(store: Store, settings: Settings, workdir: Path) -> dict[str, Latencies]:
     api = {"DATABASE_URL": store.url, "MESSAGES_API_KEY": API_KEY, "AUTO_START_SCHEDULER": "false"}
+    api |= settings.service
     measured: dict[str, Latencies] = {}
     async with running_service(api, workdir / "api.log") as (_, base):
         for budget in ROUTES:

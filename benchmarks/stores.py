@@ -12,8 +12,10 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import aiomysql
+import asyncpg
 
 from adapters.mysql import MySqlMessageRepository
+from adapters.postgres import PostgresMessageRepository
 
 # The texts the raw-limit client sends too, so both POST payloads of the same size.
 CONTENT = "Benchmark message {n}: your order has shipped and arrives tomorrow."
@@ -58,6 +60,10 @@ class Store(Protocol):
 
     async def unfinished(self) -> int:
         """Pending and sending messages."""
+        ...
+
+    async def notes(self) -> list[str]:
+        """What of the server's configuration a reader of its figures should know."""
         ...
 
 
@@ -165,10 +171,118 @@ class MariaDb:
             (count,) = await cursor.fetchone()
         return int(count)
 
+    async def notes(self) -> list[str]:
+        return []
 
-STORES: dict[str, type[MariaDb]] = {"mysql": MariaDb}
-"""By DATABASE_URL scheme. A PostgreSQL store is a class with the same methods (rows from
-generate_series, server process "postgres") registered under "postgresql"."""
+
+class PostgreSql:
+    """PostgreSQL: rows from `generate_series`, 100,000 a statement. Its CPU is the sum over
+    every `postgres` process (one per connection); the pools keep theirs open all run."""
+
+    server_process = "postgres"
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.url = url
+        self.database = parts.path.lstrip("/")
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 5432
+        self.user = unquote(parts.username or "postgres")
+        self.password = unquote(parts.password or "")
+
+    async def connect(self, database: str | None = None) -> asyncpg.Connection[Any]:
+        return await asyncpg.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password or None,
+            database=database or self.database,
+        )
+
+    async def recreate(self) -> str:
+        connection = await self.connect("postgres")
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            version = await connection.fetchval("SHOW server_version")
+        finally:
+            await connection.close()
+        repository = await PostgresMessageRepository.open(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            database=self.database,
+        )
+        await repository.close()
+        return f"PostgreSQL {version.split()[0]}"
+
+    async def load(self, mix: Mix) -> None:
+        connection = await self.connect()
+        try:
+            first = 1
+            for status, count in (
+                ("sent", mix.sent),
+                ("failed", mix.failed),
+                ("pending", mix.pending),
+            ):
+                for start in range(first, first + count, CHUNK):
+                    stop = min(start + CHUNK, first + count) - 1
+                    await connection.execute(self._insert(status), status, start, stop)
+                first += count
+            await connection.execute(
+                "INSERT INTO delivery_attempts (message_id, attempt_number, started_at, "
+                "duration_ms, http_status) SELECT id, 1, updated_at, 3, "
+                "CASE status WHEN 'sent' THEN 202 ELSE 500 END FROM messages "
+                "WHERE status <> 'pending'"
+            )
+            await connection.execute("VACUUM ANALYZE messages, delivery_attempts")
+            await connection.execute("CHECKPOINT")
+        finally:
+            await connection.close()
+
+    @staticmethod
+    def _insert(status: str) -> str:
+        done = status != "pending"
+        receipt = "replace(gen_random_uuid()::text, '-', '')" if status == "sent" else "NULL"
+        sent_at = "now() - interval '1 hour'" if status == "sent" else "NULL"
+        error = "'HTTP 500'" if status == "failed" else "NULL"
+        created = "now() - interval '2 hours'"
+        return (
+            "INSERT INTO messages (content, phone_number, status, message_id, sent_at, "
+            "attempts, next_attempt_at, last_error, created_at, updated_at) "
+            "SELECT 'Benchmark message ' || seq || ': your order has shipped and arrives "
+            "tomorrow.', '+90555' || lpad(seq::text, 7, '0'), $1, "
+            f"{receipt}, {sent_at}, {int(done)}, {created}, {error}, {created}, {created} "
+            "FROM generate_series($2::bigint, $3::bigint) AS seq"
+        )
+
+    async def unfinished(self) -> int:
+        connection = await self.connect()
+        try:
+            count = await connection.fetchval(
+                "SELECT COUNT(*) FROM messages WHERE status IN ('pending', 'sending')"
+            )
+        finally:
+            await connection.close()
+        return int(count)
+
+    async def notes(self) -> list[str]:
+        connection = await self.connect()
+        try:
+            autovacuum = await connection.fetchval("SHOW autovacuum")
+        finally:
+            await connection.close()
+        if autovacuum == "on":
+            return []
+        return ["autovacuum is off on this server: dead row versions stay until the run ends"]
+
+
+STORES: dict[str, type[MariaDb] | type[PostgreSql]] = {
+    "mysql": MariaDb,
+    "postgresql": PostgreSql,
+    "postgres": PostgreSql,
+}
+"""By DATABASE_URL scheme."""
 
 
 def store_for(url: str) -> Store:
