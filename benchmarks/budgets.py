@@ -63,7 +63,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def pending(self) -> int:
         """Enough for the dispatcher to keep sending through the whole run."""
-        return self.messages * 2 // 5
+        return self.messages * 7 // 10
 
     @property
     def failed(self) -> int:

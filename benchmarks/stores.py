@@ -32,6 +32,18 @@ def phone_for(n: int) -> str:
     return PHONE.format(n=n)
 
 
+def server_of(url: str, port: int, user: str) -> tuple[str, int, str, str, str]:
+    """(host, port, user, password, database) of a DATABASE_URL, with the server's defaults."""
+    parts = urlsplit(url)
+    return (
+        parts.hostname or "127.0.0.1",
+        parts.port or port,
+        unquote(parts.username or user),
+        unquote(parts.password or ""),
+        parts.path.lstrip("/"),
+    )
+
+
 class Mix(Protocol):
     @property
     def pending(self) -> int: ...
@@ -73,13 +85,8 @@ class MariaDb:
     server_process = "mariadbd"
 
     def __init__(self, url: str) -> None:
-        parts = urlsplit(url)
         self.url = url
-        self.database = parts.path.lstrip("/")
-        self.host = parts.hostname or "127.0.0.1"
-        self.port = parts.port or 3306
-        self.user = unquote(parts.username or "root")
-        self.password = unquote(parts.password or "")
+        self.host, self.port, self.user, self.password, self.database = server_of(url, 3306, "root")
 
     @asynccontextmanager
     async def cursor(self, *, use_database: bool = True) -> AsyncIterator[Any]:
@@ -182,13 +189,10 @@ class PostgreSql:
     server_process = "postgres"
 
     def __init__(self, url: str) -> None:
-        parts = urlsplit(url)
         self.url = url
-        self.database = parts.path.lstrip("/")
-        self.host = parts.hostname or "127.0.0.1"
-        self.port = parts.port or 5432
-        self.user = unquote(parts.username or "postgres")
-        self.password = unquote(parts.password or "")
+        self.host, self.port, self.user, self.password, self.database = server_of(
+            url, 5432, "postgres"
+        )
 
     async def connect(self, database: str | None = None) -> asyncpg.Connection[Any]:
         return await asyncpg.connect(
