@@ -43,11 +43,12 @@ def test_a_database_outage_answers_503_keeps_the_scheduler_alive_and_loses_nothi
         {
             **stores,
             **STEADY,
+            "DISPATCH_PIPELINE": "2",
             "DATABASE_URL": database_url(sql_database, port=sql_proxy.port),
             "WEBHOOK_URL": receiver.webhook_url,
         }
     )
-    # Cut while both batches of the pipeline are at the receiver: claimed, about to be
+    # Cut while both batches of a pipeline of two are at the receiver: claimed, about to be
     # accepted, not recorded.
     wait_until(lambda: receiver.stats()["requests"] == 10, 10, "both batches in flight")
     sql_proxy.cut()
