@@ -21,8 +21,8 @@ from insider_core import (
     PageRequest,
     RetryPolicy,
     SendOutcome,
-    shorten,
 )
+from insider_core.text import storable
 from insider_core.values import ATTEMPT_DETAIL_LIMIT
 
 START = datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -56,7 +56,8 @@ def new_message(
 def outcome_of(
     claimed: Message, outcome: SendOutcome, at: datetime, *, token: str | None = None
 ) -> DeliveryResult:
-    """What a worker reports after sending `claimed`; `token` overrides the claim it holds."""
+    """What a worker reports after sending `claimed` (its attempt's detail made storable, as the
+    core's delivery makes it); `token` overrides the claim it holds."""
     return DeliveryResult(
         message=claimed.apply_outcome(outcome, POLICY, at, Random(7)),
         claim_token=token or claimed.claim_token or "",
@@ -67,7 +68,7 @@ def outcome_of(
             duration_ms=round(outcome.duration_seconds * 1000),
             http_status=outcome.http_status,
             error_kind=outcome.error_kind,
-            detail=shorten(outcome.error, ATTEMPT_DETAIL_LIMIT),
+            detail=storable(outcome.error, ATTEMPT_DETAIL_LIMIT),
         ),
     )
 

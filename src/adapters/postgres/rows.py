@@ -56,23 +56,11 @@ def columns_of(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)]
 
 
-def keepable(value: Any) -> Any:
-    """A text as PostgreSQL can keep it: its text type cannot hold the NUL character, which a
-    receiver's answer may contain (replaced by U+FFFD, as an undecodable byte is); any other
-    value as it is."""
-    if isinstance(value, str) and "\x00" in value:
-        return value.replace("\x00", "\ufffd")
-    return value
-
-
 def outcome_arrays(results: Sequence[DeliveryResult]) -> list[list[Any]]:
     """(id, status, attempts, message_id, sent_at, next_attempt_at, last_error, lease_until,
     claim_token, updated_at, held_token) as arrays, one element per result."""
     return columns_of(
-        [
-            (r.message.id, *map(keepable, MAPPER.outcome_values(r.message)), r.claim_token)
-            for r in results
-        ]
+        [(r.message.id, *MAPPER.outcome_values(r.message), r.claim_token) for r in results]
     )
 
 
@@ -84,7 +72,7 @@ def claimed_arrays(messages: Sequence[Message]) -> list[list[Any]]:
                 m.id,
                 m.status.value,
                 m.attempts,
-                keepable(m.last_error),
+                m.last_error,
                 m.lease_until,
                 m.claim_token,
                 m.updated_at,
@@ -95,4 +83,4 @@ def claimed_arrays(messages: Sequence[Message]) -> list[list[Any]]:
 
 
 def attempt_arrays(attempts: Sequence[DeliveryAttempt]) -> list[list[Any]]:
-    return columns_of([tuple(map(keepable, MAPPER.attempt_params(a))) for a in attempts])
+    return columns_of([MAPPER.attempt_params(a) for a in attempts])
