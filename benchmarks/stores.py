@@ -44,6 +44,20 @@ def server_of(url: str, port: int, user: str) -> tuple[str, int, str, str, str]:
     )
 
 
+async def created_by_the_product(
+    repository: type[MySqlMessageRepository] | type[PostgresMessageRepository], server: Any
+) -> None:
+    """The database created and migrated by the product's own repository, then closed."""
+    opened = await repository.open(
+        host=server.host,
+        port=server.port,
+        user=server.user,
+        password=server.password,
+        database=server.database,
+    )
+    await opened.close()
+
+
 class Mix(Protocol):
     @property
     def pending(self) -> int: ...
@@ -110,14 +124,7 @@ class MariaDb:
             await cursor.execute(f"DROP DATABASE IF EXISTS `{self.database}`")
             await cursor.execute("SELECT VERSION()")
             (version,) = await cursor.fetchone()
-        repository = await MySqlMessageRepository.open(
-            host=self.host,
-            port=self.port,
-            user=self.user,
-            password=self.password,
-            database=self.database,
-        )
-        await repository.close()
+        await created_by_the_product(MySqlMessageRepository, self)
         name = "MariaDB" if "MariaDB" in version else "MySQL"
         return f"{name} {version.split('-')[0]}"
 
@@ -210,14 +217,7 @@ class PostgreSql:
             version = await connection.fetchval("SHOW server_version")
         finally:
             await connection.close()
-        repository = await PostgresMessageRepository.open(
-            host=self.host,
-            port=self.port,
-            user=self.user,
-            password=self.password,
-            database=self.database,
-        )
-        await repository.close()
+        await created_by_the_product(PostgresMessageRepository, self)
         return f"PostgreSQL {version.split()[0]}"
 
     async def load(self, mix: Mix) -> None:
