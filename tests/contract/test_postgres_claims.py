@@ -207,6 +207,39 @@ async def test_recording_reaches_the_batch_rows_by_primary_key_not_every_sending
     assert messages["Actual Loops"] == 2, plan
 
 
+async def test_a_replay_the_server_undoes_to_break_a_deadlock_is_run_again_and_replays_all(
+    pg_scratch: PostgresScratch,
+    postgres_repository: PostgresMessageRepository,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await postgres_repository.add_many([new_message(START) for _ in range(2)])
+    batch = await postgres_repository.claim_due(
+        2, START, START + LEASE, "token", max_attempts=MAX_ATTEMPTS
+    )
+    await postgres_repository.save_results([outcome_of(m, REJECTED, START) for m in batch])
+    first, second = sorted(message.id for message in batch)
+    other = await pg_scratch.connect()
+    try:
+        # The other writer waits long before it looks for a deadlock, so the server breaks
+        # this one by undoing the replay, whose wait began first.
+        await other.execute("SET deadlock_timeout = '30s'")
+        transaction = other.transaction()
+        await transaction.start()
+        await other.execute("SELECT id FROM messages WHERE id = $1 FOR UPDATE", second)
+        replaying = asyncio.create_task(postgres_repository.replay_all(START))
+        await asyncio.sleep(0.5)  # the replay holds the first message and waits for the second
+        assert not replaying.done()
+        await other.execute("SELECT id FROM messages WHERE id = $1 FOR UPDATE", first)
+        await transaction.commit()
+        assert await asyncio.wait_for(replaying, 10) == 2
+    finally:
+        await other.close()
+
+    assert "transaction undone by the server, running it again" in caplog.text
+    stats = await postgres_repository.stats()
+    assert (stats.pending, stats.failed) == (2, 0)
+
+
 async def test_a_transaction_is_run_again_only_when_the_server_undid_it_and_at_most_thrice(
     pg_scratch: PostgresScratch, postgres_repository: PostgresMessageRepository
 ) -> None:

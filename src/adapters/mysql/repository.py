@@ -120,13 +120,18 @@ class MySqlMessageRepository(Store):
         return Message.from_new(message_id, new), True
 
     async def add_many(self, new: Sequence[NewMessage]) -> int:
-        inserted = 0
-        async with self._database.transaction() as cursor:
+        """In one transaction, run again if the server undoes it to break a deadlock (another
+        writer inserting the same keys in another order)."""
+
+        async def insert(cursor: aiomysql.Cursor) -> int:
+            inserted = 0
             for start in range(0, len(new), sql.INSERT_ROWS_PER_STATEMENT):
                 chunk = new[start : start + sql.INSERT_ROWS_PER_STATEMENT]
                 params = [value for item in chunk for value in new_message_params(item)]
                 inserted += await cursor.execute(sql.insert_messages(len(chunk)), params)
-        return inserted
+            return inserted
+
+        return await self._database.run_transaction(insert)
 
     async def get(self, message_id: int) -> Message | None:
         async with self._database.cursor() as cursor:

@@ -95,15 +95,20 @@ class PostgresMessageRepository(Store):
         return message_from_row(row), False
 
     async def add_many(self, new: Sequence[NewMessage]) -> int:
-        inserted = 0
-        async with self._database.transaction() as session:
+        """In one transaction, run again if the server undoes it to break a deadlock (another
+        writer inserting the same keys in another order)."""
+
+        async def insert(session: Session) -> int:
+            inserted = 0
             for start in range(0, len(new), sql.INSERT_ROWS_PER_STATEMENT):
                 chunk = new[start : start + sql.INSERT_ROWS_PER_STATEMENT]
                 status = await session.execute(
                     sql.INSERT_MESSAGES, *columns_of([new_message_params(n) for n in chunk])
                 )
                 inserted += affected(status)
-        return inserted
+            return inserted
+
+        return await self._database.run_transaction(insert)
 
     async def get(self, message_id: int) -> Message | None:
         async with self._database.connection() as session:
@@ -172,21 +177,27 @@ class PostgresMessageRepository(Store):
         return None if row is None else message_from_row(row)
 
     async def replay_all(self, now: datetime, since: datetime | None = None) -> int:
-        """By id, REPLAY_CHUNK_ROWS messages at most per statement (each its own short
-        transaction), so that no lock is held for long and other writers go on between the
-        chunks; a message that fails again after its chunk stays failed."""
+        """By id, in transactions of REPLAY_CHUNK_ROWS messages at most, so that no lock is
+        held for long and other writers go on between the chunks; a chunk the server undoes to
+        break a deadlock (two replays, or a replay and a record, meeting on the same rows) runs
+        again. A message that fails again after its chunk stays failed."""
         select = sql.failed_ids(since=since is not None)
         since_params = () if since is None else (since,)
         replayed, after = 0, 0
-        async with self._database.connection() as session:
-            while True:
-                rows = await session.fetch(select, after, sql.REPLAY_CHUNK_ROWS, *since_params)
-                ids = [row[0] for row in rows]
-                if ids:
-                    replayed += affected(await session.execute(sql.REPLAY_IDS, now, ids))
-                if len(ids) < sql.REPLAY_CHUNK_ROWS:
-                    return replayed
-                after = ids[-1]
+
+        async def replay_chunk(session: Session) -> tuple[int, list[int]]:
+            rows = await session.fetch(select, after, sql.REPLAY_CHUNK_ROWS, *since_params)
+            ids = [row[0] for row in rows]
+            if not ids:
+                return 0, ids
+            return affected(await session.execute(sql.REPLAY_IDS, now, ids)), ids
+
+        while True:
+            changed, ids = await self._database.run_transaction(replay_chunk)
+            replayed += changed
+            if len(ids) < sql.REPLAY_CHUNK_ROWS:
+                return replayed
+            after = ids[-1]
 
     async def count_failed(self, since: datetime | None = None) -> int:
         """Counted from the messages: exactly the rows a replay with this `since` would change."""
