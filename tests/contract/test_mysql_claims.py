@@ -266,6 +266,41 @@ async def test_a_transaction_is_run_again_only_for_a_deadlock_or_lock_wait_and_a
         await database.close()
 
 
+async def test_tasks_waiting_for_a_connection_get_one_in_the_order_they_asked(
+    scratch: ScratchDatabase,
+) -> None:
+    server = scratch.server
+    database = await Database.open(
+        ServerSettings(
+            host=server.host,
+            port=server.port,
+            user=server.user,
+            password=server.password,
+            database=scratch.name,
+        ),
+        minsize=1,
+        maxsize=1,
+        recycle=60,
+    )
+    served: list[str] = []
+
+    async def use_a_connection(name: str) -> None:
+        async with database.connection():
+            served.append(name)
+
+    try:
+        async with database.connection():
+            waiting = [asyncio.create_task(use_a_connection(name)) for name in ("first", "second")]
+            await asyncio.sleep(0.1)  # both wait for the one connection
+        # Given back, and asked for again at once by a newcomer: it waits its turn.
+        await use_a_connection("newcomer")
+        await asyncio.gather(*waiting)
+    finally:
+        await database.close()
+
+    assert served == ["first", "second", "newcomer"]
+
+
 async def test_recording_reaches_the_batch_rows_by_primary_key_not_every_sending_row(
     mysql_repository: MySqlMessageRepository, scratch: ScratchDatabase
 ) -> None:

@@ -58,6 +58,10 @@ class Database:
 
     def __init__(self, pool: aiomysql.Pool, settings: ServerSettings) -> None:
         self._pool = pool
+        # Waiters for a connection take their turn first come, first served: aiomysql's pool
+        # hands a connection given back to whichever task asks next, so a waiter it has woken
+        # can lose it to a newcomer, again and again, while the pool is busy.
+        self._turns = asyncio.Semaphore(pool.maxsize)
         self._closed = False
         self.name = settings.database
         self._ping_timeout = settings.connect_timeout
@@ -103,16 +107,17 @@ class Database:
         was cancelled) is closed instead of reused."""
         if self._closed:
             raise StoreUnavailable("the MySQL pool is closed")
-        with unreachable_as_store_unavailable():
-            connection = await self._pool.acquire()
-            try:
-                yield connection
-            except BaseException as error:
-                if not isinstance(error, Exception):
-                    connection.close()  # cancelled mid-statement: the protocol state is unknown
-                raise
-            finally:
-                self._pool.release(connection)
+        async with self._turns:
+            with unreachable_as_store_unavailable():
+                connection = await self._pool.acquire()
+                try:
+                    yield connection
+                except BaseException as error:
+                    if not isinstance(error, Exception):
+                        connection.close()  # cancelled mid-statement: the state is unknown
+                    raise
+                finally:
+                    self._pool.release(connection)
 
     @asynccontextmanager
     async def cursor(self) -> AsyncIterator[aiomysql.Cursor]:

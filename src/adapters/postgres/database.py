@@ -59,6 +59,10 @@ class Database:
 
     def __init__(self, pool: asyncpg.Pool[asyncpg.Record], settings: ServerSettings) -> None:
         self._pool = pool
+        # Waiters for a session take their turn first come, first served: asyncpg's pool hands
+        # a session given back to whichever task asks next, so a waiter it has woken can lose
+        # it to a newcomer while the pool is busy.
+        self._turns = asyncio.Semaphore(pool.get_max_size())
         self._closed = False
         self.name = settings.database
         self._ping_timeout = settings.connect_timeout
@@ -98,7 +102,7 @@ class Database:
         if self._closed:
             raise StoreUnavailable("the PostgreSQL pool is closed")
         with unreachable_as_store_unavailable():
-            async with self._pool.acquire() as session:
+            async with self._turns, self._pool.acquire() as session:
                 yield session
 
     @asynccontextmanager
