@@ -14,6 +14,7 @@ import msgspec
 import pymysql
 
 from adapters.mysql import MySqlMessageRepository
+from adapters.mysql.database import Database, ServerSettings
 
 
 class MySqlServer(msgspec.Struct, frozen=True, kw_only=True):
@@ -60,6 +61,18 @@ class ScratchDatabase(msgspec.Struct, frozen=True, kw_only=True):
             "pool_maxsize": 4,
         }
         return await MySqlMessageRepository.open(**(options | overrides))
+
+    async def open_database(self) -> Database:
+        """The store's own pool over this database, of one connection."""
+        server = self.server
+        settings = ServerSettings(
+            host=server.host,
+            port=server.port,
+            user=server.user,
+            password=server.password,
+            database=self.name,
+        )
+        return await Database.open(settings, minsize=1, maxsize=1, recycle=60)
 
     async def connect(self) -> aiomysql.Connection:
         """A connection of its own, in autocommit, as another system's would be."""

@@ -15,6 +15,7 @@ import asyncpg
 import msgspec
 
 from adapters.postgres import PostgresMessageRepository
+from adapters.postgres.database import Database, ServerSettings
 
 
 class PostgresServer(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,6 +62,18 @@ class PostgresScratch(msgspec.Struct, frozen=True, kw_only=True):
             "pool_maxsize": 4,
         }
         return await PostgresMessageRepository.open(**(options | overrides))
+
+    async def open_database(self) -> Database:
+        """The store's own pool over this database, of one session."""
+        server = self.server
+        settings = ServerSettings(
+            host=server.host,
+            port=server.port,
+            user=server.user,
+            password=server.password,
+            database=self.name,
+        )
+        return await Database.open(settings, min_size=1, max_size=1, recycle=60)
 
     async def connect(self, database: str | None = None) -> asyncpg.Connection[asyncpg.Record]:
         """A connection of its own, as another system's would be."""

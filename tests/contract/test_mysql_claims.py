@@ -13,7 +13,7 @@ import pymysql
 import pytest
 
 from adapters.mysql import MySqlMessageRepository
-from adapters.mysql.database import TRANSACTION_RUNS, Database, ServerSettings
+from adapters.mysql.database import TRANSACTION_RUNS
 from adapters.mysql.migrations import load_migrations
 from adapters.mysql.queries import CLAIM_DUE, save_outcomes, save_under_token
 from adapters.mysql.rows import to_db_time
@@ -233,19 +233,7 @@ async def test_a_record_the_server_undoes_to_break_a_deadlock_is_run_again_and_s
 async def test_a_transaction_is_run_again_only_for_a_deadlock_or_lock_wait_and_at_most_thrice(
     scratch: ScratchDatabase,
 ) -> None:
-    server = scratch.server
-    database = await Database.open(
-        ServerSettings(
-            host=server.host,
-            port=server.port,
-            user=server.user,
-            password=server.password,
-            database=scratch.name,
-        ),
-        minsize=1,
-        maxsize=1,
-        recycle=60,
-    )
+    database = await scratch.open_database()
     runs: list[int] = []
 
     def failing_with(code: int) -> Callable[[Any], Awaitable[None]]:
@@ -264,41 +252,6 @@ async def test_a_transaction_is_run_again_only_for_a_deadlock_or_lock_wait_and_a
             assert runs == [code] * expected_runs
     finally:
         await database.close()
-
-
-async def test_tasks_waiting_for_a_connection_get_one_in_the_order_they_asked(
-    scratch: ScratchDatabase,
-) -> None:
-    server = scratch.server
-    database = await Database.open(
-        ServerSettings(
-            host=server.host,
-            port=server.port,
-            user=server.user,
-            password=server.password,
-            database=scratch.name,
-        ),
-        minsize=1,
-        maxsize=1,
-        recycle=60,
-    )
-    served: list[str] = []
-
-    async def use_a_connection(name: str) -> None:
-        async with database.connection():
-            served.append(name)
-
-    try:
-        async with database.connection():
-            waiting = [asyncio.create_task(use_a_connection(name)) for name in ("first", "second")]
-            await asyncio.sleep(0.1)  # both wait for the one connection
-        # Given back, and asked for again at once by a newcomer: it waits its turn.
-        await use_a_connection("newcomer")
-        await asyncio.gather(*waiting)
-    finally:
-        await database.close()
-
-    assert served == ["first", "second", "newcomer"]
 
 
 async def test_recording_reaches_the_batch_rows_by_primary_key_not_every_sending_row(

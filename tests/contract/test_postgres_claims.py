@@ -14,7 +14,7 @@ import pytest
 
 from adapters.postgres import PostgresMessageRepository
 from adapters.postgres.claims import save_results
-from adapters.postgres.database import TRANSACTION_RUNS, Database, ServerSettings
+from adapters.postgres.database import TRANSACTION_RUNS
 from adapters.postgres.queries import LOCK_DUE, SAVE_OUTCOMES
 from adapters.postgres.rows import outcome_arrays
 from contract.postgres_databases import PostgresScratch
@@ -240,57 +240,10 @@ async def test_a_replay_the_server_undoes_to_break_a_deadlock_is_run_again_and_r
     assert (stats.pending, stats.failed) == (2, 0)
 
 
-async def test_tasks_waiting_for_a_session_get_one_in_the_order_they_asked(
-    pg_scratch: PostgresScratch, postgres_repository: PostgresMessageRepository
-) -> None:
-    server = pg_scratch.server
-    database = await Database.open(
-        ServerSettings(
-            host=server.host,
-            port=server.port,
-            user=server.user,
-            password=server.password,
-            database=pg_scratch.name,
-        ),
-        min_size=1,
-        max_size=1,
-        recycle=60,
-    )
-    served: list[str] = []
-
-    async def use_a_session(name: str) -> None:
-        async with database.connection():
-            served.append(name)
-
-    try:
-        async with database.connection():
-            waiting = [asyncio.create_task(use_a_session(name)) for name in ("first", "second")]
-            await asyncio.sleep(0.1)  # both wait for the one session
-        # Given back, and asked for again at once by a newcomer: it waits its turn.
-        await use_a_session("newcomer")
-        await asyncio.gather(*waiting)
-    finally:
-        await database.close()
-
-    assert served == ["first", "second", "newcomer"]
-
-
 async def test_a_transaction_is_run_again_only_when_the_server_undid_it_and_at_most_thrice(
     pg_scratch: PostgresScratch, postgres_repository: PostgresMessageRepository
 ) -> None:
-    server = pg_scratch.server
-    database = await Database.open(
-        ServerSettings(
-            host=server.host,
-            port=server.port,
-            user=server.user,
-            password=server.password,
-            database=pg_scratch.name,
-        ),
-        min_size=1,
-        max_size=1,
-        recycle=60,
-    )
+    database = await pg_scratch.open_database()
     runs: list[str] = []
 
     def failing_with(error: Exception) -> Any:

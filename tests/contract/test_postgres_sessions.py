@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.postgres.database import Database, ServerSettings
+from adapters.postgres.database import Database
 from contract.postgres_databases import PostgresScratch
 
 pytestmark = pytest.mark.postgres
@@ -18,19 +18,7 @@ async def one_session(
     pg_scratch: PostgresScratch, postgres_repository: object
 ) -> AsyncIterator[Database]:
     """A pool of one session over the module's migrated database."""
-    server = pg_scratch.server
-    database = await Database.open(
-        ServerSettings(
-            host=server.host,
-            port=server.port,
-            user=server.user,
-            password=server.password,
-            database=pg_scratch.name,
-        ),
-        min_size=1,
-        max_size=1,
-        recycle=60,
-    )
+    database = await pg_scratch.open_database()
     yield database
     await database.close()
 
