@@ -27,14 +27,10 @@ from adapters.mysql.rows import (
     new_message_params,
     to_db_text,
 )
+from adapters.sql.pooled_store import PooledStore
 from adapters.sql.rows import Row
-from adapters.sql.shared_reads import SharedReads
 from insider_core.message import Message, NewMessage
-from insider_core.ports import (
-    RecordChange,
-    SlotChange,
-    Store,
-)
+from insider_core.ports import RecordChange, SlotChange
 from insider_core.status import MessageStatus
 from insider_core.values import (
     AttemptsInMinute,
@@ -52,14 +48,9 @@ REPLAY_CHUNK_ROWS = 500
 T = TypeVar("T")
 
 
-class MySqlMessageRepository(Store):
+class MySqlMessageRepository(PooledStore[Database]):
     """Messages in MySQL/MariaDB (InnoDB) through an aiomysql pool. Claims are safe across
     processes: SELECT ... FOR UPDATE SKIP LOCKED over the due index, in one transaction."""
-
-    def __init__(self, database: Database) -> None:
-        self._database = database
-        self._pages: SharedReads[PageRequest, Page[Message]] = SharedReads(self._read_page)
-        self._stats: SharedReads[None, MessageStats] = SharedReads(self._read_stats)
 
     @classmethod
     async def open(
@@ -86,21 +77,10 @@ class MySqlMessageRepository(Store):
             database=database,
             connect_timeout=connect_timeout,
         )
-        repository = cls(
-            await Database.open(
-                settings, minsize=pool_minsize, maxsize=pool_maxsize, recycle=pool_recycle
-            )
+        pool = await Database.open(
+            settings, minsize=pool_minsize, maxsize=pool_maxsize, recycle=pool_recycle
         )
-        try:
-            if migrate:
-                await repository.migrate()
-        except BaseException:
-            await repository.close()
-            raise
-        return repository
-
-    async def close(self) -> None:
-        await self._database.close()
+        return await cls(pool).migrated(migrate=migrate)
 
     async def migrate(self) -> list[str]:
         """Names of the migrations applied by this call."""
@@ -139,9 +119,6 @@ class MySqlMessageRepository(Store):
             row = await cursor.fetchone()
         return None if row is None else message_from_row(row)
 
-    async def list_page(self, request: PageRequest) -> Page[Message]:
-        return await self._pages.read(request)
-
     async def _read_page(self, request: PageRequest) -> Page[Message]:
         """The total first: a page past the end is answered without reading any row."""
         filtered, by_phone = request.status is not None, request.phone_number is not None
@@ -165,9 +142,6 @@ class MySqlMessageRepository(Store):
             page_size=request.page_size,
             total_count=total,
         )
-
-    async def stats(self) -> MessageStats:
-        return await self._stats.read(None)
 
     async def _read_stats(self, _: None) -> MessageStats:
         async with self._database.cursor() as cursor:
@@ -321,7 +295,3 @@ class MySqlMessageRepository(Store):
             return await records.change_record(cursor, name, change, now)
 
         return await self._database.run_transaction(apply)
-
-    async def ping(self) -> bool:
-        """False, never an error, when the server cannot be reached."""
-        return await self._database.ping()

@@ -15,9 +15,9 @@ from adapters.postgres.rows import (
     message_from_row,
     new_message_params,
 )
-from adapters.sql.shared_reads import SharedReads
+from adapters.sql.pooled_store import PooledStore
 from insider_core.message import Message, NewMessage
-from insider_core.ports import RecordChange, SlotChange, Store
+from insider_core.ports import RecordChange, SlotChange
 from insider_core.status import MessageStatus
 from insider_core.values import (
     AttemptsInMinute,
@@ -31,14 +31,9 @@ from insider_core.values import (
 T = TypeVar("T")
 
 
-class PostgresMessageRepository(Store):
+class PostgresMessageRepository(PooledStore[Database]):
     """Messages in PostgreSQL through an asyncpg pool. Claims are safe across processes:
     SELECT ... FOR UPDATE SKIP LOCKED over the partial due index, in one statement."""
-
-    def __init__(self, database: Database) -> None:
-        self._database = database
-        self._pages: SharedReads[PageRequest, Page[Message]] = SharedReads(self._read_page)
-        self._stats: SharedReads[None, MessageStats] = SharedReads(self._read_stats)
 
     @classmethod
     async def open(
@@ -65,21 +60,10 @@ class PostgresMessageRepository(Store):
             database=database,
             connect_timeout=connect_timeout,
         )
-        repository = cls(
-            await Database.open(
-                settings, min_size=pool_minsize, max_size=pool_maxsize, recycle=pool_recycle
-            )
+        pool = await Database.open(
+            settings, min_size=pool_minsize, max_size=pool_maxsize, recycle=pool_recycle
         )
-        try:
-            if migrate:
-                await repository.migrate()
-        except BaseException:
-            await repository.close()
-            raise
-        return repository
-
-    async def close(self) -> None:
-        await self._database.close()
+        return await cls(pool).migrated(migrate=migrate)
 
     async def migrate(self) -> list[str]:
         """Names of the migrations applied by this call."""
@@ -115,9 +99,6 @@ class PostgresMessageRepository(Store):
             row = await session.fetchrow(sql.SELECT_BY_ID, message_id)
         return None if row is None else message_from_row(row)
 
-    async def list_page(self, request: PageRequest) -> Page[Message]:
-        return await self._pages.read(request)
-
     async def _read_page(self, request: PageRequest) -> Page[Message]:
         """The total first: a page past the end reads no rows."""
         count_sql, page_sql = sql.page_query(
@@ -140,9 +121,6 @@ class PostgresMessageRepository(Store):
             page_size=request.page_size,
             total_count=total,
         )
-
-    async def stats(self) -> MessageStats:
-        return await self._stats.read(None)
 
     async def _read_stats(self, _: None) -> MessageStats:
         """From the counts the database keeps (migration 0004), a few rows whatever the
@@ -260,10 +238,6 @@ class PostgresMessageRepository(Store):
         return await self._database.run_transaction(
             lambda session: records.change_record(session, name, change, now)
         )
-
-    async def ping(self) -> bool:
-        """False, never an error, when the server cannot be reached."""
-        return await self._database.ping()
 
 
 def affected(status: str) -> int:
