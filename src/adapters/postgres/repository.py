@@ -230,9 +230,12 @@ class PostgresMessageRepository(PooledStore[Database]):
     async def write_record(
         self, name: str, value: str, expires_at: datetime | None, now: datetime
     ) -> None:
-        async with self._database.connection() as session:
-            await records.delete_expired(session, now)
-            await records.keep_record(session, name, value, expires_at, now)
+        """Each statement in a transaction of its own, run again if the server undoes it to
+        break a deadlock (several instances pruning expired records at once)."""
+        await self._database.run_transaction(lambda session: records.delete_expired(session, now))
+        await self._database.run_transaction(
+            lambda session: records.keep_record(session, name, value, expires_at, now)
+        )
 
     async def change_record(self, name: str, change: RecordChange[T], now: datetime) -> T:
         return await self._database.run_transaction(
