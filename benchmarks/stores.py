@@ -9,13 +9,14 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import aiomysql
 import asyncpg
 
-from adapters.mysql import MySqlMessageRepository
-from adapters.postgres import PostgresMessageRepository
+from entrypoints.resources import opened_repository
+from entrypoints.settings import MySqlTarget, PostgresTarget, load_settings
+from entrypoints.settings.targets import parse_database_url
 
 # The texts the raw-limit client sends too, so both POST payloads of the same size.
 CONTENT = "Benchmark message {n}: your order has shipped and arrives tomorrow."
@@ -32,30 +33,19 @@ def phone_for(n: int) -> str:
     return PHONE.format(n=n)
 
 
-def server_of(url: str, port: int, user: str) -> tuple[str, int, str, str, str]:
-    """(host, port, user, password, database) of a DATABASE_URL, with the server's defaults."""
-    parts = urlsplit(url)
-    return (
-        parts.hostname or "127.0.0.1",
-        parts.port or port,
-        unquote(parts.username or user),
-        unquote(parts.password or ""),
-        parts.path.lstrip("/"),
-    )
+def server_of(url: str) -> tuple[str, int, str, str, str]:
+    """(host, port, user, password, database) of a server's DATABASE_URL, as the product reads
+    it."""
+    target = parse_database_url(url)
+    if not isinstance(target, MySqlTarget | PostgresTarget):
+        raise ValueError(f"not a database server's URL: {target.shown_url}")
+    return target.host, target.port, target.user, target.password, target.database
 
 
-async def created_by_the_product(
-    repository: type[MySqlMessageRepository] | type[PostgresMessageRepository], server: Any
-) -> None:
-    """The database created and migrated by the product's own repository, then closed."""
-    opened = await repository.open(
-        host=server.host,
-        port=server.port,
-        user=server.user,
-        password=server.password,
-        database=server.database,
-    )
-    await opened.close()
+async def created_by_the_product(url: str) -> None:
+    """The database created and migrated as the service does at start-up, then closed."""
+    async with opened_repository(load_settings({"DATABASE_URL": url})):
+        pass
 
 
 class Mix(Protocol):
@@ -100,7 +90,7 @@ class MariaDb:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.host, self.port, self.user, self.password, self.database = server_of(url, 3306, "root")
+        self.host, self.port, self.user, self.password, self.database = server_of(url)
 
     @asynccontextmanager
     async def cursor(self, *, use_database: bool = True) -> AsyncIterator[Any]:
@@ -124,7 +114,7 @@ class MariaDb:
             await cursor.execute(f"DROP DATABASE IF EXISTS `{self.database}`")
             await cursor.execute("SELECT VERSION()")
             (version,) = await cursor.fetchone()
-        await created_by_the_product(MySqlMessageRepository, self)
+        await created_by_the_product(self.url)
         name = "MariaDB" if "MariaDB" in version else "MySQL"
         return f"{name} {version.split('-')[0]}"
 
@@ -197,9 +187,7 @@ class PostgreSql:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.host, self.port, self.user, self.password, self.database = server_of(
-            url, 5432, "postgres"
-        )
+        self.host, self.port, self.user, self.password, self.database = server_of(url)
 
     async def connect(self, database: str | None = None) -> asyncpg.Connection[Any]:
         return await asyncpg.connect(
@@ -217,7 +205,7 @@ class PostgreSql:
             version = await connection.fetchval("SHOW server_version")
         finally:
             await connection.close()
-        await created_by_the_product(PostgresMessageRepository, self)
+        await created_by_the_product(self.url)
         return f"PostgreSQL {version.split()[0]}"
 
     async def load(self, mix: Mix) -> None:
