@@ -27,6 +27,7 @@ from adapters.mysql.rows import (
     new_message_params,
     to_db_text,
 )
+from adapters.sql.migrations import migrated
 from adapters.sql.pooled_store import PooledStore
 from adapters.sql.rows import Row
 from insider_core.message import Message, NewMessage
@@ -80,7 +81,7 @@ class MySqlMessageRepository(PooledStore[Database]):
         pool = await Database.open(
             settings, minsize=pool_minsize, maxsize=pool_maxsize, recycle=pool_recycle
         )
-        return await cls(pool).migrated(migrate=migrate)
+        return await migrated(cls(pool), migrate=migrate)
 
     async def migrate(self) -> list[str]:
         """Names of the migrations applied by this call."""

@@ -15,6 +15,7 @@ from adapters.postgres.rows import (
     message_from_row,
     new_message_params,
 )
+from adapters.sql.migrations import migrated
 from adapters.sql.pooled_store import PooledStore
 from insider_core.message import Message, NewMessage
 from insider_core.ports import RecordChange, SlotChange
@@ -63,7 +64,7 @@ class PostgresMessageRepository(PooledStore[Database]):
         pool = await Database.open(
             settings, min_size=pool_minsize, max_size=pool_maxsize, recycle=pool_recycle
         )
-        return await cls(pool).migrated(migrate=migrate)
+        return await migrated(cls(pool), migrate=migrate)
 
     async def migrate(self) -> list[str]:
         """Names of the migrations applied by this call."""

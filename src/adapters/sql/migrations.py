@@ -4,13 +4,34 @@ from __future__ import annotations
 
 import re
 from importlib.resources import files
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeVar
 
 STATEMENT_END = re.compile(r";[ \t]*$")
 # A compound statement (a trigger's body) runs from a line ending in BEGIN to a line that is
 # END;, and the semicolons inside it end the statements of the body, not the script's.
 BLOCK_BEGIN = re.compile(r"\bBEGIN[ \t]*$", re.IGNORECASE)
 BLOCK_END = re.compile(r"^[ \t]*END[ \t]*;?[ \t]*$", re.IGNORECASE)
+
+
+class Migratable(Protocol):
+    async def migrate(self) -> list[str]: ...
+
+    async def close(self) -> None: ...
+
+
+M = TypeVar("M", bound=Migratable)
+
+
+async def migrated(store: M, *, migrate: bool = True) -> M:
+    """A store just opened, once the migrations it lacks are applied (unless `migrate` is
+    false); closed again if they fail, so a store that could not start holds no connection."""
+    try:
+        if migrate:
+            await store.migrate()
+    except BaseException:
+        await store.close()
+        raise
+    return store
 
 
 class SchemaConflict(RuntimeError):

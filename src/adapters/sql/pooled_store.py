@@ -1,12 +1,12 @@
-"""What the MySQL and PostgreSQL stores share around their pool: a store opened is a store
-migrated (or closed again), requests for the same page or for the statistics at the same
-moment share one read, and closing and the ping go to the pool. Each store says how it reads a
-page and the statistics, and how it applies its migrations."""
+"""What the MySQL and PostgreSQL stores share around their pool: requests for the same page
+or for the statistics at the same moment share one read, and closing and the ping go to the
+pool. Each store says how it reads a page and the statistics, and how it applies its
+migrations."""
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Generic, Protocol, Self, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from adapters.sql.shared_reads import SharedReads
 from insider_core.message import Message
@@ -28,17 +28,6 @@ class PooledStore(Store, Generic[P]):
         self._database = database
         self._pages: SharedReads[PageRequest, Page[Message]] = SharedReads(self._read_page)
         self._stats: SharedReads[None, MessageStats] = SharedReads(self._read_stats)
-
-    async def migrated(self, *, migrate: bool = True) -> Self:
-        """This store once the migrations it lacks are applied (unless `migrate` is false);
-        closed again if they fail, so a store that could not start holds no connection."""
-        try:
-            if migrate:
-                await self.migrate()
-        except BaseException:
-            await self.close()
-            raise
-        return self
 
     async def close(self) -> None:
         await self._database.close()

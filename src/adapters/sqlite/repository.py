@@ -8,6 +8,7 @@ from typing import TypeVar
 
 import aiosqlite
 
+from adapters.sql.migrations import migrated
 from adapters.sqlite import queries as sql
 from adapters.sqlite import shared_records as records
 from adapters.sqlite.claims import claim_due, save_results
@@ -55,13 +56,7 @@ class SqliteMessageRepository(Store):
     @classmethod
     async def open(cls, path: str) -> SqliteMessageRepository:
         """Open (creating if needed) the database at `path`, or ":memory:", and migrate it."""
-        repository = cls(await connect(path))
-        try:
-            await repository.migrate()
-        except BaseException:
-            await repository.close()
-            raise
-        return repository
+        return await migrated(cls(await connect(path)))
 
     async def close(self) -> None:
         async with self._lock:
